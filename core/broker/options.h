@@ -1,0 +1,82 @@
+// Broker options, capabilities and compatibilities. Names and defaults follow Mochi MQTT
+// v2.6 (reference/), so a Mochi config file maps onto these structs one to one; Petrel's
+// own additions are marked.
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QVariantMap>
+
+#include <cstdint>
+
+namespace petrel {
+
+struct Compatibilities {
+    bool obscureNotAuthorized = false;       // return unspecified error instead of not authorized
+    bool passiveClientDisconnect = false;    // don't close after sending a server DISCONNECT
+    bool alwaysReturnResponseInfo = false;   // always send response information
+    bool restoreSysInfoOnRestart = false;    // restore $SYS counters from storage
+    bool noInheritedPropertiesOnAck = false; // don't copy user properties onto acks
+};
+
+struct Capabilities {
+    std::int64_t maximumClients = 0;                   // 0 = unlimited
+    std::int64_t maximumMessageExpiryInterval = 86400; // seconds; 0 = no expiry
+    std::int32_t maximumClientWritesPending = 1024 * 8; // outbound queue bound (messages)
+    std::uint32_t maximumSessionExpiryInterval = 0xFFFFFFFF;
+    std::uint32_t maximumPacketSize = 0; // 0 = no limit
+    std::uint16_t receiveMaximum = 1024;
+    std::uint16_t maximumInflight = 1024 * 8; // 0 is treated as 8192
+    std::uint16_t topicAliasMaximum = 65535;
+    std::uint8_t sharedSubAvailable = 1;
+    std::uint8_t minimumProtocolVersion = 3;
+    std::uint8_t maximumQos = 2;
+    std::uint8_t retainAvailable = 1;
+    std::uint8_t wildcardSubAvailable = 1;
+    std::uint8_t subIdAvailable = 1;
+    Compatibilities compatibilities;
+
+    // Petrel: like Mosquitto's max_keepalive. A client asking for a longer keep alive
+    // (or 0) is told this value as Server Keep Alive in its v5 CONNACK. 0 = no maximum.
+    std::uint16_t maximumKeepalive = 0;
+    // Petrel: a small cap on the first packet's size until the client has authenticated.
+    std::uint32_t maximumConnectPacketSize = 64 * 1024;
+    // Petrel: close connections that send no CONNECT within this many milliseconds.
+    int connectTimeoutMs = 10000;
+    // Petrel: bound on bytes queued for one client's socket before QoS 0 is dropped.
+    std::int64_t maximumClientBytesPending = 16 * 1024 * 1024;
+};
+
+struct ListenerConfig {
+    QString type;    // tcp, ws, unix, sysinfo, healthcheck
+    QString id;      // unique name
+    QString address; // ":1883", "127.0.0.1:1883", socket path for unix
+    QString tlsCertFile;
+    QString tlsKeyFile;
+    QString tlsCaFile;
+    QString wsPath; // Petrel: WebSocket path ("/" by default)
+    int maximumConnections = 0; // Petrel: per-listener limit, 0 = none
+    QString tlsMinimumVersion;  // Petrel: "1.2" or "1.3"
+    QVariantMap extra; // listener-specific settings not modelled above
+};
+
+struct HookConfig {
+    QString type; // auth, storage, debug
+    QString name; // allow_all, ledger, sqlite, redis, ...
+    QVariantMap settings;
+};
+
+struct Options {
+    QList<ListenerConfig> listeners;
+    QList<HookConfig> hooks;
+    Capabilities capabilities;
+    int clientNetWriteBufferSize = 2048;
+    int clientNetReadBufferSize = 2048;
+    std::int64_t sysTopicResendInterval = 1; // seconds; 0 = don't publish $SYS
+    bool inlineClient = false;
+    // Petrel: number of network worker threads; 0 = one per core.
+    int workerThreads = 0;
+};
+
+} // namespace petrel

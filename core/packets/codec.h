@@ -1,0 +1,109 @@
+// Incremental framing, decoding, validation and encoding of MQTT packets.
+//
+// The data path is:
+//   bytes -> readFrame() on whatever is buffered (returns NeedMore until a whole packet is
+//   there, checking the size limit BEFORE anything is allocated) -> the caller copies the
+//   body into one QByteArray -> decode*() slices every field out of that one buffer.
+// Encoding appends to a caller-owned QByteArray: size is computed first, the buffer grows
+// once, fields are written in place (no per-field allocation).
+#pragma once
+
+#include "packets.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+#include <cstdint>
+
+namespace petrel::packets {
+
+// ---- framing -------------------------------------------------------------------------
+
+struct Frame {
+    enum class Status : std::uint8_t { NeedMore, Complete, Error };
+    Status status = Status::NeedMore;
+    std::uint8_t firstByte = 0;       // type << 4 | flags
+    std::uint32_t remainingLength = 0; // body size
+    std::uint32_t headerLength = 0;    // 2..5 bytes of fixed header
+    Error error;                       // when status == Error
+
+    PacketType type() const { return PacketType(firstByte >> 4); }
+    std::uint8_t flags() const { return firstByte & 0x0F; }
+    std::uint32_t totalLength() const { return headerLength + remainingLength; }
+};
+
+// Reads the fixed header at the start of `buffer`. `maximumPacketSize` (whole packet,
+// header included; 0 = no limit beyond the protocol's 268,435,460 bytes) is checked as soon
+// as the remaining length is known, so an oversized packet is refused before its body
+// arrives or any memory is reserved for it. Complete means buffer holds totalLength() bytes.
+Frame readFrame(QByteArrayView buffer, std::uint32_t maximumPacketSize);
+
+// Validates the fixed-header flags for a packet type [MQTT-2.1.3-1] and PUBLISH QoS 3
+// [MQTT-3.3.1-4]. Returns MalformedPacket for reserved flag violations.
+Error checkFixedHeaderFlags(std::uint8_t firstByte);
+
+// ---- decoding ------------------------------------------------------------------------
+// `body` is the remaining-length bytes of one packet; decoded byte strings share it.
+// `version` is the connection's negotiated protocol level (CONNECT carries its own).
+
+Error decodeConnect(const QByteArray &body, Connect &out);
+Error decodeConnack(const QByteArray &body, ProtocolVersion version, Connack &out);
+Error decodePublish(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Publish &out);
+Error decodeAck(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Ack &out);
+Error decodeSubscribe(const QByteArray &body, ProtocolVersion version, Subscribe &out);
+Error decodeSuback(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, SubackLike &out);
+Error decodeUnsubscribe(const QByteArray &body, ProtocolVersion version, Unsubscribe &out);
+Error decodeDisconnect(const QByteArray &body, ProtocolVersion version, Disconnect &out);
+Error decodeAuth(const QByteArray &body, ProtocolVersion version, Auth &out);
+
+// Decodes any packet (fixed-header flags checked too). For tests, tools and the fuzzer;
+// the broker calls the typed functions directly.
+Error decodePacket(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Packet &out);
+
+// Convenience for whole packets in one buffer (fixed header + body): decodes the first
+// packet and reports how many bytes it used. NeedMore is reported as MalformedPacket with
+// consumed == 0 when `bytes` ends early.
+Error decodeOne(const QByteArray &bytes, ProtocolVersion version, Packet &out, qsizetype *consumed = nullptr);
+
+// ---- validation helpers (shared with the broker) --------------------------------------
+
+// Well-formed UTF-8 with no U+0000 and no surrogates [MQTT-1.5.4-1], [MQTT-1.5.4-2].
+bool isValidUtf8(QByteArrayView s);
+// Topic name for PUBLISH: non-empty (unless allowEmpty for v5 alias use), no '+' or '#' [MQTT-3.3.2-2].
+bool isValidTopicName(QByteArrayView topic, bool allowEmpty = false);
+// Topic filter: '#' only last and alone in its level, '+' alone in its level [MQTT-4.7.1-1/2].
+// Shared subscriptions "$share/{group}/{filter}" need a non-empty group without wildcards
+// and a non-empty filter [MQTT-4.8.2-1/2].
+bool isValidTopicFilter(QByteArrayView filter);
+bool isSharedFilter(QByteArrayView filter);
+
+// ---- encoding ------------------------------------------------------------------------
+// Each encoder appends one whole packet to `out` and returns the number of bytes written.
+// Fields the version cannot carry (properties before v5, reason codes where v3 has none)
+// are left out, which is how properties are downgraded for v3 clients.
+
+qsizetype encodeConnect(const Connect &p, QByteArray &out);
+qsizetype encodeConnack(const Connack &p, ProtocolVersion version, QByteArray &out);
+qsizetype encodePublish(const Publish &p, ProtocolVersion version, QByteArray &out);
+qsizetype encodeAck(const Ack &p, ProtocolVersion version, QByteArray &out);
+qsizetype encodeSubscribe(const Subscribe &p, ProtocolVersion version, QByteArray &out);
+qsizetype encodeSuback(const SubackLike &p, ProtocolVersion version, QByteArray &out);
+qsizetype encodeUnsubscribe(const Unsubscribe &p, ProtocolVersion version, QByteArray &out);
+qsizetype encodePingreq(QByteArray &out);
+qsizetype encodePingresp(QByteArray &out);
+qsizetype encodeDisconnect(const Disconnect &p, ProtocolVersion version, QByteArray &out);
+qsizetype encodeAuth(const Auth &p, ProtocolVersion version, QByteArray &out);
+qsizetype encodePacket(const Packet &p, ProtocolVersion version, QByteArray &out);
+
+// Size the PUBLISH would have on the wire (to check a client's Maximum Packet Size before
+// encoding).
+std::uint32_t publishWireSize(const Publish &p, ProtocolVersion version);
+
+// Variable byte integer helpers.
+int varIntSize(std::uint32_t value);            // 1..4
+constexpr std::uint32_t kMaxVarInt = 268435455; // largest remaining length
+
+// Zero-copy slice of `whole` sharing its buffer (no allocation, one reference count).
+QByteArray sharedSlice(const QByteArray &whole, qsizetype pos, qsizetype len);
+
+} // namespace petrel::packets

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds Petrel and runs the whole ctest suite:
+#   1. build-asan/  clang, AddressSanitizer + UndefinedBehaviorSanitizer: unit and
+#      integration tests, plus the libFuzzer targets for a bounded time (label fuzz).
+#   2. build/       g++ RelWithDebInfo: every suite, the summary line printed last.
+# Exits non-zero if anything fails. PETREL_FUZZ_SECONDS sets the fuzz budget (default 60).
+set -uo pipefail
+cd "$(dirname "$0")"
+installer/install-deps.sh || exit 1
+jobs=$(nproc)
+status=0
+
+export PETREL_FUZZ_SECONDS="${PETREL_FUZZ_SECONDS:-60}"
+export QT_QPA_PLATFORM=offscreen
+
+echo "== sanitizer build (clang, ASan+UBSan, fuzzers) =="
+CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DPETREL_FUZZ=ON -DPETREL_BUILD_BENCH=OFF -DPETREL_BUILD_GUI=OFF >/dev/null || exit 1
+cmake --build build-asan -j "$jobs" || exit 1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE 'soak|bench' || status=1
+
+echo "== main build (g++) =="
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
+cmake --build build -j "$jobs" || exit 1
+ctest --test-dir build --output-on-failure -j "$jobs" -LE 'soak|fuzz' || status=1
+if [ $status -ne 0 ]; then
+    echo "test.sh: FAILED (see the sanitizer run above if the last summary is clean)"
+fi
+exit $status
