@@ -21,8 +21,8 @@ struct Compatibilities {
 };
 
 struct Capabilities {
-    std::int64_t maximumClients = 0;                   // 0 = unlimited
-    std::int64_t maximumMessageExpiryInterval = 86400; // seconds; 0 = no expiry
+    std::int64_t maximumClients = 0;                    // 0 = unlimited
+    std::int64_t maximumMessageExpiryInterval = 86400;  // seconds; 0 = no expiry
     std::int32_t maximumClientWritesPending = 1024 * 8; // outbound queue bound (messages)
     std::uint32_t maximumSessionExpiryInterval = 0xFFFFFFFF;
     std::uint32_t maximumPacketSize = 0; // 0 = no limit
@@ -55,10 +55,10 @@ struct ListenerConfig {
     QString tlsCertFile;
     QString tlsKeyFile;
     QString tlsCaFile;
-    QString wsPath; // Petrel: WebSocket path ("/" by default)
+    QString wsPath;             // Petrel: WebSocket path ("/" by default)
     int maximumConnections = 0; // Petrel: per-listener limit, 0 = none
     QString tlsMinimumVersion;  // Petrel: "1.2" or "1.3"
-    QVariantMap extra; // listener-specific settings not modelled above
+    QVariantMap extra;          // listener-specific settings not modelled above
 };
 
 struct HookConfig {
@@ -66,6 +66,9 @@ struct HookConfig {
     QString name; // allow_all, ledger, sqlite, redis, ...
     QVariantMap settings;
 };
+
+// Petrel: log verbosity, from a config file's `logging: level:` (as Mochi's cmd reads it).
+enum class LogLevel : std::uint8_t { Debug, Info, Warn, Error };
 
 struct Options {
     QList<ListenerConfig> listeners;
@@ -77,6 +80,8 @@ struct Options {
     bool inlineClient = false;
     // Petrel: number of network worker threads; 0 = one per core.
     int workerThreads = 0;
+    // Petrel: minimum level of log lines the server prints.
+    LogLevel logLevel = LogLevel::Info;
 };
 
 } // namespace petrel

@@ -1,0 +1,118 @@
+#include "brokercore.h"
+
+#include <QDateTime>
+#include <QThread>
+
+#include <algorithm>
+
+namespace petrel {
+
+using packets::Publish;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+BrokerCore::BrokerCore(const Options &opts) : options(opts) {}
+
+Worker *BrokerCore::nextWorker()
+{
+    return workers[roundRobin.fetch_add(1, std::memory_order_relaxed) % workers.size()];
+}
+
+static SessionPtr sessionOf(topics::SubscriberKey key)
+{
+    // Every key in the trie is a live Session: sessions leave the trie before the registry
+    // lets go of them, and readers hold the trie's read lock.
+    return reinterpret_cast<Session *>(key)->shared_from_this();
+}
+
+void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out) const
+{
+    thread_local topics::Matches matches;
+    matches.clear();
+    const Publish &p = message->publish;
+    QReadLocker lock(&subscriptionsLock);
+    subscriptions.match(p.topic, matches);
+    if (matches.isEmpty()) return;
+
+    // Overlapping subscriptions of one session give one delivery: the highest QoS, every
+    // subscription identifier, retain flag kept if any of them asks for it.
+    auto &subs = matches.subscriptions;
+    if (subs.size() > 1) {
+        std::sort(subs.begin(), subs.end(), [](const topics::Subscription *a, const topics::Subscription *b) {
+            return a->subscriber < b->subscriber;
+        });
+    }
+    for (qsizetype i = 0; i < subs.size();) {
+        const topics::SubscriberKey key = subs[i]->subscriber;
+        Delivery d;
+        bool any = false;
+        for (; i < subs.size() && subs[i]->subscriber == key; ++i) {
+            const topics::Subscription &s = *subs[i];
+            if (s.options.noLocal && key == message->originSession) continue; // [MQTT-3.8.3-3]
+            const std::uint8_t qos = std::min(s.options.qos, p.qos);
+            if (!any || qos > d.out.qos) d.out.qos = qos;
+            if (s.options.retainAsPublished && p.retain) d.out.retain = true;
+            if (s.identifier) d.out.subscriptionIds.append(s.identifier);
+            any = true;
+        }
+        if (!any) continue;
+        d.session = sessionOf(key);
+        d.out.message = message;
+        out.push_back(std::move(d));
+    }
+    for (const topics::SharedGroupMatch &g : matches.shared) {
+        const topics::Subscription *s = topics::pickNext(g);
+        if (!s) continue;
+        Delivery d;
+        d.session = sessionOf(s->subscriber);
+        d.out.message = message;
+        d.out.qos = std::min(s->options.qos, p.qos);
+        d.out.retain = s->options.retainAsPublished && p.retain;
+        if (s->identifier) d.out.subscriptionIds.append(s->identifier);
+        out.push_back(std::move(d));
+    }
+}
+
+void BrokerCore::retain(const MessagePtr &message)
+{
+    const Publish &p = message->publish;
+    QWriteLocker lock(&retainedLock);
+    retained.set(p, message->createdAtMs, message->expiresAtMs);
+    counters.retained.store(retained.size(), std::memory_order_relaxed);
+}
+
+bool BrokerCore::addSubscription(Session &session, const QByteArray &filter, const SessionSubscription &sub)
+{
+    topics::Subscription s;
+    s.subscriber = session.key();
+    s.clientId = session.clientId;
+    s.filter = filter;
+    s.options = sub.options;
+    s.identifier = sub.identifier;
+    QWriteLocker lock(&subscriptionsLock);
+    const bool isNew = subscriptions.subscribe(s);
+    counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
+    return isNew;
+}
+
+bool BrokerCore::removeSubscription(Session &session, const QByteArray &filter)
+{
+    QWriteLocker lock(&subscriptionsLock);
+    const bool existed = subscriptions.unsubscribe(session.key(), filter);
+    counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
+    return existed;
+}
+
+void BrokerCore::removeAllSubscriptions(Session &session)
+{
+    if (session.subscriptions.isEmpty()) return;
+    const QList<QByteArray> filters = session.subscriptions.keys();
+    QWriteLocker lock(&subscriptionsLock);
+    subscriptions.unsubscribeAll(session.key(), filters);
+    counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
+}
+
+} // namespace petrel

@@ -1,0 +1,83 @@
+// State shared by all worker threads: the subscription trie, the retained store, the
+// session registry and the counters. Read-mostly; every member documents its lock.
+#pragma once
+
+#include "options.h"
+#include "session/session.h"
+#include "topics/topics.h"
+
+#include <QMutex>
+#include <QReadWriteLock>
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace petrel {
+
+class Worker;
+
+// One delivery decided by the router: a message for one session.
+struct Delivery {
+    SessionPtr session;
+    Outgoing out;
+};
+
+struct Counters {
+    std::atomic<qint64> clientsConnected{0};
+    std::atomic<qint64> clientsMaximum{0};
+    std::atomic<qint64> clientsTotal{0};
+    std::atomic<qint64> messagesReceived{0};
+    std::atomic<qint64> messagesSent{0};
+    std::atomic<qint64> messagesDropped{0};
+    std::atomic<qint64> bytesReceived{0};
+    std::atomic<qint64> bytesSent{0};
+    std::atomic<qint64> packetsReceived{0};
+    std::atomic<qint64> packetsSent{0};
+    std::atomic<qint64> inflight{0};
+    std::atomic<qint64> retained{0};
+    std::atomic<qint64> subscriptions{0};
+};
+
+class BrokerCore {
+public:
+    explicit BrokerCore(const Options &options);
+
+    const Options options;
+    const Capabilities &caps() const { return options.capabilities; }
+    Counters counters;
+    qint64 startedAtMs = 0;
+    std::vector<Worker *> workers; // fixed while running
+
+    // Subscriptions (writers: SUBSCRIBE/UNSUBSCRIBE/session end; readers: every PUBLISH).
+    mutable QReadWriteLock subscriptionsLock;
+    topics::SubscriptionTree subscriptions;
+
+    mutable QReadWriteLock retainedLock;
+    topics::RetainedStore retained;
+
+    // clientId -> session, connected or not. Taking a session over goes through here.
+    QMutex registryLock;
+    QHash<QByteArray, SessionPtr> registry;
+
+    // Finds every session that should receive `message` and appends one Delivery per
+    // session (overlapping subscriptions merged: highest QoS, all identifiers) plus one per
+    // matching shared group (one member chosen round-robin). Thread-safe.
+    void route(const MessagePtr &message, std::vector<Delivery> &out) const;
+
+    // Stores or clears the retained message for message->publish.topic.
+    void retain(const MessagePtr &message);
+
+    // Adds/removes a subscription in the trie. Thread-safe.
+    bool addSubscription(Session &session, const QByteArray &filter, const SessionSubscription &sub);
+    bool removeSubscription(Session &session, const QByteArray &filter);
+    void removeAllSubscriptions(Session &session);
+
+    Worker *nextWorker();
+    std::atomic<unsigned> roundRobin{0};
+    std::atomic<quint64> assignedIdCounter{0};
+};
+
+qint64 nowMs();
+
+} // namespace petrel

@@ -1,0 +1,1076 @@
+// Worker: the protocol half. Every handler runs on the worker thread that owns the
+// connection and its session.
+#include "worker.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+
+Q_DECLARE_LOGGING_CATEGORY(lcWorker)
+Q_LOGGING_CATEGORY(lcProtocol, "petrel.protocol")
+
+namespace petrel {
+
+using namespace packets;
+
+namespace {
+
+constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
+
+std::uint16_t effectiveInflightWindow(const Capabilities &caps, const Connection &c)
+{
+    const std::uint16_t serverMax = caps.maximumInflight ? caps.maximumInflight : 8192;
+    return std::min(serverMax, c.clientReceiveMaximum);
+}
+
+// Reason codes a server may put in a v5 DISCONNECT (MQTT 5 section 3.14.2.1).
+bool isServerDisconnectCode(ReasonCode r)
+{
+    switch (r) {
+    case ReasonCode::NormalDisconnection:
+    case ReasonCode::UnspecifiedError:
+    case ReasonCode::MalformedPacket:
+    case ReasonCode::ProtocolError:
+    case ReasonCode::ImplementationSpecificError:
+    case ReasonCode::NotAuthorized:
+    case ReasonCode::ServerBusy:
+    case ReasonCode::ServerShuttingDown:
+    case ReasonCode::KeepAliveTimeout:
+    case ReasonCode::SessionTakenOver:
+    case ReasonCode::TopicFilterInvalid:
+    case ReasonCode::TopicNameInvalid:
+    case ReasonCode::ReceiveMaximumExceeded:
+    case ReasonCode::TopicAliasInvalid:
+    case ReasonCode::PacketTooLarge:
+    case ReasonCode::MessageRateTooHigh:
+    case ReasonCode::QuotaExceeded:
+    case ReasonCode::AdministrativeAction:
+    case ReasonCode::PayloadFormatInvalid:
+    case ReasonCode::RetainNotSupported:
+    case ReasonCode::QoSNotSupported:
+    case ReasonCode::UseAnotherServer:
+    case ReasonCode::ServerMoved:
+    case ReasonCode::SharedSubscriptionsNotSupported:
+    case ReasonCode::ConnectionRateExceeded:
+    case ReasonCode::MaximumConnectTime:
+    case ReasonCode::SubscriptionIdentifiersNotSupported:
+    case ReasonCode::WildcardSubscriptionsNotSupported:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+qint64 remainingExpirySeconds(const Message &m, qint64 now)
+{
+    if (m.expiresAtMs == 0) return -1;
+    return std::max<qint64>(0, (m.expiresAtMs - now + 999) / 1000);
+}
+
+// ---- dispatch ----------------------------------------------------------------------------
+
+void Worker::handlePacket(Connection &c, std::uint8_t firstByte, const QByteArray &body)
+{
+    const auto type = PacketType(firstByte >> 4);
+    if (!c.connectSeen) {
+        if (type != PacketType::Connect) {
+            // [MQTT-3.1.0-1] the first packet must be CONNECT: close without a reply.
+            qCDebug(lcProtocol) << c.remoteAddress << "first packet is not CONNECT";
+            closeConnection(c, true);
+            return;
+        }
+        handleConnect(c, body);
+        return;
+    }
+    if (Error e = checkFixedHeaderFlags(firstByte)) {
+        disconnectWithReason(c, e.code, e.message);
+        return;
+    }
+    switch (type) {
+    case PacketType::Publish:
+        handlePublish(c, firstByte, body);
+        break;
+    case PacketType::Puback:
+    case PacketType::Pubrec:
+    case PacketType::Pubrel:
+    case PacketType::Pubcomp:
+        handleAck(c, firstByte, body);
+        break;
+    case PacketType::Subscribe:
+        handleSubscribe(c, body);
+        break;
+    case PacketType::Unsubscribe:
+        handleUnsubscribe(c, body);
+        break;
+    case PacketType::Pingreq:
+        if (!body.isEmpty()) {
+            disconnectWithReason(c, ReasonCode::MalformedPacket, "PINGREQ with a body");
+            return;
+        }
+        encodePingresp(c.out);
+        wrote(c);
+        break;
+    case PacketType::Disconnect:
+        handleDisconnect(c, body);
+        break;
+    case PacketType::Auth:
+        handleAuth(c, body);
+        break;
+    case PacketType::Connect:
+        disconnectWithReason(c, ReasonCode::ProtocolError, "second CONNECT [MQTT-3.1.0-2]");
+        break;
+    default:
+        // CONNACK, SUBACK, UNSUBACK, PINGRESP and reserved types never come from a client.
+        disconnectWithReason(c, ReasonCode::ProtocolError, "packet type not allowed from a client");
+        break;
+    }
+}
+
+void Worker::wrote(Connection &c)
+{
+    m_core.counters.packetsSent.fetch_add(1, std::memory_order_relaxed);
+    markDirty(c);
+}
+
+void Worker::disconnectWithReason(Connection &c, ReasonCode reason, const char *why)
+{
+    if (c.closing) return;
+    qCInfo(lcProtocol).noquote() << "disconnecting"
+                                 << (c.session ? QString::fromUtf8(c.session->clientId) : c.remoteAddress)
+                                 << "reason" << Qt::hex << int(reason) << why;
+    if (c.established && isV5(c.version) && isServerDisconnectCode(reason)) {
+        Disconnect d;
+        d.reasonCode = std::uint8_t(reason);
+        if (c.requestProblemInformation && why && *why && reason != ReasonCode::NormalDisconnection) {
+            d.properties.reasonString = QByteArray(why);
+            d.properties.mark(PropertyId::ReasonString);
+        }
+        encodeDisconnect(d, c.version, c.out);
+        wrote(c);
+    }
+    closeConnection(c, reason != ReasonCode::NormalDisconnection || !c.normalDisconnect);
+}
+
+// ---- CONNECT -----------------------------------------------------------------------------
+
+void Worker::sendConnackError(Connection &c, const Connect &connect, ReasonCode reason)
+{
+    Connack ack;
+    if (isV5(connect.version)) {
+        ack.reasonCode = std::uint8_t(reason);
+    } else {
+        ack.reasonCode = std::uint8_t(toV3ConnackCode(reason));
+    }
+    encodeConnack(ack, connect.version, c.out);
+    wrote(c);
+    c.connectSeen = true;
+    closeConnection(c, false);
+}
+
+void Worker::handleConnect(Connection &c, const QByteArray &body)
+{
+    c.connectSeen = true;
+    Connect connect;
+    if (Error e = decodeConnect(body, connect)) {
+        qCInfo(lcProtocol).noquote() << c.remoteAddress << "bad CONNECT:" << e.message;
+        if (e.code == ReasonCode::UnsupportedProtocolVersion) {
+            // Answer in the format the client can read: v5 CONNACK only if it asked for 5.
+            Connect asked;
+            asked.version =
+                connect.version == ProtocolVersion::V5 ? ProtocolVersion::V5 : ProtocolVersion::V311;
+            sendConnackError(c, asked, e.code);
+        } else if (connect.version == ProtocolVersion::V5) {
+            sendConnackError(c, connect, e.code);
+        } else if (e.code == ReasonCode::ClientIdentifierNotValid) {
+            sendConnackError(c, connect, e.code);
+        } else {
+            closeConnection(c, false);
+        }
+        return;
+    }
+    c.version = connect.version;
+    const Capabilities &caps = m_core.caps();
+
+    if (int(connect.version) < caps.minimumProtocolVersion) {
+        sendConnackError(c, connect, ReasonCode::UnsupportedProtocolVersion);
+        return;
+    }
+    if (connect.clientId.isEmpty()) {
+        // [MQTT-3.1.3-8] v3.1.1 needs clean session for an empty id; v3.1 needs an id.
+        if ((connect.version == ProtocolVersion::V311 && !connect.cleanStart) ||
+            connect.version == ProtocolVersion::V31) {
+            sendConnackError(c, connect, ReasonCode::ClientIdentifierNotValid);
+            return;
+        }
+    }
+    if (caps.maximumClients > 0 &&
+        m_core.counters.clientsConnected.load(std::memory_order_relaxed) >= caps.maximumClients) {
+        sendConnackError(c, connect,
+                         isV5(connect.version) ? ReasonCode::QuotaExceeded : ReasonCode::ServerUnavailable);
+        return;
+    }
+    if (connect.hasWill) {
+        if (connect.will.qos > caps.maximumQos) {
+            sendConnackError(c, connect, ReasonCode::QoSNotSupported); // [MQTT-3.2.2-12]
+            return;
+        }
+        if (connect.will.retain && !caps.retainAvailable) {
+            sendConnackError(c, connect, ReasonCode::RetainNotSupported); // [MQTT-3.2.2-13]
+            return;
+        }
+    }
+    if (isV5(connect.version) && connect.properties.has(PropertyId::AuthenticationMethod)) {
+        // No enhanced authentication method is supported by the engine itself.
+        sendConnackError(c, connect, ReasonCode::BadAuthenticationMethod);
+        return;
+    }
+
+    if (connect.clientId.isEmpty()) {
+        const quint64 n = m_core.assignedIdCounter.fetch_add(1) + 1;
+        connect.clientId = QByteArrayLiteral("petrel-") +
+                           QByteArray::number(QRandomGenerator::global()->generate64(), 36) + '-' +
+                           QByteArray::number(n);
+        connect.properties.assignedClientIdentifier = connect.clientId;
+        connect.properties.mark(PropertyId::AssignedClientIdentifier); // remembered for CONNACK
+    } else {
+        // Our own decode slices point into `body`; detach the id so the session does not pin it.
+        connect.clientId = QByteArray(connect.clientId.constData(), connect.clientId.size());
+    }
+
+    // Find or create the session. Takeover of a session living on another worker is
+    // asynchronous: that worker detaches it and hands it to us.
+    SessionPtr session;
+    SessionPtr previous;
+    bool sessionPresent = false;
+    {
+        QMutexLocker lock(&m_core.registryLock);
+        previous = m_core.registry.value(connect.clientId);
+        if (previous && !connect.cleanStart && !previous->expired) {
+            session = previous;
+            sessionPresent = true;
+        } else {
+            session = std::make_shared<Session>(connect.clientId);
+            session->home.store(this);
+            m_core.registry.insert(connect.clientId, session);
+            if (!previous) m_core.counters.clientsTotal.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    if (previous && previous != session) {
+        // Clean start over an existing session: that session ends now (will included).
+        Worker *home = previous->home.load();
+        if (home == this)
+            takeOverLocally(previous, true);
+        else
+            home->post([home, previous] { home->takeOverLocally(previous, true); });
+        previous.reset();
+    }
+    Worker *home = session->home.load();
+    if (home == this) {
+        takeOverLocally(session, false);
+        attachSession(c, std::move(connect), session, sessionPresent);
+        return;
+    }
+    // Ask the session's worker to detach it and send it over.
+    c.awaitingSession = true;
+    requestHandover(session, c.serial, std::move(connect), sessionPresent);
+}
+
+// Runs on any worker: asks the session's current home to give it to this worker.
+void Worker::requestHandover(const SessionPtr &session, quint64 serial, Connect connect, bool sessionPresent)
+{
+    Worker *home = session->home.load();
+    Worker *target = this;
+    home->post([home, target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
+        if (session->home.load() != home) {
+            // It moved on meanwhile: ask its new home.
+            target->post([target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
+                target->requestHandover(session, serial, std::move(connect), sessionPresent);
+            });
+            return;
+        }
+        home->takeOverLocally(session, false);
+        std::erase(home->m_offline, session);
+        session->home.store(target);
+        target->post([target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
+            target->continueConnect(serial, std::move(connect), session, sessionPresent);
+        });
+    });
+}
+
+// Detaches `s` from its connection on this (its home) worker, as a takeover: v5 clients
+// get DISCONNECT 0x8E. If the session ends (clean start elsewhere), it is ended here.
+void Worker::takeOverLocally(const SessionPtr &s, bool sessionEnds)
+{
+    if (s->connection) {
+        Connection &old = *s->connection;
+        qCInfo(lcProtocol).noquote() << "session taken over:" << QString::fromUtf8(s->clientId);
+        if (!sessionEnds) {
+            // The session lives on with the new connection: detach it here so closing the
+            // old connection does not end it. A will without delay still goes out; a
+            // delayed one is cancelled by the new connection [MQTT-3.1.3-9].
+            old.session.reset();
+            s->connection = nullptr;
+            m_core.counters.clientsConnected.fetch_sub(1, std::memory_order_relaxed);
+            const std::uint32_t delay = isV5(s->version) ? s->will.properties.willDelayInterval : 0;
+            if (s->hasWill && delay == 0) fireWill(*s);
+            s->hasWill = false;
+        }
+        disconnectWithReason(old, ReasonCode::SessionTakenOver, "another connection used this client id");
+    }
+    if (sessionEnds) endSession(s);
+}
+
+void Worker::continueConnect(quint64 serial, Connect connect, SessionPtr session, bool sessionPresent)
+{
+    Connection *c = m_bySerial.value(serial);
+    if (!c || c->closing) {
+        // The new connection went away while the session travelled: it is now offline here.
+        session->disconnectedAtMs = nowMs();
+        m_offline.push_back(session);
+        return;
+    }
+    c->awaitingSession = false;
+    attachSession(*c, std::move(connect), session, sessionPresent);
+    // Parse what arrived after CONNECT while we waited.
+    if (!c->closing && !c->in.isEmpty()) {
+        QByteArray pending;
+        pending.swap(c->in);
+        qsizetype consumed = 0;
+        if (parseBuffer(*c, pending.constData(), pending.size(), &consumed) && consumed < pending.size())
+            c->in = pending.mid(consumed);
+    }
+    flushRouted();
+}
+
+void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, bool sessionPresent)
+{
+    const Capabilities &caps = m_core.caps();
+    const qint64 now = nowMs();
+    std::erase(m_offline, session);
+    c.session = session;
+    session->connection = &c;
+    session->version = connect.version;
+    session->disconnectedAtMs = 0;
+
+    // Session expiry: v5 property (capped), v3 clean session 0 = keep for the maximum.
+    std::uint32_t expiry = 0;
+    if (isV5(connect.version)) {
+        expiry = connect.properties.sessionExpiryInterval;
+    } else if (!connect.cleanStart) {
+        expiry = kNeverExpires;
+    }
+    const bool expiryCapped = expiry > caps.maximumSessionExpiryInterval;
+    if (expiryCapped) expiry = caps.maximumSessionExpiryInterval;
+    session->expiryInterval = expiry;
+
+    // A new connection cancels a will still waiting for its delay [MQTT-3.1.3-9].
+    session->willDueAtMs = 0;
+    session->hasWill = connect.hasWill;
+    if (connect.hasWill) {
+        session->will = connect.will;
+        session->will.topic = QByteArray(connect.will.topic.constData(), connect.will.topic.size());
+    } else {
+        session->will = Will{};
+    }
+
+    // Keep alive, with the server maximum (v5 tells the client via Server Keep Alive).
+    std::uint16_t keepAlive = connect.keepAlive;
+    bool keepAliveChanged = false;
+    if (caps.maximumKeepalive > 0 && (keepAlive == 0 || keepAlive > caps.maximumKeepalive)) {
+        if (isV5(connect.version)) {
+            keepAlive = caps.maximumKeepalive;
+            keepAliveChanged = true;
+        }
+    }
+    c.keepAlive = keepAlive;
+
+    if (isV5(connect.version)) {
+        const Properties &p = connect.properties;
+        if (p.has(PropertyId::ReceiveMaximum)) c.clientReceiveMaximum = p.receiveMaximum;
+        if (p.has(PropertyId::MaximumPacketSize)) c.clientMaximumPacketSize = p.maximumPacketSize;
+        if (p.has(PropertyId::TopicAliasMaximum)) c.clientTopicAliasMaximum = p.topicAliasMaximum;
+        if (p.has(PropertyId::RequestProblemInformation))
+            c.requestProblemInformation = p.requestProblemInformation;
+    }
+
+    Connack ack;
+    ack.sessionPresent = sessionPresent;
+    if (isV5(connect.version)) {
+        Properties &p = ack.properties;
+        if (expiryCapped) {
+            p.sessionExpiryInterval = expiry;
+            p.mark(PropertyId::SessionExpiryInterval);
+        }
+        p.receiveMaximum = caps.receiveMaximum;
+        p.mark(PropertyId::ReceiveMaximum);
+        if (caps.maximumQos < 2) {
+            p.maximumQoS = caps.maximumQos;
+            p.mark(PropertyId::MaximumQoS);
+        }
+        if (!caps.retainAvailable) {
+            p.retainAvailable = 0;
+            p.mark(PropertyId::RetainAvailable);
+        }
+        if (caps.maximumPacketSize > 0) {
+            p.maximumPacketSize = caps.maximumPacketSize;
+            p.mark(PropertyId::MaximumPacketSize);
+        }
+        if (connect.properties.has(PropertyId::AssignedClientIdentifier)) {
+            p.assignedClientIdentifier = session->clientId;
+            p.mark(PropertyId::AssignedClientIdentifier);
+        }
+        p.topicAliasMaximum = caps.topicAliasMaximum;
+        p.mark(PropertyId::TopicAliasMaximum);
+        if (!caps.wildcardSubAvailable) {
+            p.wildcardSubscriptionAvailable = 0;
+            p.mark(PropertyId::WildcardSubscriptionAvailable);
+        }
+        if (!caps.subIdAvailable) {
+            p.subscriptionIdentifierAvailable = 0;
+            p.mark(PropertyId::SubscriptionIdentifierAvailable);
+        }
+        if (!caps.sharedSubAvailable) {
+            p.sharedSubscriptionAvailable = 0;
+            p.mark(PropertyId::SharedSubscriptionAvailable);
+        }
+        if (keepAliveChanged) {
+            p.serverKeepAlive = keepAlive;
+            p.mark(PropertyId::ServerKeepAlive);
+        }
+        if ((connect.properties.requestResponseInformation ||
+             caps.compatibilities.alwaysReturnResponseInfo)) {
+            p.responseInformation = QByteArrayLiteral("responses/") + session->clientId;
+            p.mark(PropertyId::ResponseInformation);
+        }
+    }
+    encodeConnack(ack, connect.version, c.out);
+    wrote(c);
+    c.established = true;
+
+    const qint64 connected = m_core.counters.clientsConnected.fetch_add(1, std::memory_order_relaxed) + 1;
+    qint64 maxSeen = m_core.counters.clientsMaximum.load(std::memory_order_relaxed);
+    while (connected > maxSeen && !m_core.counters.clientsMaximum.compare_exchange_weak(
+                                      maxSeen, connected, std::memory_order_relaxed)) {
+    }
+    qCDebug(lcProtocol).noquote() << "connected" << QString::fromUtf8(session->clientId) << "from"
+                                  << c.remoteAddress << "v" << int(connect.version)
+                                  << (sessionPresent ? "(resumed)" : "");
+
+    // Resend what was in flight, in order, then what was queued [MQTT-4.4.0-1].
+    Session &s = *session;
+    for (InflightOut &f : s.inflight) {
+        if (f.state == InflightOut::State::AwaitPubcomp) {
+            Ack rel;
+            rel.type = PacketType::Pubrel;
+            rel.packetId = f.packetId;
+            encodeAck(rel, c.version, c.out);
+            wrote(c);
+        } else {
+            sendPublish(s, c, f.out, f.packetId, true);
+        }
+    }
+    (void)now;
+    pump(s);
+}
+
+// ---- PUBLISH in --------------------------------------------------------------------------
+
+void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body)
+{
+    Publish p;
+    if (Error e = decodePublish(firstByte, body, c.version, p)) {
+        disconnectWithReason(c, e.code, e.message);
+        return;
+    }
+    const Capabilities &caps = m_core.caps();
+    if (p.qos > caps.maximumQos) {
+        disconnectWithReason(c, ReasonCode::QoSNotSupported, "QoS above the server maximum [MQTT-3.2.2-11]");
+        return;
+    }
+    if (p.retain && !caps.retainAvailable) {
+        disconnectWithReason(c, ReasonCode::RetainNotSupported, "retain not available [MQTT-3.2.2-14]");
+        return;
+    }
+    if (isV5(c.version)) {
+        if (p.properties.has(PropertyId::TopicAlias)) {
+            const std::uint16_t alias = p.properties.topicAlias;
+            if (alias == 0 || alias > caps.topicAliasMaximum) {
+                disconnectWithReason(c, ReasonCode::TopicAliasInvalid,
+                                     "topic alias out of range [MQTT-3.3.2-9]");
+                return;
+            }
+            if (p.topic.isEmpty()) {
+                auto it = c.inboundAliases.constFind(alias);
+                if (it == c.inboundAliases.constEnd()) {
+                    disconnectWithReason(c, ReasonCode::ProtocolError, "unknown topic alias [MQTT-3.3.4-?]");
+                    return;
+                }
+                p.topic = *it;
+            } else {
+                // Keep the alias target in its own small buffer, not pinning this packet.
+                c.inboundAliases.insert(alias, QByteArray(p.topic.constData(), p.topic.size()));
+            }
+            p.properties.clear(PropertyId::TopicAlias);
+            p.properties.topicAlias = 0;
+        } else if (p.topic.isEmpty()) {
+            disconnectWithReason(c, ReasonCode::ProtocolError,
+                                 "empty topic without topic alias [MQTT-3.3.2-1]");
+            return;
+        }
+    }
+    Session &s = *c.session;
+    if (p.qos == 2) {
+        if (s.inboundQos2.contains(p.packetId)) {
+            // Duplicate of a QoS 2 message not yet released: acknowledge, don't deliver twice.
+            Ack rec;
+            rec.type = PacketType::Pubrec;
+            rec.packetId = p.packetId;
+            encodeAck(rec, c.version, c.out);
+            wrote(c);
+            return;
+        }
+        if (s.inboundQos2.size() >= caps.receiveMaximum) {
+            disconnectWithReason(c, ReasonCode::ReceiveMaximumExceeded,
+                                 "receive maximum exceeded [MQTT-3.3.4-9]");
+            return;
+        }
+    }
+    m_core.counters.messagesReceived.fetch_add(1, std::memory_order_relaxed);
+
+    const qint64 now = nowMs();
+    auto message = std::make_shared<Message>();
+    message->originClientId = s.clientId;
+    message->originSession = s.key();
+    message->createdAtMs = now;
+    std::int64_t expiry = caps.maximumMessageExpiryInterval;
+    if (p.properties.has(PropertyId::MessageExpiryInterval)) {
+        const std::int64_t asked = p.properties.messageExpiryInterval;
+        expiry = (expiry > 0 && asked > expiry) ? expiry : asked;
+    }
+    message->expiresAtMs = expiry > 0 ? now + expiry * 1000 : 0;
+    const std::uint16_t packetId = p.packetId;
+    const std::uint8_t qos = p.qos;
+    p.dup = false;
+    p.packetId = 0;
+    message->publish = std::move(p);
+
+    // Clients may not publish into $SYS; the message is acknowledged and dropped.
+    const bool sysTopic = message->publish.topic.startsWith('$');
+    if (!sysTopic) {
+        if (message->publish.retain) m_core.retain(message);
+        publishMessage(message);
+    }
+
+    if (qos == 1) {
+        Ack ack;
+        ack.type = PacketType::Puback;
+        ack.packetId = packetId;
+        encodeAck(ack, c.version, c.out);
+        wrote(c);
+    } else if (qos == 2) {
+        s.inboundQos2.insert(packetId);
+        Ack rec;
+        rec.type = PacketType::Pubrec;
+        rec.packetId = packetId;
+        encodeAck(rec, c.version, c.out);
+        wrote(c);
+    }
+}
+
+void Worker::publishMessage(const MessagePtr &message)
+{
+    m_routeScratch.clear();
+    m_core.route(message, m_routeScratch);
+    for (Delivery &d : m_routeScratch) {
+        Worker *home = d.session->home.load(std::memory_order_acquire);
+        if (home == this)
+            deliverLocal(std::move(d));
+        else
+            m_routed[home->index()].push_back(std::move(d));
+    }
+    m_routeScratch.clear();
+}
+
+void Worker::flushRouted()
+{
+    for (size_t i = 0; i < m_routed.size(); ++i) {
+        if (!m_routed[i].empty()) m_core.workers[i]->postDeliveries(m_routed[i]);
+    }
+}
+
+// ---- delivery out ------------------------------------------------------------------------
+
+void Worker::deliverLocal(Delivery &&d)
+{
+    Session &s = *d.session;
+    if (s.expired) return;
+    Worker *home = s.home.load(std::memory_order_acquire);
+    if (home != this) {
+        // The session moved to another worker after this delivery was routed.
+        m_routed[home->index()].push_back(std::move(d));
+        return;
+    }
+    const Capabilities &caps = m_core.caps();
+    if (d.out.qos == 0 && !s.connection) return; // QoS 0 is not queued for offline sessions
+    if (d.out.qos == 0 && s.connection && s.pending.empty()) {
+        Connection &c = *s.connection;
+        if (c.out.size() - c.outOffset > caps.maximumClientBytesPending) {
+            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        sendPublish(s, c, d.out, 0, false);
+        return;
+    }
+    if (qsizetype(s.pending.size()) >= caps.maximumClientWritesPending) {
+        m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+        qCWarning(lcProtocol).noquote()
+            << "queue full for" << QString::fromUtf8(s.clientId) << "- message dropped";
+        return;
+    }
+    s.pending.push_back(std::move(d.out));
+    if (s.connection) pump(s);
+}
+
+// Moves queued messages into flight while the client's window allows.
+void Worker::pump(Session &s)
+{
+    if (!s.connection || s.connection->closing) return;
+    Connection &c = *s.connection;
+    const std::uint16_t window = effectiveInflightWindow(m_core.caps(), c);
+    const qint64 now = nowMs();
+    while (!s.pending.empty()) {
+        Outgoing &o = s.pending.front();
+        if (o.message->expiresAtMs && o.message->expiresAtMs <= now) {
+            s.pending.pop_front();
+            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        if (o.qos == 0) {
+            sendPublish(s, c, o, 0, false);
+            s.pending.pop_front();
+            continue;
+        }
+        if (s.inflight.size() >= window) break;
+        const std::uint16_t id = s.allocatePacketId();
+        if (id == 0) break;
+        if (!sendPublish(s, c, o, id, false)) {
+            // Too large for this client: dropped for it, not queued forever.
+            s.usedPacketIds.remove(id);
+            s.pending.pop_front();
+            continue;
+        }
+        InflightOut f;
+        f.packetId = id;
+        f.state = o.qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
+        f.out = std::move(o);
+        s.inflight.push_back(std::move(f));
+        m_core.counters.inflight.fetch_add(1, std::memory_order_relaxed);
+        s.pending.pop_front();
+    }
+}
+
+// Encodes one PUBLISH for this client and queues its bytes. Returns false if the client's
+// maximum packet size forbids it (the message is dropped for this client only).
+bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup)
+{
+    const Message &m = *o.message;
+    const qint64 now = nowMs();
+    Publish p;
+    p.topic = m.publish.topic;
+    p.payload = m.publish.payload;
+    p.qos = o.qos;
+    p.retain = o.retain;
+    p.dup = dup;
+    p.packetId = packetId;
+    const bool v5 = isV5(c.version);
+    bool perClient = false;
+    if (v5) {
+        p.properties = m.publish.properties;
+        p.properties.subscriptionIdentifiers.clear();
+        if (m.publish.properties.has(PropertyId::MessageExpiryInterval)) {
+            const qint64 left = remainingExpirySeconds(m, now);
+            p.properties.messageExpiryInterval = std::uint32_t(std::max<qint64>(left, 0));
+        }
+        for (std::uint32_t id : o.subscriptionIds) {
+            p.properties.subscriptionIdentifiers.append(id);
+            perClient = true;
+        }
+        if (c.clientTopicAliasMaximum > 0) {
+            perClient = true;
+            auto it = c.outboundAliases.constFind(p.topic);
+            if (it != c.outboundAliases.constEnd()) {
+                p.properties.topicAlias = *it;
+                p.properties.mark(PropertyId::TopicAlias);
+                p.topic = QByteArray();
+            } else if (c.outboundAliases.size() < c.clientTopicAliasMaximum) {
+                const std::uint16_t alias = std::uint16_t(c.outboundAliases.size() + 1);
+                c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), alias);
+                p.properties.topicAlias = alias;
+                p.properties.mark(PropertyId::TopicAlias);
+            }
+        }
+    }
+    if (c.clientMaximumPacketSize > 0 && publishWireSize(p, c.version) > c.clientMaximumPacketSize) {
+        // [MQTT-3.1.2-25] never send a packet larger than the client allows; drop for it.
+        m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+        if (p.properties.has(PropertyId::TopicAlias) && !p.topic.isEmpty())
+            c.outboundAliases.remove(p.topic); // the alias was never announced
+        return false;
+    }
+    const bool hasExpiry = v5 && m.publish.properties.has(PropertyId::MessageExpiryInterval);
+    if (perClient || hasExpiry) {
+        encodePublish(p, c.version, c.out);
+    } else {
+        // Encode once per (message, version class, qos, retain) and copy; patch the id.
+        const int variant = (v5 ? 8 : 0) | (p.qos << 1) | (p.retain ? 1 : 0);
+        if (m_encodeCache.message.get() != &m || m_encodeCache.variant != variant) {
+            m_encodeCache.message = o.message;
+            m_encodeCache.variant = variant;
+            m_encodeCache.bytes.clear();
+            Publish q = p;
+            q.dup = false;
+            q.packetId = q.qos ? 1 : 0;
+            encodePublish(q, c.version, m_encodeCache.bytes);
+            // Packet id follows the fixed header and the topic (2-byte length + bytes).
+            const Frame f = readFrame(m_encodeCache.bytes, 0);
+            m_encodeCache.packetIdOffset = q.qos ? f.headerLength + 2 + q.topic.size() : -1;
+        }
+        const qsizetype start = c.out.size();
+        c.out.append(m_encodeCache.bytes);
+        char *d = c.out.data() + start;
+        if (dup) d[0] = char(d[0] | 0x08);
+        if (m_encodeCache.packetIdOffset >= 0) {
+            d[m_encodeCache.packetIdOffset] = char(packetId >> 8);
+            d[m_encodeCache.packetIdOffset + 1] = char(packetId & 0xFF);
+        }
+    }
+    m_core.counters.messagesSent.fetch_add(1, std::memory_order_relaxed);
+    wrote(c);
+    (void)s;
+    return true;
+}
+
+// ---- acknowledgements --------------------------------------------------------------------
+
+void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &body)
+{
+    Ack a;
+    if (Error e = decodeAck(firstByte, body, c.version, a)) {
+        disconnectWithReason(c, e.code, e.message);
+        return;
+    }
+    Session &s = *c.session;
+    switch (a.type) {
+    case PacketType::Pubrel: {
+        Ack comp;
+        comp.type = PacketType::Pubcomp;
+        comp.packetId = a.packetId;
+        if (!s.inboundQos2.remove(a.packetId) && isV5(c.version))
+            comp.reasonCode = std::uint8_t(ReasonCode::PacketIdentifierNotFound);
+        encodeAck(comp, c.version, c.out);
+        wrote(c);
+        return;
+    }
+    case PacketType::Puback:
+    case PacketType::Pubrec:
+    case PacketType::Pubcomp: {
+        auto it = std::find_if(s.inflight.begin(), s.inflight.end(),
+                               [&](const InflightOut &f) { return f.packetId == a.packetId; });
+        if (it == s.inflight.end()) {
+            if (a.type == PacketType::Pubrec) {
+                Ack rel;
+                rel.type = PacketType::Pubrel;
+                rel.packetId = a.packetId;
+                if (isV5(c.version)) rel.reasonCode = std::uint8_t(ReasonCode::PacketIdentifierNotFound);
+                encodeAck(rel, c.version, c.out);
+                wrote(c);
+            }
+            return; // unknown id: nothing to do [MQTT-4.3.2]
+        }
+        const bool expected =
+            (a.type == PacketType::Puback && it->state == InflightOut::State::AwaitPuback) ||
+            (a.type == PacketType::Pubrec && it->state == InflightOut::State::AwaitPubrec) ||
+            (a.type == PacketType::Pubcomp && it->state == InflightOut::State::AwaitPubcomp);
+        if (!expected) {
+            if (a.type == PacketType::Pubrec && it->state == InflightOut::State::AwaitPubcomp) {
+                // A repeated PUBREC: answer with PUBREL again.
+                Ack rel;
+                rel.type = PacketType::Pubrel;
+                rel.packetId = a.packetId;
+                encodeAck(rel, c.version, c.out);
+                wrote(c);
+            }
+            return;
+        }
+        if (a.type == PacketType::Pubrec && a.reasonCode < 0x80) {
+            it->state = InflightOut::State::AwaitPubcomp;
+            it->out.message.reset(); // the message itself is no longer needed
+            Ack rel;
+            rel.type = PacketType::Pubrel;
+            rel.packetId = a.packetId;
+            encodeAck(rel, c.version, c.out);
+            wrote(c);
+            return;
+        }
+        // PUBACK, PUBCOMP, or PUBREC with an error code: the flow is over.
+        s.usedPacketIds.remove(it->packetId);
+        s.inflight.erase(it);
+        m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
+        pump(s);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+// ---- SUBSCRIBE / UNSUBSCRIBE -------------------------------------------------------------
+
+void Worker::handleSubscribe(Connection &c, const QByteArray &body)
+{
+    Subscribe sub;
+    if (Error e = decodeSubscribe(body, c.version, sub)) {
+        disconnectWithReason(c, e.code, e.message);
+        return;
+    }
+    const Capabilities &caps = m_core.caps();
+    std::uint32_t identifier = 0;
+    if (sub.properties.has(PropertyId::SubscriptionIdentifier)) {
+        if (!caps.subIdAvailable) {
+            disconnectWithReason(c, ReasonCode::SubscriptionIdentifiersNotSupported,
+                                 "subscription identifiers not available [MQTT-3.8.2-?]");
+            return;
+        }
+        identifier = sub.properties.subscriptionIdentifiers.first();
+    }
+    Session &s = *c.session;
+    SubackLike ack;
+    ack.type = PacketType::Suback;
+    ack.packetId = sub.packetId;
+    struct NewSub {
+        QByteArray filter;
+        SessionSubscription sub;
+        bool isNew;
+    };
+    QVarLengthArray<NewSub, 4> granted;
+    for (const TopicSubscription &t : sub.topics) {
+        const bool shared = isSharedFilter(t.filter);
+        const bool wildcard = t.filter.contains('+') || t.filter.contains('#');
+        ReasonCode code = ReasonCode(std::min<std::uint8_t>(t.options.qos, caps.maximumQos));
+        if (shared && !caps.sharedSubAvailable)
+            code = ReasonCode::SharedSubscriptionsNotSupported;
+        else if (wildcard && !caps.wildcardSubAvailable)
+            code = ReasonCode::WildcardSubscriptionsNotSupported;
+        else if (shared && t.options.noLocal) {
+            disconnectWithReason(c, ReasonCode::ProtocolError,
+                                 "No Local on a shared subscription [MQTT-3.8.3-4]");
+            return;
+        }
+        if (std::uint8_t(code) >= 0x80) {
+            ack.reasonCodes.append(isV5(c.version) ? std::uint8_t(code) : 0x80);
+            continue;
+        }
+        SessionSubscription ss;
+        ss.options = t.options;
+        ss.options.qos = std::uint8_t(code);
+        ss.identifier = identifier;
+        const QByteArray filter(t.filter.constData(), t.filter.size()); // own copy, not a slice
+        const bool isNew = m_core.addSubscription(s, filter, ss);
+        s.subscriptions.insert(filter, ss);
+        granted.append({filter, ss, isNew});
+        ack.reasonCodes.append(std::uint8_t(code));
+    }
+    encodeSuback(ack, c.version, c.out);
+    wrote(c);
+    // Retained messages after the SUBACK [MQTT-3.8.4-?], per Retain Handling.
+    for (const NewSub &g : granted) {
+        if (isSharedFilter(g.filter)) continue; // never for shared subscriptions [MQTT-3.8.4-?]
+        if (g.sub.options.retainHandling == 2) continue;
+        if (g.sub.options.retainHandling == 1 && !g.isNew) continue;
+        sendRetained(s, g.filter, g.sub);
+    }
+}
+
+void Worker::sendRetained(Session &s, const QByteArray &filter, const SessionSubscription &sub)
+{
+    const qint64 now = nowMs();
+    std::vector<MessagePtr> found;
+    {
+        QReadLocker lock(&m_core.retainedLock);
+        m_core.retained.match(filter, now, [&](const topics::RetainedStore::Entry &e) {
+            auto m = std::make_shared<Message>();
+            m->publish = e.message;
+            m->createdAtMs = e.storedAtMs;
+            m->expiresAtMs = e.expiresAtMs;
+            found.push_back(std::move(m));
+        });
+    }
+    for (MessagePtr &m : found) {
+        Delivery d;
+        d.session = s.shared_from_this();
+        d.out.message = std::move(m);
+        d.out.qos = std::min(d.out.message->publish.qos, sub.options.qos);
+        d.out.retain = true; // retained on subscribe keeps its flag [MQTT-3.3.1-8]
+        if (sub.identifier) d.out.subscriptionIds.append(sub.identifier);
+        deliverLocal(std::move(d));
+    }
+}
+
+void Worker::handleUnsubscribe(Connection &c, const QByteArray &body)
+{
+    Unsubscribe u;
+    if (Error e = decodeUnsubscribe(body, c.version, u)) {
+        disconnectWithReason(c, e.code, e.message);
+        return;
+    }
+    Session &s = *c.session;
+    SubackLike ack;
+    ack.type = PacketType::Unsuback;
+    ack.packetId = u.packetId;
+    for (const QByteArray &filter : u.filters) {
+        const bool existed = s.subscriptions.remove(filter) > 0;
+        if (existed) m_core.removeSubscription(s, filter);
+        ack.reasonCodes.append(
+            std::uint8_t(existed ? ReasonCode::Success : ReasonCode::NoSubscriptionExisted));
+    }
+    encodeSuback(ack, c.version, c.out);
+    wrote(c);
+}
+
+// ---- DISCONNECT / AUTH -------------------------------------------------------------------
+
+void Worker::handleDisconnect(Connection &c, const QByteArray &body)
+{
+    Disconnect d;
+    if (Error e = decodeDisconnect(body, c.version, d)) {
+        disconnectWithReason(c, e.code, e.message);
+        return;
+    }
+    Session &s = *c.session;
+    if (isV5(c.version) && d.properties.has(PropertyId::SessionExpiryInterval)) {
+        if (s.expiryInterval == 0 && d.properties.sessionExpiryInterval != 0) {
+            // [MQTT-3.14.2-2] cannot turn a zero expiry into a non-zero one.
+            disconnectWithReason(c, ReasonCode::ProtocolError,
+                                 "session expiry set on DISCONNECT after 0 [MQTT-3.14.2-2]");
+            return;
+        }
+        s.expiryInterval =
+            std::min(d.properties.sessionExpiryInterval, m_core.caps().maximumSessionExpiryInterval);
+    }
+    const bool withWill =
+        isV5(c.version) && d.reasonCode == std::uint8_t(ReasonCode::DisconnectWithWillMessage);
+    if (!withWill) s.hasWill = false; // normal DISCONNECT discards the will [MQTT-3.14.4-3]
+    c.normalDisconnect = true;
+    closeConnection(c, withWill);
+}
+
+void Worker::handleAuth(Connection &c, const QByteArray &body)
+{
+    Auth a;
+    if (Error e = decodeAuth(body, c.version, a)) {
+        disconnectWithReason(c, e.code, e.message);
+        return;
+    }
+    // No authentication method was accepted at CONNECT, so AUTH is a protocol error
+    // [MQTT-4.12.0-1].
+    disconnectWithReason(c, ReasonCode::ProtocolError,
+                         "AUTH without an authentication method [MQTT-4.12.0-1]");
+}
+
+// ---- session end -------------------------------------------------------------------------
+
+void Worker::detachSession(Connection &c, bool abnormal)
+{
+    if (!c.session) return;
+    SessionPtr s = std::move(c.session);
+    c.session.reset();
+    if (s->connection != &c) return; // already taken over
+    s->connection = nullptr;
+    s->disconnectedAtMs = nowMs();
+    m_core.counters.clientsConnected.fetch_sub(1, std::memory_order_relaxed);
+    if (!abnormal) s->hasWill = false;
+    if (s->hasWill) {
+        const std::uint32_t delay = isV5(s->version) ? s->will.properties.willDelayInterval : 0;
+        const std::uint32_t due = std::min(delay, s->expiryInterval);
+        if (due == 0)
+            fireWill(*s);
+        else
+            s->willDueAtMs = s->disconnectedAtMs + qint64(due) * 1000;
+    }
+    if (s->expiryInterval == 0) {
+        endSession(s);
+    } else {
+        m_offline.push_back(s);
+    }
+    flushRouted();
+}
+
+void Worker::fireWill(Session &s)
+{
+    if (!s.hasWill) return;
+    s.hasWill = false;
+    s.willDueAtMs = 0;
+    auto message = std::make_shared<Message>();
+    Publish &p = message->publish;
+    p.topic = s.will.topic;
+    p.payload = s.will.payload;
+    p.qos = s.will.qos;
+    p.retain = s.will.retain;
+    p.properties = s.will.properties;
+    p.properties.clear(PropertyId::WillDelayInterval);
+    p.properties.willDelayInterval = 0;
+    message->originClientId = s.clientId;
+    message->originSession = s.key();
+    const qint64 now = nowMs();
+    message->createdAtMs = now;
+    std::int64_t expiry = m_core.caps().maximumMessageExpiryInterval;
+    if (p.properties.has(PropertyId::MessageExpiryInterval)) {
+        const std::int64_t asked = p.properties.messageExpiryInterval;
+        expiry = (expiry > 0 && asked > expiry) ? expiry : asked;
+    }
+    message->expiresAtMs = expiry > 0 ? now + expiry * 1000 : 0;
+    s.will = Will{};
+    qCDebug(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "published";
+    if (message->publish.retain) m_core.retain(message);
+    publishMessage(message);
+}
+
+// Removes the session for good: registry, subscriptions, queued messages.
+void Worker::endSession(const SessionPtr &s)
+{
+    if (s->expired) return;
+    fireWill(*s); // a will still waiting for its delay goes out when the session ends
+    s->expired = true;
+    {
+        QMutexLocker lock(&m_core.registryLock);
+        auto it = m_core.registry.find(s->clientId);
+        if (it != m_core.registry.end() && it->get() == s.get()) {
+            m_core.registry.erase(it);
+            m_core.counters.clientsTotal.fetch_sub(1, std::memory_order_relaxed);
+        }
+    }
+    m_core.removeAllSubscriptions(*s);
+    s->subscriptions.clear();
+    m_core.counters.inflight.fetch_sub(qint64(s->inflight.size()), std::memory_order_relaxed);
+    s->inflight.clear();
+    s->pending.clear();
+    s->usedPacketIds.clear();
+    s->inboundQos2.clear();
+    std::erase(m_offline, s);
+}
+
+void Worker::checkSessions(qint64 now)
+{
+    std::vector<SessionPtr> ending;
+    for (const SessionPtr &s : m_offline) {
+        if (s->willDueAtMs && s->willDueAtMs <= now) fireWill(*s);
+        if (s->expiryInterval != kNeverExpires &&
+            now - s->disconnectedAtMs >= qint64(s->expiryInterval) * 1000)
+            ending.push_back(s);
+    }
+    for (const SessionPtr &s : ending)
+        endSession(s);
+}
+
+} // namespace petrel

@@ -1,0 +1,407 @@
+// Worker: the I/O half (epoll, batched reads and writes, inbox, timers). The protocol half
+// is in protocol.cpp.
+#include "worker.h"
+
+#include <QAbstractEventDispatcher>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+#include <QThread>
+#include <QTimer>
+
+#include <cerrno>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcWorker, "petrel.worker")
+
+namespace petrel {
+
+using namespace packets;
+
+namespace {
+constexpr qsizetype kScratchSize = 64 * 1024;
+constexpr qsizetype kFlushEarlyBytes = 256 * 1024; // flush before aboutToBlock past this
+constexpr int kMaxEvents = 256;
+constexpr int kReadsPerWake = 4; // reads per fd per pass: fairness between busy clients
+} // namespace
+
+Worker::Worker(BrokerCore &core, int index) : m_core(core), m_index(index)
+{
+    m_scratch.resize(kScratchSize);
+}
+
+Worker::~Worker()
+{
+    for (Connection *c : std::as_const(m_connections)) {
+        ::close(c->fd);
+        delete c;
+    }
+    m_connections.clear();
+    if (m_epoll >= 0) ::close(m_epoll);
+    if (m_wakeFd >= 0) ::close(m_wakeFd);
+}
+
+void Worker::startOnThread()
+{
+    m_routed.resize(m_core.workers.size());
+    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    m_wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = quint64(m_wakeFd);
+    ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wakeFd, &ev);
+
+    m_notifier = new QSocketNotifier(m_epoll, QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, &Worker::onEpollReadable);
+    connect(QAbstractEventDispatcher::instance(thread()), &QAbstractEventDispatcher::aboutToBlock, this,
+            &Worker::flushAll);
+
+    m_tick = new QTimer(this);
+    m_tick->setInterval(100); // keepalive is enforced to within this
+    connect(m_tick, &QTimer::timeout, this, &Worker::onTick);
+    m_tick->start();
+    // Anything posted before the notifier existed.
+    drainInbox();
+}
+
+// ---- thread-safe entry points ----------------------------------------------------------
+
+static void wake(int fd)
+{
+    const quint64 one = 1;
+    [[maybe_unused]] auto n = ::write(fd, &one, sizeof one);
+}
+
+void Worker::adoptSocket(int fd, const QString &listenerId, const QString &remoteAddress)
+{
+    QMutexLocker lock(&m_inboxLock);
+    m_inboxSockets.push_back({fd, {listenerId, remoteAddress}});
+    if (!m_wakePending && m_wakeFd >= 0) {
+        m_wakePending = true;
+        wake(m_wakeFd);
+    }
+}
+
+void Worker::postDeliveries(std::vector<Delivery> &batch)
+{
+    if (batch.empty()) return;
+    QMutexLocker lock(&m_inboxLock);
+    if (m_inboxDeliveries.empty()) {
+        m_inboxDeliveries.swap(batch); // keeps both buffers' capacity in circulation
+    } else {
+        for (Delivery &d : batch)
+            m_inboxDeliveries.push_back(std::move(d));
+        batch.clear();
+    }
+    if (!m_wakePending && m_wakeFd >= 0) {
+        m_wakePending = true;
+        wake(m_wakeFd);
+    }
+}
+
+void Worker::post(std::function<void()> fn)
+{
+    QMutexLocker lock(&m_inboxLock);
+    m_inboxTasks.push_back(std::move(fn));
+    if (!m_wakePending && m_wakeFd >= 0) {
+        m_wakePending = true;
+        wake(m_wakeFd);
+    }
+}
+
+void Worker::drainInbox()
+{
+    {
+        QMutexLocker lock(&m_inboxLock);
+        m_drainDeliveries.swap(m_inboxDeliveries);
+        m_drainTasks.swap(m_inboxTasks);
+        m_drainSockets.swap(m_inboxSockets);
+        m_wakePending = false;
+        quint64 v;
+        while (::read(m_wakeFd, &v, sizeof v) > 0) {
+        }
+    }
+    const qint64 now = nowMs();
+    for (auto &[fd, names] : m_drainSockets) {
+        if (m_shuttingDown) {
+            ::close(fd);
+            continue;
+        }
+        auto *c = new Connection;
+        c->fd = fd;
+        c->serial = m_nextSerial++;
+        c->listenerId = names.first;
+        c->remoteAddress = names.second;
+        c->acceptedAtMs = now;
+        c->lastReceivedMs = now;
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.ptr = c;
+        if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            qCWarning(lcWorker) << "epoll_ctl add failed for" << c->remoteAddress << strerror(errno);
+            ::close(fd);
+            delete c;
+            continue;
+        }
+        m_connections.insert(fd, c);
+        m_bySerial.insert(c->serial, c);
+    }
+    m_drainSockets.clear();
+    for (auto &fn : m_drainTasks)
+        fn();
+    m_drainTasks.clear();
+    for (Delivery &d : m_drainDeliveries)
+        deliverLocal(std::move(d));
+    m_drainDeliveries.clear();
+    flushRouted();
+}
+
+// ---- reading ---------------------------------------------------------------------------
+
+void Worker::onEpollReadable()
+{
+    epoll_event events[kMaxEvents];
+    int n = ::epoll_wait(m_epoll, events, kMaxEvents, 0);
+    for (int i = 0; i < n; ++i) {
+        // The eventfd was registered with data.u64 == its fd number; connections with their
+        // pointer, which is never a small integer.
+        if (events[i].data.u64 == quint64(m_wakeFd)) {
+            drainInbox();
+            continue;
+        }
+        auto *c = static_cast<Connection *>(events[i].data.ptr);
+        if (events[i].events & EPOLLOUT) {
+            flush(*c);
+        }
+        if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            if (!c->closing)
+                readFrom(*c);
+            else if (events[i].events & (EPOLLHUP | EPOLLERR))
+                closeConnection(*c, true);
+        }
+    }
+    flushRouted();
+    for (Connection *c : m_closing)
+        destroyConnection(c);
+    m_closing.clear();
+}
+
+void Worker::readFrom(Connection &c)
+{
+    for (int round = 0; round < kReadsPerWake && !c.closing; ++round) {
+        ssize_t n = ::recv(c.fd, m_scratch.data(), m_scratch.size(), 0);
+        if (n == 0) {
+            closeConnection(c, true); // peer closed without DISCONNECT
+            return;
+        }
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (errno == EINTR) continue;
+            closeConnection(c, true);
+            return;
+        }
+        m_core.counters.bytesReceived.fetch_add(n, std::memory_order_relaxed);
+        c.lastReceivedMs = nowMs();
+        qsizetype consumed = 0;
+        if (c.in.isEmpty()) {
+            if (!parseBuffer(c, m_scratch.data(), n, &consumed)) return;
+            if (consumed < n) c.in = QByteArray(m_scratch.data() + consumed, n - consumed);
+        } else {
+            c.in.append(m_scratch.data(), n);
+            if (!parseBuffer(c, c.in.constData(), c.in.size(), &consumed)) return;
+            c.in.remove(0, consumed);
+            if (c.in.isEmpty()) c.in = QByteArray(); // release the buffer of a drained connection
+        }
+        if (n < qsizetype(m_scratch.size())) return; // socket drained
+    }
+}
+
+// Parses every whole packet in data[0..size). Returns false when the connection closed.
+bool Worker::parseBuffer(Connection &c, const char *data, qsizetype size, qsizetype *consumed)
+{
+    qsizetype pos = 0;
+    while (pos < size && !c.closing && !c.awaitingSession) {
+        // Until CONNECT has been accepted only a small packet is allowed (checked before
+        // the body is buffered); afterwards the configured maximum.
+        const std::uint32_t limit =
+            c.session ? m_core.caps().maximumPacketSize : m_core.caps().maximumConnectPacketSize;
+        Frame f = readFrame(QByteArrayView(data + pos, size - pos), limit);
+        if (f.status == Frame::Status::NeedMore) break;
+        if (f.status == Frame::Status::Error) {
+            disconnectWithReason(c, f.error.code, f.error.message);
+            *consumed = pos;
+            return false;
+        }
+        QByteArray body(data + pos + f.headerLength, f.remainingLength);
+        pos += f.totalLength();
+        m_core.counters.packetsReceived.fetch_add(1, std::memory_order_relaxed);
+        handlePacket(c, f.firstByte, body);
+    }
+    // Bytes after a CONNECT whose session is still being handed over stay buffered in
+    // c.in like a partial packet; continueConnect() parses them.
+    *consumed = pos;
+    return !c.closing;
+}
+
+// ---- writing ---------------------------------------------------------------------------
+
+void Worker::sendPacketBytes(Connection &c, const QByteArray &bytes)
+{
+    if (c.fd < 0 || (c.closing && c.outOffset < 0)) return;
+    c.out.append(bytes);
+    m_core.counters.packetsSent.fetch_add(1, std::memory_order_relaxed);
+    markDirty(c);
+}
+
+void Worker::markDirty(Connection &c)
+{
+    if (!c.dirty) {
+        c.dirty = true;
+        m_dirty.push_back(&c);
+    }
+    if (c.out.size() - c.outOffset > kFlushEarlyBytes) flush(c);
+}
+
+void Worker::flushAll()
+{
+    if (m_dirty.empty()) return;
+    // flush() may close connections; iterate over a stable copy.
+    std::vector<Connection *> dirty;
+    dirty.swap(m_dirty);
+    for (Connection *c : dirty) {
+        c->dirty = false;
+        flush(*c);
+    }
+    dirty.clear();
+    if (m_dirty.empty()) m_dirty.swap(dirty); // keep capacity
+    for (Connection *c : m_closing)
+        destroyConnection(c);
+    m_closing.clear();
+}
+
+bool Worker::flush(Connection &c)
+{
+    if (c.fd < 0) return false;
+    while (c.outOffset < c.out.size()) {
+        ssize_t n = ::send(c.fd, c.out.constData() + c.outOffset, c.out.size() - c.outOffset,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            c.out.clear();
+            c.outOffset = 0;
+            closeConnection(c, true);
+            return false;
+        }
+        m_core.counters.bytesSent.fetch_add(n, std::memory_order_relaxed);
+        c.outOffset += n;
+    }
+    const bool drained = c.outOffset >= c.out.size();
+    if (drained) {
+        // Free big buffers so idle connections stay small; keep small ones for reuse.
+        if (c.out.capacity() > 64 * 1024)
+            c.out = QByteArray();
+        else
+            c.out.clear();
+        c.outOffset = 0;
+    } else if (c.outOffset > 1024 * 1024) {
+        c.out.remove(0, c.outOffset);
+        c.outOffset = 0;
+    }
+    if (drained == c.wantWrite) {
+        c.wantWrite = !drained;
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP | (c.wantWrite ? EPOLLOUT : 0);
+        ev.data.ptr = &c;
+        ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &ev);
+    }
+    if (drained && c.closing) {
+        // Output written: now close for real.
+        ::shutdown(c.fd, SHUT_WR);
+        if (std::find(m_closing.begin(), m_closing.end(), &c) == m_closing.end()) m_closing.push_back(&c);
+    }
+    return true;
+}
+
+// ---- closing ---------------------------------------------------------------------------
+
+void Worker::closeConnection(Connection &c, bool abnormal)
+{
+    if (c.closing) return;
+    c.closing = true;
+    detachSession(c, abnormal);
+    if (c.out.size() > c.outOffset) {
+        // Let pending output (e.g. a DISCONNECT) go out first, bounded by the tick.
+        markDirty(c);
+        c.acceptedAtMs = nowMs(); // reused as the close deadline base
+        return;
+    }
+    if (std::find(m_closing.begin(), m_closing.end(), &c) == m_closing.end()) m_closing.push_back(&c);
+}
+
+void Worker::destroyConnection(Connection *c)
+{
+    if (!m_connections.contains(c->fd) || m_connections.value(c->fd) != c) return;
+    m_connections.remove(c->fd);
+    m_bySerial.remove(c->serial);
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, c->fd, nullptr);
+    ::close(c->fd);
+    c->fd = -1;
+    std::erase(m_dirty, c);
+    delete c;
+}
+
+void Worker::onTick()
+{
+    const qint64 now = nowMs();
+    const int connectTimeout = m_core.caps().connectTimeoutMs;
+    std::vector<Connection *> expired;
+    for (Connection *c : std::as_const(m_connections)) {
+        if (c->closing) {
+            if (now - c->acceptedAtMs > 2000) expired.push_back(c); // peer not reading: give up
+            continue;
+        }
+        if (!c->connectSeen) {
+            if (connectTimeout > 0 && now - c->acceptedAtMs > connectTimeout) expired.push_back(c);
+            continue;
+        }
+        if (c->keepAlive > 0 && now - c->lastReceivedMs > qint64(c->keepAlive) * 1500) expired.push_back(c);
+    }
+    for (Connection *c : expired) {
+        if (c->closing) {
+            c->out.clear();
+            c->outOffset = 0;
+            if (std::find(m_closing.begin(), m_closing.end(), c) == m_closing.end()) m_closing.push_back(c);
+        } else if (!c->connectSeen) {
+            closeConnection(*c, true);
+        } else {
+            disconnectWithReason(*c, ReasonCode::KeepAliveTimeout, "keep alive timeout [MQTT-3.1.2-22]");
+        }
+    }
+    checkSessions(now);
+    flushRouted();
+    flushAll();
+}
+
+void Worker::shutdownOnThread(std::uint8_t reason)
+{
+    m_shuttingDown = true;
+    const auto conns = m_connections.values();
+    for (Connection *c : conns) {
+        if (c->closing) continue;
+        if (c->session)
+            disconnectWithReason(*c, ReasonCode(reason), "server shutting down");
+        else
+            closeConnection(*c, false);
+    }
+    flushAll();
+    for (Connection *c : m_connections.values())
+        destroyConnection(c);
+    m_closing.clear();
+    if (m_tick) m_tick->stop();
+    if (m_notifier) m_notifier->setEnabled(false);
+}
+
+} // namespace petrel

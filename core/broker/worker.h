@@ -1,0 +1,166 @@
+// A network worker: one thread, one epoll fd behind one QSocketNotifier, the connections
+// and sessions that live on it. See ARCHITECTURE.md "Socket I/O" for why.
+//
+// Reads: every ready fd is read into one 64 KiB scratch buffer and parsed in place; only
+// a trailing partial packet is copied into the connection. Writes: packets are appended to
+// the connection's output buffer and flushed with one send() per connection per event-loop
+// pass (aboutToBlock), or earlier when a buffer grows large.
+// Cross-thread work arrives in the inbox (a mutex-protected vector swapped on drain) with
+// one eventfd wake-up per batch.
+#pragma once
+
+#include "brokercore.h"
+#include "packets/codec.h"
+#include "session/session.h"
+
+#include <QHash>
+#include <QMutex>
+#include <QObject>
+
+#include <functional>
+#include <vector>
+
+class QSocketNotifier;
+class QTimer;
+
+namespace petrel {
+
+struct Connection {
+    int fd = -1;
+    quint64 serial = 0; // unique per worker, to find a connection again after async steps
+    QString remoteAddress;
+    QString listenerId;
+
+    QByteArray in;  // trailing partial packet
+    QByteArray out; // encoded packets not yet written
+    qsizetype outOffset = 0;
+    bool dirty = false;     // in the worker's flush list
+    bool wantWrite = false; // EPOLLOUT armed
+    bool closing = false;   // stop reading; close once flushed or at once
+    bool connectSeen = false;
+    bool awaitingSession = false; // CONNECT parsed, session being handed over from another worker
+    bool normalDisconnect = false;
+    bool established = false; // CONNACK (success) sent
+
+    packets::ProtocolVersion version = packets::ProtocolVersion::V311;
+    SessionPtr session;
+    qint64 acceptedAtMs = 0;
+    qint64 lastReceivedMs = 0;
+    std::uint16_t keepAlive = 0; // effective, seconds
+
+    // limits the client announced (v5)
+    std::uint16_t clientReceiveMaximum = 65535;
+    std::uint32_t clientMaximumPacketSize = 0;
+    std::uint16_t clientTopicAliasMaximum = 0;
+    bool requestProblemInformation = true;
+
+    QHash<std::uint16_t, QByteArray> inboundAliases;
+    QHash<QByteArray, std::uint16_t> outboundAliases;
+};
+
+class Worker : public QObject {
+    Q_OBJECT
+public:
+    Worker(BrokerCore &core, int index);
+    ~Worker() override;
+
+    int index() const { return m_index; }
+
+    // ---- thread-safe entry points ----------------------------------------------------
+    // Takes ownership of a connected, non-blocking socket descriptor.
+    void adoptSocket(int fd, const QString &listenerId, const QString &remoteAddress);
+    // Queues deliveries for sessions whose home is this worker. One lock, one wake-up.
+    void postDeliveries(std::vector<Delivery> &batch);
+    // Runs `fn` on this worker's thread.
+    void post(std::function<void()> fn);
+
+    // Called on the worker thread once it runs (via the thread's started signal).
+    void startOnThread();
+    // Disconnects everyone (v5: DISCONNECT reason), flushes, releases fds. Worker thread.
+    void shutdownOnThread(std::uint8_t reason);
+
+    // ---- worker-thread API used by the protocol code ---------------------------------
+    void deliverLocal(Delivery &&d);
+    void sendPacketBytes(Connection &c, const QByteArray &bytes);
+    void closeConnection(Connection &c, bool abnormal);
+    void disconnectWithReason(Connection &c, packets::ReasonCode reason, const char *why);
+
+private:
+    // I/O
+    void onEpollReadable();
+    void drainInbox();
+    void readFrom(Connection &c);
+    bool parseBuffer(Connection &c, const char *data, qsizetype size, qsizetype *consumed);
+    void markDirty(Connection &c);
+    void wrote(Connection &c); // a packet was appended to c.out
+    void flushAll();
+    bool flush(Connection &c);
+    void destroyConnection(Connection *c);
+    void onTick();
+
+    // protocol (protocol.cpp)
+    void handlePacket(Connection &c, std::uint8_t firstByte, const QByteArray &body);
+    void handleConnect(Connection &c, const QByteArray &body);
+    void attachSession(Connection &c, packets::Connect connect, SessionPtr session, bool sessionPresent);
+    void requestHandover(const SessionPtr &session, quint64 serial, packets::Connect connect,
+                         bool sessionPresent);
+    void continueConnect(quint64 serial, packets::Connect connect, SessionPtr session, bool sessionPresent);
+    void handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body);
+    void handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &body);
+    void handleSubscribe(Connection &c, const QByteArray &body);
+    void handleUnsubscribe(Connection &c, const QByteArray &body);
+    void handleDisconnect(Connection &c, const QByteArray &body);
+    void handleAuth(Connection &c, const QByteArray &body);
+    void publishMessage(const MessagePtr &message);
+    void flushRouted();
+    void sendRetained(Session &s, const QByteArray &filter, const SessionSubscription &sub);
+    void pump(Session &s);
+    bool sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup);
+    void detachSession(Connection &c, bool abnormal);
+    void endSession(const SessionPtr &s);
+    void takeOverLocally(const SessionPtr &s, bool sessionEnds);
+    void fireWill(Session &s);
+    void checkSessions(qint64 now);
+    void sendConnackError(Connection &c, const packets::Connect &connect, packets::ReasonCode reason);
+
+    BrokerCore &m_core;
+    const int m_index;
+    int m_epoll = -1;
+    int m_wakeFd = -1;
+    QSocketNotifier *m_notifier = nullptr;
+    QTimer *m_tick = nullptr;
+    quint64 m_nextSerial = 1;
+    bool m_shuttingDown = false;
+
+    QHash<int, Connection *> m_connections;  // fd -> connection
+    QHash<quint64, Connection *> m_bySerial; // serial -> connection
+    std::vector<Connection *> m_dirty;       // connections with output to flush
+    std::vector<SessionPtr> m_offline;       // sessions on this worker with no connection
+    std::vector<char> m_scratch;             // 64 KiB read buffer
+    std::vector<Connection *> m_closing;     // destroyed after the current pass
+
+    // Routing results of the current read pass, per target worker, flushed once per pass.
+    std::vector<std::vector<Delivery>> m_routed;
+    std::vector<Delivery> m_routeScratch;
+
+    // inbox (guarded by m_inboxLock)
+    QMutex m_inboxLock;
+    std::vector<Delivery> m_inboxDeliveries;
+    std::vector<std::function<void()>> m_inboxTasks;
+    std::vector<std::pair<int, std::pair<QString, QString>>> m_inboxSockets;
+    bool m_wakePending = false;
+    // drained copies (keep capacity between drains)
+    std::vector<Delivery> m_drainDeliveries;
+    std::vector<std::function<void()>> m_drainTasks;
+    std::vector<std::pair<int, std::pair<QString, QString>>> m_drainSockets;
+
+    // One-entry encode cache: the last (message, variant) encoded, reused across a fan-out.
+    struct EncodeCache {
+        MessagePtr message; // held, so its address cannot be reused by a new message
+        int variant = -1;
+        QByteArray bytes;
+        qsizetype packetIdOffset = -1;
+    } m_encodeCache;
+};
+
+} // namespace petrel

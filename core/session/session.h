@@ -1,0 +1,95 @@
+// Per-client session state. A Session is touched only by the worker thread it currently
+// lives on (Session::home); other threads hand it work through that worker's inbox.
+#pragma once
+
+#include "packets/packets.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QSet>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+namespace petrel {
+
+class Worker;
+struct Connection;
+
+// An application message on its way through the broker. Immutable once routed, shared by
+// every delivery (one payload buffer however many subscribers).
+struct Message {
+    packets::Publish publish; // as received: topic resolved from any alias, qos/retain as published
+    QByteArray originClientId;
+    quintptr originSession = 0; // for No Local
+    qint64 createdAtMs = 0;
+    qint64 expiresAtMs = 0; // 0 = never
+};
+using MessagePtr = std::shared_ptr<const Message>;
+
+// One message queued for or in flight to a subscriber.
+struct Outgoing {
+    MessagePtr message;
+    std::uint8_t qos = 0;
+    bool retain = false; // retain flag to send
+    QVarLengthArray<std::uint32_t, 2> subscriptionIds;
+};
+
+struct InflightOut {
+    enum class State : std::uint8_t { AwaitPuback, AwaitPubrec, AwaitPubcomp };
+    std::uint16_t packetId = 0;
+    State state = State::AwaitPuback;
+    Outgoing out;
+};
+
+struct SessionSubscription {
+    packets::SubscribeOptions options;
+    std::uint32_t identifier = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    explicit Session(QByteArray id) : clientId(std::move(id)) {}
+
+    quintptr key() const { return reinterpret_cast<quintptr>(this); }
+
+    const QByteArray clientId;
+    std::atomic<Worker *> home{nullptr};
+
+    // --- state owned by the home worker -------------------------------------------------
+    Connection *connection = nullptr; // attached network connection, if any
+    packets::ProtocolVersion version = packets::ProtocolVersion::V311;
+    std::uint32_t expiryInterval = 0; // seconds after disconnect; 0xFFFFFFFF = never
+    qint64 disconnectedAtMs = 0;      // when the last connection ended (0 while connected)
+    bool expired = false;             // removed from the registry; drop deliveries
+
+    QHash<QByteArray, SessionSubscription> subscriptions; // filter -> options
+
+    std::vector<InflightOut> inflight; // outbound QoS 1/2 in send order
+    std::deque<Outgoing> pending;      // outbound messages waiting for window or connection
+    std::uint16_t lastPacketId = 0;
+    QSet<std::uint16_t> usedPacketIds; // ids of `inflight`
+    QSet<std::uint16_t> inboundQos2;   // QoS 2 ids received, PUBREC sent, awaiting PUBREL
+
+    // Will of the current/last connection, fired on abnormal close (with a delay in v5).
+    bool hasWill = false;
+    packets::Will will;
+    qint64 willDueAtMs = 0; // non-zero while a delayed will waits
+
+    // Allocates a packet id that is not in flight; 0 when all 65535 are used.
+    std::uint16_t allocatePacketId()
+    {
+        if (usedPacketIds.size() >= 65535) return 0;
+        do {
+            lastPacketId = std::uint16_t(lastPacketId + 1);
+        } while (lastPacketId == 0 || usedPacketIds.contains(lastPacketId));
+        usedPacketIds.insert(lastPacketId);
+        return lastPacketId;
+    }
+};
+using SessionPtr = std::shared_ptr<Session>;
+
+} // namespace petrel

@@ -1,0 +1,164 @@
+// petrel-server: the headless broker. Reads a Mochi-compatible YAML/JSON config, opens the
+// listeners, runs until SIGINT/SIGTERM, then shuts down gracefully.
+#include "broker/broker.h"
+#include "config/config.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+int g_signalFds[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] auto n = ::write(g_signalFds[0], &c, 1);
+}
+
+void installSignalHandlers(QCoreApplication &app)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0) return;
+    auto *notifier = new QSocketNotifier(g_signalFds[1], QSocketNotifier::Read, &app);
+    QObject::connect(notifier, &QSocketNotifier::activated, &app, [notifier] {
+        char c;
+        [[maybe_unused]] auto n = ::read(g_signalFds[1], &c, 1);
+        notifier->setEnabled(false);
+        std::fprintf(stderr, "petrel-server: shutting down\n");
+        QCoreApplication::quit();
+    });
+    struct sigaction sa {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+void applyLogLevel(petrel::LogLevel level)
+{
+    QString rules;
+    switch (level) {
+    case petrel::LogLevel::Debug:
+        rules = QStringLiteral("petrel.*.debug=true");
+        break;
+    case petrel::LogLevel::Info:
+        rules = QStringLiteral("petrel.*.debug=false");
+        break;
+    case petrel::LogLevel::Warn:
+        rules = QStringLiteral("petrel.*.debug=false\npetrel.*.info=false");
+        break;
+    case petrel::LogLevel::Error:
+        rules = QStringLiteral("petrel.*.debug=false\npetrel.*.info=false\npetrel.*.warning=false");
+        break;
+    }
+    QLoggingCategory::setFilterRules(rules);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("petrel-server"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PETREL_VERSION));
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{type} %{category}: %{message}"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Petrel MQTT 5 / 3.1.1 / 3.1 broker"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption configOpt(
+        QStringList{QStringLiteral("c"), QStringLiteral("config")},
+        QStringLiteral("Read the configuration (YAML or JSON, Mochi MQTT schema) from <file>."),
+        QStringLiteral("file"));
+    QCommandLineOption tcpOpt(
+        QStringLiteral("tcp"),
+        QStringLiteral("Add a TCP listener on <address> (host:port or :port). Repeatable."),
+        QStringLiteral("address"));
+    QCommandLineOption workersOpt(QStringLiteral("workers"),
+                                  QStringLiteral("Number of network worker threads (default: one per core)."),
+                                  QStringLiteral("n"));
+    QCommandLineOption logOpt(QStringLiteral("log-level"),
+                              QStringLiteral("debug, info, warn or error (default info)."),
+                              QStringLiteral("level"));
+    parser.addOptions({configOpt, tcpOpt, workersOpt, logOpt});
+    parser.process(app);
+    if (!parser.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "petrel-server: unexpected argument '%s' (see --help)\n",
+                     qPrintable(parser.positionalArguments().first()));
+        return 2;
+    }
+
+    petrel::Options options;
+    if (parser.isSet(configOpt)) {
+        petrel::config::ConfigError error;
+        auto loaded = petrel::config::loadConfigFile(parser.value(configOpt), &error);
+        if (!loaded) {
+            std::fprintf(stderr, "petrel-server: %s\n", qPrintable(error.toString()));
+            return 1;
+        }
+        options = *loaded;
+    }
+    int tcpIndex = 0;
+    for (const QString &address : parser.values(tcpOpt)) {
+        petrel::ListenerConfig l;
+        l.type = QStringLiteral("tcp");
+        l.id = QStringLiteral("cli-tcp%1").arg(++tcpIndex);
+        l.address = address;
+        options.listeners.append(l);
+    }
+    if (options.listeners.isEmpty()) {
+        petrel::ListenerConfig l;
+        l.type = QStringLiteral("tcp");
+        l.id = QStringLiteral("tcp");
+        l.address = QStringLiteral(":1883");
+        options.listeners.append(l);
+    }
+    if (parser.isSet(workersOpt)) {
+        bool ok = false;
+        const int n = parser.value(workersOpt).toInt(&ok);
+        if (!ok || n < 1 || n > 1024) {
+            std::fprintf(stderr, "petrel-server: --workers needs a number from 1 to 1024\n");
+            return 2;
+        }
+        options.workerThreads = n;
+    }
+    if (parser.isSet(logOpt)) {
+        const QString level = parser.value(logOpt).toLower();
+        if (level == QLatin1String("debug"))
+            options.logLevel = petrel::LogLevel::Debug;
+        else if (level == QLatin1String("info"))
+            options.logLevel = petrel::LogLevel::Info;
+        else if (level == QLatin1String("warn"))
+            options.logLevel = petrel::LogLevel::Warn;
+        else if (level == QLatin1String("error"))
+            options.logLevel = petrel::LogLevel::Error;
+        else {
+            std::fprintf(stderr, "petrel-server: --log-level must be debug, info, warn or error\n");
+            return 2;
+        }
+    }
+    applyLogLevel(options.logLevel);
+    installSignalHandlers(app);
+
+    petrel::Broker broker(options);
+    QString error;
+    if (!broker.start(&error)) {
+        std::fprintf(stderr, "petrel-server: %s\n", qPrintable(error));
+        return 1;
+    }
+    std::fprintf(stderr, "petrel-server %s running (%d worker threads)\n", PETREL_VERSION,
+                 broker.stats().threads);
+    const int rc = app.exec();
+    broker.stop();
+    return rc;
+}
