@@ -148,6 +148,8 @@ void Worker::disconnectWithReason(Connection &c, ReasonCode reason, const char *
         }
         encodeDisconnect(d, c.version, c.out);
         wrote(c);
+        // Compatibility: leave closing to the client (the Paho suite expects it).
+        c.passive = m_core.caps().compatibilities.passiveClientDisconnect;
     }
     closeConnection(c, reason != ReasonCode::NormalDisconnection || !c.normalDisconnect);
 }

@@ -178,8 +178,10 @@ void Worker::onEpollReadable()
         if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
             if (!c->closing)
                 readFrom(*c);
+            else if (c->passive)
+                discardInput(*c);
             else if (events[i].events & (EPOLLHUP | EPOLLERR))
-                closeConnection(*c, true);
+                scheduleDestroy(*c);
         }
     }
     flushRouted();
@@ -216,6 +218,24 @@ void Worker::readFrom(Connection &c)
         }
         if (n < qsizetype(m_scratch.size())) return; // socket drained
     }
+}
+
+// After a server DISCONNECT in passive mode: read and drop until the client closes.
+void Worker::discardInput(Connection &c)
+{
+    for (;;) {
+        ssize_t n = ::recv(c.fd, m_scratch.data(), m_scratch.size(), 0);
+        if (n > 0) continue;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        scheduleDestroy(c);
+        return;
+    }
+}
+
+void Worker::scheduleDestroy(Connection &c)
+{
+    if (std::find(m_closing.begin(), m_closing.end(), &c) == m_closing.end()) m_closing.push_back(&c);
 }
 
 // Parses every whole packet in data[0..size). Returns false when the connection closed.
@@ -317,10 +337,10 @@ bool Worker::flush(Connection &c)
         ev.data.ptr = &c;
         ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &ev);
     }
-    if (drained && c.closing) {
+    if (drained && c.closing && !c.passive) {
         // Output written: now close for real.
         ::shutdown(c.fd, SHUT_WR);
-        if (std::find(m_closing.begin(), m_closing.end(), &c) == m_closing.end()) m_closing.push_back(&c);
+        scheduleDestroy(c);
     }
     return true;
 }
@@ -332,13 +352,13 @@ void Worker::closeConnection(Connection &c, bool abnormal)
     if (c.closing) return;
     c.closing = true;
     detachSession(c, abnormal);
-    if (c.out.size() > c.outOffset) {
+    c.acceptedAtMs = nowMs(); // from now on: the base of the close deadline (onTick)
+    if (c.out.size() > c.outOffset || c.passive) {
         // Let pending output (e.g. a DISCONNECT) go out first, bounded by the tick.
         markDirty(c);
-        c.acceptedAtMs = nowMs(); // reused as the close deadline base
         return;
     }
-    if (std::find(m_closing.begin(), m_closing.end(), &c) == m_closing.end()) m_closing.push_back(&c);
+    scheduleDestroy(c);
 }
 
 void Worker::destroyConnection(Connection *c)
@@ -360,7 +380,8 @@ void Worker::onTick()
     std::vector<Connection *> expired;
     for (Connection *c : std::as_const(m_connections)) {
         if (c->closing) {
-            if (now - c->acceptedAtMs > 2000) expired.push_back(c); // peer not reading: give up
+            // Peer not reading our last bytes, or (passive mode) not closing: give up.
+            if (now - c->acceptedAtMs > (c->passive ? 10000 : 2000)) expired.push_back(c);
             continue;
         }
         if (!c->connectSeen) {
@@ -373,7 +394,7 @@ void Worker::onTick()
         if (c->closing) {
             c->out.clear();
             c->outOffset = 0;
-            if (std::find(m_closing.begin(), m_closing.end(), c) == m_closing.end()) m_closing.push_back(c);
+            scheduleDestroy(*c);
         } else if (!c->connectSeen) {
             closeConnection(*c, true);
         } else {

@@ -41,6 +41,7 @@ struct Connection {
     bool awaitingSession = false; // CONNECT parsed, session being handed over from another worker
     bool normalDisconnect = false;
     bool established = false; // CONNACK (success) sent
+    bool passive = false;     // server DISCONNECT sent; wait for the client to close (compat)
 
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
     SessionPtr session;
@@ -90,6 +91,8 @@ private:
     void onEpollReadable();
     void drainInbox();
     void readFrom(Connection &c);
+    void discardInput(Connection &c);
+    void scheduleDestroy(Connection &c);
     bool parseBuffer(Connection &c, const char *data, qsizetype size, qsizetype *consumed);
     void markDirty(Connection &c);
     void wrote(Connection &c); // a packet was appended to c.out
