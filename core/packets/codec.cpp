@@ -227,14 +227,15 @@ Error decodeProperties(Decoder &d, Ctx ctx, Properties &out)
             if (boolean && field > 1) return protocolError("property value must be 0 or 1 [MQTT-2.2.2]");
             return ok();
         };
-        auto u16Prop = [&](u16 &field, bool nonZero) -> Error {
+        // zeroMessage: the Protocol Error when 0 is not allowed, nullptr when it is.
+        auto u16Prop = [&](u16 &field, const char *zeroMessage) -> Error {
             if (!p.u16v(field)) return malformed("property value past the end [MQTT-2.2.2]");
-            if (nonZero && field == 0) return protocolError("property value must not be 0 [MQTT-2.2.2]");
+            if (zeroMessage && field == 0) return protocolError(zeroMessage);
             return ok();
         };
-        auto u32Prop = [&](u32 &field, bool nonZero) -> Error {
+        auto u32Prop = [&](u32 &field, const char *zeroMessage) -> Error {
             if (!p.u32v(field)) return malformed("property value past the end [MQTT-2.2.2]");
-            if (nonZero && field == 0) return protocolError("property value must not be 0 [MQTT-2.2.2]");
+            if (zeroMessage && field == 0) return protocolError(zeroMessage);
             return ok();
         };
         auto stringProp = [&](QByteArray &field) -> Error {
@@ -257,7 +258,7 @@ Error decodeProperties(Decoder &d, Ctx ctx, Properties &out)
             e = byteProp(out.payloadFormatIndicator, true);
             break;
         case PropertyId::MessageExpiryInterval:
-            e = u32Prop(out.messageExpiryInterval, false);
+            e = u32Prop(out.messageExpiryInterval, nullptr);
             break;
         case PropertyId::ContentType:
             e = stringProp(out.contentType);
@@ -280,13 +281,13 @@ Error decodeProperties(Decoder &d, Ctx ctx, Properties &out)
             break;
         }
         case PropertyId::SessionExpiryInterval:
-            e = u32Prop(out.sessionExpiryInterval, false);
+            e = u32Prop(out.sessionExpiryInterval, nullptr);
             break;
         case PropertyId::AssignedClientIdentifier:
             e = stringProp(out.assignedClientIdentifier);
             break;
         case PropertyId::ServerKeepAlive:
-            e = u16Prop(out.serverKeepAlive, false);
+            e = u16Prop(out.serverKeepAlive, nullptr);
             break;
         case PropertyId::AuthenticationMethod:
             e = stringProp(out.authenticationMethod);
@@ -298,7 +299,7 @@ Error decodeProperties(Decoder &d, Ctx ctx, Properties &out)
             e = byteProp(out.requestProblemInformation, true);
             break;
         case PropertyId::WillDelayInterval:
-            e = u32Prop(out.willDelayInterval, false);
+            e = u32Prop(out.willDelayInterval, nullptr);
             break;
         case PropertyId::RequestResponseInformation:
             e = byteProp(out.requestResponseInformation, true);
@@ -313,13 +314,13 @@ Error decodeProperties(Decoder &d, Ctx ctx, Properties &out)
             e = stringProp(out.reasonString);
             break;
         case PropertyId::ReceiveMaximum:
-            e = u16Prop(out.receiveMaximum, true);
+            e = u16Prop(out.receiveMaximum, "receive maximum 0 [MQTT-3.1.2.11.3] [MQTT-3.2.2.3.3]");
             break;
         case PropertyId::TopicAliasMaximum:
-            e = u16Prop(out.topicAliasMaximum, false);
+            e = u16Prop(out.topicAliasMaximum, nullptr);
             break;
         case PropertyId::TopicAlias:
-            e = u16Prop(out.topicAlias, true);
+            e = u16Prop(out.topicAlias, "topic alias 0 [MQTT-3.3.2-8]");
             break;
         case PropertyId::MaximumQoS:
             e = byteProp(out.maximumQoS, true);
@@ -335,7 +336,7 @@ Error decodeProperties(Decoder &d, Ctx ctx, Properties &out)
             break;
         }
         case PropertyId::MaximumPacketSize:
-            e = u32Prop(out.maximumPacketSize, true);
+            e = u32Prop(out.maximumPacketSize, "maximum packet size 0 [MQTT-3.1.2.11.4] [MQTT-3.2.2.3.6]");
             break;
         case PropertyId::WildcardSubscriptionAvailable:
             e = byteProp(out.wildcardSubscriptionAvailable, true);
