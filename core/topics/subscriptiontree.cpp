@@ -358,21 +358,39 @@ void SubscriptionTree::match(QByteArrayView topic, Matches &out) const
     }
 }
 
-const Subscription *SubscriptionTree::find(SubscriberKey subscriber, QByteArrayView fullFilter) const
+// The node where `filter` (plain part) ends, or nullptr.
+static const Node *nodeOf(const Node *root, QByteArrayView filter)
 {
-    const FilterParts parts = splitSharedFilter(fullFilter);
-    const QByteArrayView filter = parts.filter;
-    const Node *node = m_root;
-    for (qsizetype pos = 0; pos <= filter.size();) {
+    const Node *node = root;
+    for (qsizetype pos = 0; node && pos <= filter.size();) {
         const qsizetype end = levelEnd(filter, pos);
         const QByteArrayView level = filter.sliced(pos, end - pos);
         node = node->child(edgeOf(level, end == filter.size()), level);
-        if (!node) return nullptr;
         pos = end + 1;
     }
+    return node;
+}
+
+const Subscription *SubscriptionTree::find(SubscriberKey subscriber, QByteArrayView fullFilter) const
+{
+    const FilterParts parts = splitSharedFilter(fullFilter);
+    const Node *node = nodeOf(m_root, parts.filter);
+    if (!node) return nullptr;
     if (!parts.isShared()) return node->subs.find(subscriber);
     const qsizetype i = node->groupIndex(parts.group);
     return i < 0 ? nullptr : node->shared[size_t(i)]->members.find(subscriber);
+}
+
+std::optional<SharedGroupMatch> SubscriptionTree::findSharedGroup(QByteArrayView sharedFilter) const
+{
+    const FilterParts parts = splitSharedFilter(sharedFilter);
+    if (!parts.isShared()) return std::nullopt;
+    const Node *node = nodeOf(m_root, parts.filter);
+    if (!node) return std::nullopt;
+    const qsizetype i = node->groupIndex(parts.group);
+    if (i < 0) return std::nullopt;
+    const SharedGroup &g = *node->shared[size_t(i)];
+    return SharedGroupMatch{g.group, g.filter, g.members.items(), &g.cursor};
 }
 
 QList<Subscription> SubscriptionTree::subscriptionsOf(SubscriberKey subscriber) const

@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace petrel::topics {
@@ -142,6 +143,9 @@ public:
     // ones as one SharedGroupMatch per (group, filter)). Allocates nothing beyond growing out.
     void match(QByteArrayView topic, Matches &out) const;
 
+    // The shared group of "$share/{group}/{filter}", as match() would report it, without
+    // matching a topic (e.g. to re-deliver to another member when one disconnects).
+    std::optional<SharedGroupMatch> findSharedGroup(QByteArrayView sharedFilter) const;
     // The subscription of `subscriber` to `filter` (as sent), or nullptr.
     const Subscription *find(SubscriberKey subscriber, QByteArrayView filter) const;
     qsizetype size() const { return m_size; }

@@ -608,8 +608,18 @@ void TestTopics::sharedMemberUnsubscribe()
     QCOMPARE(picks.value(3), 5);
     QVERIFY(!picks.contains(2));
 
+    // The same group, looked up by its filter: same members, same cursor.
+    const std::optional<SharedGroupMatch> g = tree.findSharedGroup("$share/g/t");
+    QVERIFY(g);
+    QCOMPARE(g->members.size(), size_t(2));
+    QCOMPARE(g->cursor, m.shared[0].cursor);
+    QVERIFY(!tree.findSharedGroup("$share/h/t"));
+    QVERIFY(!tree.findSharedGroup("$share/g/u"));
+    QVERIFY(!tree.findSharedGroup("t"));
+
     QVERIFY(tree.unsubscribe(1, "$share/g/t"));
     QVERIFY(tree.unsubscribe(3, "$share/g/t"));
+    QVERIFY(!tree.findSharedGroup("$share/g/t"));
     m.clear();
     tree.match("t", m);
     QVERIFY(m.isEmpty()); // the empty group is gone
