@@ -72,8 +72,34 @@ void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out) co
         d.out.qos = std::min(s->options.qos, p.qos);
         d.out.retain = s->options.retainAsPublished && p.retain;
         if (s->identifier) d.out.subscriptionIds.append(s->identifier);
+        d.out.sharedFilter = s->filter;
         out.push_back(std::move(d));
     }
+}
+
+bool BrokerCore::rerouteShared(const MessagePtr &message, const QByteArray &sharedFilter, quintptr exclude,
+                               Delivery &out) const
+{
+    const topics::FilterParts parts = topics::splitSharedFilter(sharedFilter);
+    thread_local topics::Matches matches;
+    matches.clear();
+    QReadLocker lock(&subscriptionsLock);
+    subscriptions.match(message->publish.topic, matches);
+    for (const topics::SharedGroupMatch &g : matches.shared) {
+        if (g.group != parts.group || g.filter != parts.filter) continue;
+        const topics::Subscription *s =
+            topics::pickNext(g, [exclude](const topics::Subscription &m) { return m.subscriber != exclude; });
+        if (!s) return false;
+        out.session = sessionOf(s->subscriber);
+        out.out.message = message;
+        out.out.qos = std::min(s->options.qos, message->publish.qos);
+        out.out.retain = s->options.retainAsPublished && message->publish.retain;
+        out.out.subscriptionIds.clear();
+        if (s->identifier) out.out.subscriptionIds.append(s->identifier);
+        out.out.sharedFilter = s->filter;
+        return true;
+    }
+    return false;
 }
 
 void BrokerCore::retain(const MessagePtr &message)

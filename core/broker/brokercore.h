@@ -65,6 +65,11 @@ public:
     // matching shared group (one member chosen round-robin). Thread-safe.
     void route(const MessagePtr &message, std::vector<Delivery> &out) const;
 
+    // Picks another member of the shared subscription `sharedFilter` ("$share/g/f") for
+    // `message`, not `exclude`. Used when a member leaves with unacknowledged messages.
+    bool rerouteShared(const MessagePtr &message, const QByteArray &sharedFilter, quintptr exclude,
+                       Delivery &out) const;
+
     // Stores or clears the retained message for message->publish.topic.
     void retain(const MessagePtr &message);
 

@@ -459,20 +459,33 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
                                   << c.remoteAddress << "v" << int(connect.version)
                                   << (sessionPresent ? "(resumed)" : "");
 
-    // Resend what was in flight, in order, then what was queued [MQTT-4.4.0-1].
+    // Resend what was in flight, in order, then what was queued [MQTT-4.4.0-1]. Messages
+    // that expired while the client was away are dropped instead (inflight expiry), and so
+    // are those now larger than the client's maximum packet size.
     Session &s = *session;
-    for (InflightOut &f : s.inflight) {
+    for (auto it = s.inflight.begin(); it != s.inflight.end();) {
+        InflightOut &f = *it;
+        bool keep = true;
         if (f.state == InflightOut::State::AwaitPubcomp) {
             Ack rel;
             rel.type = PacketType::Pubrel;
             rel.packetId = f.packetId;
             encodeAck(rel, c.version, c.out);
             wrote(c);
+        } else if (f.out.message->expiresAtMs && f.out.message->expiresAtMs <= now) {
+            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+            keep = false;
         } else {
-            sendPublish(s, c, f.out, f.packetId, true);
+            keep = sendPublish(s, c, f.out, f.packetId, true);
+        }
+        if (keep) {
+            ++it;
+        } else {
+            s.usedPacketIds.remove(f.packetId);
+            m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
+            it = s.inflight.erase(it);
         }
     }
-    (void)now;
     pump(s);
 }
 
@@ -676,67 +689,36 @@ void Worker::pump(Session &s)
 // maximum packet size forbids it (the message is dropped for this client only).
 bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup)
 {
+    Q_UNUSED(s);
     const Message &m = *o.message;
-    const qint64 now = nowMs();
-    Publish p;
-    p.topic = m.publish.topic;
-    p.payload = m.publish.payload;
-    p.qos = o.qos;
-    p.retain = o.retain;
-    p.dup = dup;
-    p.packetId = packetId;
     const bool v5 = isV5(c.version);
-    bool perClient = false;
-    if (v5) {
-        p.properties = m.publish.properties;
-        p.properties.subscriptionIdentifiers.clear();
-        if (m.publish.properties.has(PropertyId::MessageExpiryInterval)) {
-            const qint64 left = remainingExpirySeconds(m, now);
-            p.properties.messageExpiryInterval = std::uint32_t(std::max<qint64>(left, 0));
-        }
-        for (std::uint32_t id : o.subscriptionIds) {
-            p.properties.subscriptionIdentifiers.append(id);
-            perClient = true;
-        }
-        if (c.clientTopicAliasMaximum > 0) {
-            perClient = true;
-            auto it = c.outboundAliases.constFind(p.topic);
-            if (it != c.outboundAliases.constEnd()) {
-                p.properties.topicAlias = *it;
-                p.properties.mark(PropertyId::TopicAlias);
-                p.topic = QByteArray();
-            } else if (c.outboundAliases.size() < c.clientTopicAliasMaximum) {
-                const std::uint16_t alias = std::uint16_t(c.outboundAliases.size() + 1);
-                c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), alias);
-                p.properties.topicAlias = alias;
-                p.properties.mark(PropertyId::TopicAlias);
-            }
-        }
-    }
-    if (c.clientMaximumPacketSize > 0 && publishWireSize(p, c.version) > c.clientMaximumPacketSize) {
-        // [MQTT-3.1.2-25] never send a packet larger than the client allows; drop for it.
-        m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
-        if (p.properties.has(PropertyId::TopicAlias) && !p.topic.isEmpty())
-            c.outboundAliases.remove(p.topic); // the alias was never announced
-        return false;
-    }
     const bool hasExpiry = v5 && m.publish.properties.has(PropertyId::MessageExpiryInterval);
-    if (perClient || hasExpiry) {
-        encodePublish(p, c.version, c.out);
-    } else {
-        // Encode once per (message, version class, qos, retain) and copy; patch the id.
-        const int variant = (v5 ? 8 : 0) | (p.qos << 1) | (p.retain ? 1 : 0);
+    const bool perClient = v5 && (hasExpiry || !o.subscriptionIds.isEmpty() || c.clientTopicAliasMaximum > 0);
+
+    if (!perClient) {
+        // The common case: the same bytes for every subscriber of this (message, version
+        // class, qos, retain) but the packet id. Encode once, copy, patch the id and DUP.
+        const int variant = (v5 ? 8 : 0) | (o.qos << 1) | (o.retain ? 1 : 0);
         if (m_encodeCache.message.get() != &m || m_encodeCache.variant != variant) {
             m_encodeCache.message = o.message;
             m_encodeCache.variant = variant;
             m_encodeCache.bytes.clear();
-            Publish q = p;
-            q.dup = false;
-            q.packetId = q.qos ? 1 : 0;
+            Publish q;
+            q.topic = m.publish.topic;
+            q.payload = m.publish.payload;
+            q.qos = o.qos;
+            q.retain = o.retain;
+            q.packetId = o.qos ? 1 : 0;
+            if (v5) q.properties = m.publish.properties;
             encodePublish(q, c.version, m_encodeCache.bytes);
-            // Packet id follows the fixed header and the topic (2-byte length + bytes).
+            // The packet id follows the fixed header and the topic (2-byte length + bytes).
             const Frame f = readFrame(m_encodeCache.bytes, 0);
-            m_encodeCache.packetIdOffset = q.qos ? f.headerLength + 2 + q.topic.size() : -1;
+            m_encodeCache.packetIdOffset = o.qos ? f.headerLength + 2 + q.topic.size() : -1;
+        }
+        if (c.clientMaximumPacketSize > 0 &&
+            std::uint32_t(m_encodeCache.bytes.size()) > c.clientMaximumPacketSize) {
+            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed); // [MQTT-3.1.2-25]
+            return false;
         }
         const qsizetype start = c.out.size();
         c.out.append(m_encodeCache.bytes);
@@ -746,10 +728,47 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
             d[m_encodeCache.packetIdOffset] = char(packetId >> 8);
             d[m_encodeCache.packetIdOffset + 1] = char(packetId & 0xFF);
         }
+        m_core.counters.messagesSent.fetch_add(1, std::memory_order_relaxed);
+        wrote(c);
+        return true;
     }
+
+    // v5 with per-subscriber parts: remaining expiry, subscription ids, topic alias.
+    Publish p;
+    p.topic = m.publish.topic;
+    p.payload = m.publish.payload;
+    p.qos = o.qos;
+    p.retain = o.retain;
+    p.dup = dup;
+    p.packetId = packetId;
+    p.properties = m.publish.properties;
+    p.properties.subscriptionIdentifiers.clear();
+    if (hasExpiry) p.properties.messageExpiryInterval = std::uint32_t(remainingExpirySeconds(m, nowMs()));
+    for (std::uint32_t id : o.subscriptionIds)
+        p.properties.subscriptionIdentifiers.append(id);
+    bool newAlias = false;
+    if (c.clientTopicAliasMaximum > 0) {
+        auto it = c.outboundAliases.constFind(p.topic);
+        if (it != c.outboundAliases.constEnd()) {
+            p.properties.topicAlias = *it;
+            p.properties.mark(PropertyId::TopicAlias);
+            p.topic = QByteArray();
+        } else if (c.outboundAliases.size() < c.clientTopicAliasMaximum) {
+            p.properties.topicAlias = std::uint16_t(c.outboundAliases.size() + 1);
+            p.properties.mark(PropertyId::TopicAlias);
+            newAlias = true;
+        }
+    }
+    if (c.clientMaximumPacketSize > 0 && publishWireSize(p, c.version) > c.clientMaximumPacketSize) {
+        // [MQTT-3.1.2-25] never send a packet larger than the client allows; drop for it.
+        m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    if (newAlias)
+        c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), p.properties.topicAlias);
+    encodePublish(p, c.version, c.out);
     m_core.counters.messagesSent.fetch_add(1, std::memory_order_relaxed);
     wrote(c);
-    (void)s;
     return true;
 }
 
@@ -1000,12 +1019,46 @@ void Worker::detachSession(Connection &c, bool abnormal)
         else
             s->willDueAtMs = s->disconnectedAtMs + qint64(due) * 1000;
     }
+    handOffShared(*s);
     if (s->expiryInterval == 0) {
         endSession(s);
     } else {
         m_offline.push_back(s);
     }
     flushRouted();
+}
+
+// A member of a shared subscription left: its queued and unacknowledged messages from
+// shared subscriptions go to another member of the same group, if there is one
+// (MQTT 5 section 4.8.2). Messages already PUBREC'd stay: the client has them.
+void Worker::handOffShared(Session &s)
+{
+    auto reroute = [&](const Outgoing &o) {
+        Delivery d;
+        if (!m_core.rerouteShared(o.message, o.sharedFilter, s.key(), d)) return false;
+        Worker *home = d.session->home.load(std::memory_order_acquire);
+        if (home == this)
+            deliverLocal(std::move(d));
+        else
+            m_routed[home->index()].push_back(std::move(d));
+        return true;
+    };
+    for (auto it = s.pending.begin(); it != s.pending.end();) {
+        if (!it->sharedFilter.isEmpty() && reroute(*it))
+            it = s.pending.erase(it);
+        else
+            ++it;
+    }
+    for (auto it = s.inflight.begin(); it != s.inflight.end();) {
+        if (!it->out.sharedFilter.isEmpty() && it->state != InflightOut::State::AwaitPubcomp &&
+            reroute(it->out)) {
+            s.usedPacketIds.remove(it->packetId);
+            m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
+            it = s.inflight.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 void Worker::fireWill(Session &s)
@@ -1043,6 +1096,7 @@ void Worker::endSession(const SessionPtr &s)
 {
     if (s->expired) return;
     fireWill(*s); // a will still waiting for its delay goes out when the session ends
+    handOffShared(*s);
     s->expired = true;
     {
         QMutexLocker lock(&m_core.registryLock);
@@ -1067,6 +1121,12 @@ void Worker::checkSessions(qint64 now)
     std::vector<SessionPtr> ending;
     for (const SessionPtr &s : m_offline) {
         if (s->willDueAtMs && s->willDueAtMs <= now) fireWill(*s);
+        // Drop queued messages that expired while the client is away (oldest first).
+        while (!s->pending.empty() && s->pending.front().message->expiresAtMs &&
+               s->pending.front().message->expiresAtMs <= now) {
+            s->pending.pop_front();
+            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+        }
         if (s->expiryInterval != kNeverExpires &&
             now - s->disconnectedAtMs >= qint64(s->expiryInterval) * 1000)
             ending.push_back(s);

@@ -121,6 +121,7 @@ private:
     bool sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup);
     void detachSession(Connection &c, bool abnormal);
     void endSession(const SessionPtr &s);
+    void handOffShared(Session &s);
     void takeOverLocally(const SessionPtr &s, bool sessionEnds);
     void fireWill(Session &s);
     void checkSessions(qint64 now);

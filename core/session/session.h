@@ -36,6 +36,7 @@ struct Outgoing {
     std::uint8_t qos = 0;
     bool retain = false; // retain flag to send
     QVarLengthArray<std::uint32_t, 2> subscriptionIds;
+    QByteArray sharedFilter; // "$share/g/f" when delivered through a shared subscription
 };
 
 struct InflightOut {
