@@ -430,14 +430,22 @@ void forEachProperty(const Properties &p, F &f)
         f.byte(P::SharedSubscriptionAvailable, p.sharedSubscriptionAvailable);
 }
 
+// Encoded size of a two-byte-length string; a string longer than 65,535 bytes cannot be
+// encoded and makes the packet too large, so the encoder writes nothing for it.
+constexpr u64 kTooLong = u64(1) << 40;
+inline u64 strSize(const QByteArray &s)
+{
+    return s.size() > 0xFFFF ? kTooLong : 2 + u64(s.size());
+}
+
 struct PropertySizer {
-    u32 size = 0;
+    u64 size = 0;
     void byte(PropertyId, u8) { size += 2; }
     void u16v(PropertyId, u16) { size += 3; }
     void u32v(PropertyId, u32) { size += 5; }
     void varint(PropertyId, u32 v) { size += 1 + varIntSize(v); }
-    void bytes(PropertyId, const QByteArray &v) { size += 3 + u32(v.size()); }
-    void pair(const QByteArray &k, const QByteArray &v) { size += 5 + u32(k.size()) + u32(v.size()); }
+    void bytes(PropertyId, const QByteArray &v) { size += 1 + strSize(v); }
+    void pair(const QByteArray &k, const QByteArray &v) { size += 1 + strSize(k) + strSize(v); }
 };
 
 inline char *putByte(char *w, u8 v)
@@ -493,7 +501,7 @@ struct PropertyWriter {
 };
 
 // Size of the property block (not counting its length prefix).
-u32 propertiesSize(const Properties &p)
+u64 propertiesSize(const Properties &p)
 {
     PropertySizer s;
     forEachProperty(p, s);
@@ -501,17 +509,17 @@ u32 propertiesSize(const Properties &p)
 }
 
 // Length prefix + properties.
-char *putProperties(char *w, const Properties &p, u32 size)
+char *putProperties(char *w, const Properties &p, u64 size)
 {
-    w = putVarInt(w, size);
+    w = putVarInt(w, u32(size)); // fits: beginPacket() refused anything larger
     PropertyWriter pw{w};
     forEachProperty(p, pw);
     return pw.w;
 }
 
-inline u32 withPrefix(u32 propertySize)
+inline u64 withPrefix(u64 propertySize)
 {
-    return u32(varIntSize(propertySize)) + propertySize;
+    return propertySize > kMaxVarInt ? kTooLong : u64(varIntSize(u32(propertySize))) + propertySize;
 }
 
 // Grows `out` once by the whole packet and writes the fixed header. Returns where the body
@@ -534,9 +542,9 @@ char *beginPacket(QByteArray &out, u8 firstByte, u64 remainingLength, qsizetype 
 constexpr char kMqtt[] = "MQTT";
 constexpr char kMqisdp[] = "MQIsdp";
 
-u64 publishRemainingLength(const Publish &p, ProtocolVersion version, u32 *propSize)
+u64 publishRemainingLength(const Publish &p, ProtocolVersion version, u64 *propSize)
 {
-    u64 rl = 2 + u64(p.topic.size()) + u64(p.payload.size());
+    u64 rl = strSize(p.topic) + u64(p.payload.size());
     if (p.qos > 0) rl += 2;
     if (isV5(version)) {
         *propSize = propertiesSize(p.properties);
@@ -1031,9 +1039,10 @@ qsizetype encodeConnect(const Connect &p, QByteArray &out)
 {
     const bool v5 = isV5(p.version);
     const bool v31 = p.version == ProtocolVersion::V31;
+    // The protocol name follows the version (p.protocolName is what a decoder saw).
     const QByteArrayView name = v31 ? QByteArrayView(kMqisdp) : QByteArrayView(kMqtt);
-    u32 propSize = 0, willPropSize = 0;
-    u64 rl = 2 + name.size() + 1 + 1 + 2 + 2 + u64(p.clientId.size());
+    u64 propSize = 0, willPropSize = 0;
+    u64 rl = 2 + name.size() + 1 + 1 + 2 + strSize(p.clientId);
     if (v5) {
         propSize = propertiesSize(p.properties);
         rl += withPrefix(propSize);
@@ -1043,10 +1052,10 @@ qsizetype encodeConnect(const Connect &p, QByteArray &out)
             willPropSize = propertiesSize(p.will.properties);
             rl += withPrefix(willPropSize);
         }
-        rl += 4 + u64(p.will.topic.size()) + u64(p.will.payload.size());
+        rl += strSize(p.will.topic) + strSize(p.will.payload);
     }
-    if (p.hasUsername) rl += 2 + u64(p.username.size());
-    if (p.hasPassword) rl += 2 + u64(p.password.size());
+    if (p.hasUsername) rl += strSize(p.username);
+    if (p.hasPassword) rl += strSize(p.password);
 
     qsizetype written = 0;
     char *w = beginPacket(out, 0x10, rl, written);
@@ -1076,7 +1085,7 @@ qsizetype encodeConnect(const Connect &p, QByteArray &out)
 
 qsizetype encodeConnack(const Connack &p, ProtocolVersion version, QByteArray &out)
 {
-    u32 propSize = 0;
+    u64 propSize = 0;
     u64 rl = 2;
     if (isV5(version)) {
         propSize = propertiesSize(p.properties);
@@ -1093,7 +1102,7 @@ qsizetype encodeConnack(const Connack &p, ProtocolVersion version, QByteArray &o
 
 std::uint32_t publishWireSize(const Publish &p, ProtocolVersion version)
 {
-    u32 propSize = 0;
+    u64 propSize = 0;
     const u64 rl = publishRemainingLength(p, version, &propSize);
     if (rl > kMaxVarInt) return 0xFFFFFFFFu;
     return u32(1 + varIntSize(u32(rl)) + rl);
@@ -1101,7 +1110,7 @@ std::uint32_t publishWireSize(const Publish &p, ProtocolVersion version)
 
 qsizetype encodePublish(const Publish &p, ProtocolVersion version, QByteArray &out)
 {
-    u32 propSize = 0;
+    u64 propSize = 0;
     const u64 rl = publishRemainingLength(p, version, &propSize);
     const u8 first = 0x30 | (p.dup ? 0x08 : 0) | u8((p.qos & 3) << 1) | (p.retain ? 0x01 : 0);
     qsizetype written = 0;
@@ -1117,13 +1126,13 @@ qsizetype encodePublish(const Publish &p, ProtocolVersion version, QByteArray &o
 qsizetype encodeAck(const Ack &p, ProtocolVersion version, QByteArray &out)
 {
     const u8 first = u8(u8(p.type) << 4) | (p.type == PacketType::Pubrel ? 0x02 : 0);
-    u32 propSize = 0;
+    // Decided by the encoded size, so a stray mark() on an empty list cannot change the form.
+    const u64 propSize = isV5(version) ? propertiesSize(p.properties) : 0;
+    const bool hasProps = propSize > 0;
     u64 rl = 2;
-    const bool hasProps = isV5(version) && !p.properties.isEmpty();
     if (isV5(version)) {
         // Short forms [MQTT-3.4.2.1]: reason 0 without properties is 2 bytes, reason alone 3 bytes.
         if (hasProps) {
-            propSize = propertiesSize(p.properties);
             rl += 1 + withPrefix(propSize);
         } else if (p.reasonCode != 0) {
             rl += 1;
@@ -1141,14 +1150,14 @@ qsizetype encodeAck(const Ack &p, ProtocolVersion version, QByteArray &out)
 qsizetype encodeSubscribe(const Subscribe &p, ProtocolVersion version, QByteArray &out)
 {
     const bool v5 = isV5(version);
-    u32 propSize = 0;
+    u64 propSize = 0;
     u64 rl = 2;
     if (v5) {
         propSize = propertiesSize(p.properties);
         rl += withPrefix(propSize);
     }
     for (const TopicSubscription &t : p.topics)
-        rl += 3 + u64(t.filter.size());
+        rl += strSize(t.filter) + 1;
     qsizetype written = 0;
     char *w = beginPacket(out, 0x82, rl, written);
     if (!w) return 0;
@@ -1169,7 +1178,7 @@ qsizetype encodeSuback(const SubackLike &p, ProtocolVersion version, QByteArray 
 {
     const bool v5 = isV5(version);
     const bool codes = v5 || p.type == PacketType::Suback; // v3 UNSUBACK has no payload
-    u32 propSize = 0;
+    u64 propSize = 0;
     u64 rl = 2;
     if (v5) {
         propSize = propertiesSize(p.properties);
@@ -1190,14 +1199,14 @@ qsizetype encodeSuback(const SubackLike &p, ProtocolVersion version, QByteArray 
 qsizetype encodeUnsubscribe(const Unsubscribe &p, ProtocolVersion version, QByteArray &out)
 {
     const bool v5 = isV5(version);
-    u32 propSize = 0;
+    u64 propSize = 0;
     u64 rl = 2;
     if (v5) {
         propSize = propertiesSize(p.properties);
         rl += withPrefix(propSize);
     }
     for (const QByteArray &f : p.filters)
-        rl += 2 + u64(f.size());
+        rl += strSize(f);
     qsizetype written = 0;
     char *w = beginPacket(out, 0xA2, rl, written);
     if (!w) return 0;
@@ -1222,13 +1231,12 @@ qsizetype encodePingresp(QByteArray &out)
 
 qsizetype encodeDisconnect(const Disconnect &p, ProtocolVersion version, QByteArray &out)
 {
-    u32 propSize = 0;
+    const u64 propSize = isV5(version) ? propertiesSize(p.properties) : 0;
+    const bool hasProps = propSize > 0;
     u64 rl = 0;
-    const bool hasProps = isV5(version) && !p.properties.isEmpty();
     if (isV5(version)) {
         // Short forms [MQTT-3.14.2.1]: no body for a normal disconnection, reason alone otherwise.
         if (hasProps) {
-            propSize = propertiesSize(p.properties);
             rl = 1 + withPrefix(propSize);
         } else if (p.reasonCode != 0) {
             rl = 1;
@@ -1245,13 +1253,10 @@ qsizetype encodeDisconnect(const Disconnect &p, ProtocolVersion version, QByteAr
 qsizetype encodeAuth(const Auth &p, ProtocolVersion version, QByteArray &out)
 {
     if (!isV5(version)) return 0; // AUTH does not exist before MQTT 5: nothing written
-    u32 propSize = 0;
+    const u64 propSize = propertiesSize(p.properties);
     u64 rl = 0;
     // Reason code and property length are omitted together or not at all [MQTT-3.15.2.1].
-    if (p.reasonCode != 0 || !p.properties.isEmpty()) {
-        propSize = propertiesSize(p.properties);
-        rl = 1 + withPrefix(propSize);
-    }
+    if (p.reasonCode != 0 || propSize > 0) rl = 1 + withPrefix(propSize);
     qsizetype written = 0;
     char *w = beginPacket(out, 0xF0, rl, written);
     if (!w) return 0;

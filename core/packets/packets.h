@@ -81,9 +81,12 @@ enum class PropertyId : std::uint8_t {
 
 using UserProperty = std::pair<QByteArray, QByteArray>;
 
-// All MQTT 5 properties. `has(id)` says whether a scalar property was present on the wire
-// (or was set); byte-string properties are present when set via set*(), and user
-// properties / subscription identifiers are present when their lists are non-empty.
+// All MQTT 5 properties. `has(id)` says whether a property was present on the wire (or was
+// set): scalar and byte-string properties are present when their bit is marked (assign the
+// field, then mark(id); the decoder marks what it reads, the encoder writes exactly the
+// marked ones, so an empty but marked string is sent as a zero-length property), and user
+// properties / subscription identifiers are present when their lists are non-empty (never
+// mark those two).
 struct Properties {
     std::uint32_t present = 0; // bit (id & 31) ... see bit()
 

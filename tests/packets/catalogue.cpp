@@ -650,6 +650,17 @@ void publishCases(Builder &b)
              pkt(0x30, {0x00, 0x00 /* empty topic */, props({0x23, 0x00, 0x01}) /* topic alias 1 */, "x"}),
              p);
     }
+    {
+        Publish p = mkPublish("e", "x");
+        set(p.properties, P::ContentType, &Properties::contentType, QByteArray()); // present, zero length
+        set(p.properties, P::CorrelationData, &Properties::correlationData, QByteArray());
+        b.ok("v5/publish/empty-string-properties", v5,
+             pkt(0x30, {str("e"),
+                        props({0x03, 0x00, 0x00,   // content type ""
+                               0x09, 0x00, 0x00}), // correlation data (empty)
+                        "x"}),
+             p);
+    }
     b.ok("v5/publish/dup-qos1-retain", v5, pkt(0x3B, {str("q"), 0x00, 0x03, 0x00, "m"}),
          mkPublish("q", "m", 1, 3, true, true));
 

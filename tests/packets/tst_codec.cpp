@@ -113,6 +113,7 @@ private Q_SLOTS:
     }
     void publishWireSizeMatchesEncoder();
     void encodeAppends();
+    void oversizedStringsAreNotEncoded();
 
     void utf8_data();
     void utf8();
@@ -519,6 +520,31 @@ void tst_Codec::encodeAppends()
     QByteArray shared = out;
     encodePingreq(out);
     QCOMPARE(shared, QByteArray::fromHex("7879c000d000"));
+}
+
+void tst_Codec::oversizedStringsAreNotEncoded()
+{
+    // A string field cannot be longer than 65,535 bytes: the encoder writes nothing.
+    Publish p;
+    p.topic = QByteArray(65536, 't');
+    QByteArray out("keep");
+    QCOMPARE(encodePublish(p, ProtocolVersion::V311, out), qsizetype(0));
+    QCOMPARE(out, QByteArray("keep"));
+    QCOMPARE(publishWireSize(p, ProtocolVersion::V311), 0xFFFFFFFFu);
+    p.topic = QByteArray(65535, 't');
+    QCOMPARE(encodePublish(p, ProtocolVersion::V311, out), qsizetype(1 + 3 + 2 + 65535));
+    Packet back;
+    QVERIFY(!decodeOne(out.sliced(4), ProtocolVersion::V311, back));
+
+    Ack ack;
+    ack.packetId = 1;
+    ack.properties.reasonString = QByteArray(70000, 'r');
+    ack.properties.mark(PropertyId::ReasonString);
+    out.clear();
+    QCOMPARE(encodeAck(ack, ProtocolVersion::V5, out), qsizetype(0));
+    QVERIFY(out.isEmpty());
+    // Before v5 the property is dropped, so the ack is fine.
+    QCOMPARE(encodeAck(ack, ProtocolVersion::V311, out), qsizetype(4));
 }
 
 void tst_Codec::utf8_data()
