@@ -118,8 +118,16 @@ bool TestClient::send(const Packet &p)
     return send(p, m_version);
 }
 
+// PETREL_TEST_TRACE=1 prints every packet a TestClient sends and receives.
+static bool traceEnabled()
+{
+    static const bool on = qEnvironmentVariableIsSet("PETREL_TEST_TRACE");
+    return on;
+}
+
 bool TestClient::send(const Packet &p, ProtocolVersion v)
 {
+    if (traceEnabled()) qDebug().noquote() << m_name << "->" << describe(p);
     QByteArray bytes;
     encodePacket(p, v, bytes);
     return sendRaw(bytes);
@@ -207,6 +215,7 @@ std::optional<Packet> TestClient::take(const QDeadlineTimer &deadline)
                               QLatin1String(raw.left(64).toHex(' '))));
                 return std::nullopt;
             }
+            if (traceEnabled()) qDebug().noquote() << m_name << "<-" << describe(p);
             return p;
         }
         if (!readMore(deadline)) return std::nullopt;
