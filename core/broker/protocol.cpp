@@ -325,7 +325,7 @@ void Worker::takeOverLocally(const SessionPtr &s, bool sessionEnds)
 
 void Worker::continueConnect(quint64 serial, Connect connect, SessionPtr session, bool sessionPresent)
 {
-    Connection *c = m_bySerial.value(serial);
+    Connection *c = m_connections.value(serial);
     if (!c || c->closing) {
         // The new connection went away while the session travelled: it is now offline here.
         session->disconnectedAtMs = nowMs();
@@ -630,7 +630,8 @@ void Worker::deliverLocal(Delivery &&d)
     if (d.out.qos == 0 && !s.connection) return; // QoS 0 is not queued for offline sessions
     if (d.out.qos == 0 && s.connection && s.pending.empty()) {
         Connection &c = *s.connection;
-        if (c.out.size() - c.outOffset > caps.maximumClientBytesPending) {
+        const qint64 queued = c.out.size() - c.outOffset + (c.transport ? c.transport->pendingBytes() : 0);
+        if (queued > caps.maximumClientBytesPending) {
             m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
             return;
         }

@@ -35,7 +35,8 @@ Worker::Worker(BrokerCore &core, int index) : m_core(core), m_index(index)
 Worker::~Worker()
 {
     for (Connection *c : std::as_const(m_connections)) {
-        ::close(c->fd);
+        if (c->fd >= 0) ::close(c->fd);
+        delete c->transport;
         delete c;
     }
     m_connections.clear();
@@ -84,6 +85,50 @@ void Worker::adoptSocket(int fd, const QString &listenerId, const QString &remot
     }
 }
 
+void Worker::adoptTransport(Transport *transport, const QString &listenerId)
+{
+    post([this, transport, listenerId] {
+        if (m_shuttingDown) {
+            transport->close();
+            transport->deleteLater();
+            return;
+        }
+        Connection *c = newConnection(-1, transport, listenerId, transport->peerAddress());
+        const quint64 serial = c->serial;
+        connect(transport, &Transport::received, this, [this, serial](const QByteArray &bytes) {
+            Connection *c = m_connections.value(serial);
+            if (!c) return;
+            if (c->closing) return; // after our DISCONNECT: input is dropped
+            feed(*c, bytes.constData(), bytes.size());
+            flushRouted();
+        });
+        connect(transport, &Transport::closed, this, [this, serial] {
+            Connection *c = m_connections.value(serial);
+            if (!c) return;
+            if (!c->closing) closeConnection(*c, true);
+            scheduleDestroy(*c);
+            flushAll();
+        });
+        transport->start();
+    });
+}
+
+Connection *Worker::newConnection(int fd, Transport *transport, const QString &listenerId,
+                                  const QString &remote)
+{
+    auto *c = new Connection;
+    c->fd = fd;
+    c->transport = transport;
+    c->serial = m_nextSerial++;
+    c->listenerId = listenerId;
+    c->remoteAddress = remote;
+    c->acceptedAtMs = nowMs();
+    c->lastReceivedMs = c->acceptedAtMs;
+    m_connections.insert(c->serial, c);
+    m_connectionCount.fetch_add(1, std::memory_order_relaxed);
+    return c;
+}
+
 void Worker::postDeliveries(std::vector<Delivery> &batch)
 {
     if (batch.empty()) return;
@@ -123,30 +168,19 @@ void Worker::drainInbox()
         while (::read(m_wakeFd, &v, sizeof v) > 0) {
         }
     }
-    const qint64 now = nowMs();
     for (auto &[fd, names] : m_drainSockets) {
         if (m_shuttingDown) {
             ::close(fd);
             continue;
         }
-        auto *c = new Connection;
-        c->fd = fd;
-        c->serial = m_nextSerial++;
-        c->listenerId = names.first;
-        c->remoteAddress = names.second;
-        c->acceptedAtMs = now;
-        c->lastReceivedMs = now;
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLRDHUP;
+        Connection *c = newConnection(fd, nullptr, names.first, names.second);
         ev.data.ptr = c;
         if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
             qCWarning(lcWorker) << "epoll_ctl add failed for" << c->remoteAddress << strerror(errno);
-            ::close(fd);
-            delete c;
-            continue;
+            scheduleDestroy(*c);
         }
-        m_connections.insert(fd, c);
-        m_bySerial.insert(c->serial, c);
     }
     m_drainSockets.clear();
     for (auto &fn : m_drainTasks)
@@ -204,20 +238,28 @@ void Worker::readFrom(Connection &c)
             closeConnection(c, true);
             return;
         }
-        m_core.counters.bytesReceived.fetch_add(n, std::memory_order_relaxed);
-        c.lastReceivedMs = nowMs();
-        qsizetype consumed = 0;
-        if (c.in.isEmpty()) {
-            if (!parseBuffer(c, m_scratch.data(), n, &consumed)) return;
-            if (consumed < n) c.in = QByteArray(m_scratch.data() + consumed, n - consumed);
-        } else {
-            c.in.append(m_scratch.data(), n);
-            if (!parseBuffer(c, c.in.constData(), c.in.size(), &consumed)) return;
-            c.in.remove(0, consumed);
-            if (c.in.isEmpty()) c.in = QByteArray(); // release the buffer of a drained connection
-        }
+        if (!feed(c, m_scratch.data(), n)) return;
         if (n < qsizetype(m_scratch.size())) return; // socket drained
     }
+}
+
+// Parses received bytes: whole packets straight from `data`, a trailing partial packet
+// kept in c.in. Returns false once the connection is closing.
+bool Worker::feed(Connection &c, const char *data, qsizetype n)
+{
+    m_core.counters.bytesReceived.fetch_add(n, std::memory_order_relaxed);
+    c.lastReceivedMs = nowMs();
+    qsizetype consumed = 0;
+    if (c.in.isEmpty()) {
+        if (!parseBuffer(c, data, n, &consumed)) return false;
+        if (consumed < n) c.in = QByteArray(data + consumed, n - consumed);
+    } else {
+        c.in.append(data, n);
+        if (!parseBuffer(c, c.in.constData(), c.in.size(), &consumed)) return false;
+        c.in.remove(0, consumed);
+        if (c.in.isEmpty()) c.in = QByteArray(); // release the buffer of a drained connection
+    }
+    return true;
 }
 
 // After a server DISCONNECT in passive mode: read and drop until the client closes.
@@ -303,6 +345,17 @@ void Worker::flushAll()
 
 bool Worker::flush(Connection &c)
 {
+    if (c.transport) {
+        if (c.outOffset < c.out.size()) {
+            const qint64 n = c.out.size() - c.outOffset;
+            c.transport->write(c.outOffset ? c.out.mid(c.outOffset) : c.out);
+            m_core.counters.bytesSent.fetch_add(n, std::memory_order_relaxed);
+        }
+        c.out.clear();
+        c.outOffset = 0;
+        if (c.closing && !c.passive) scheduleDestroy(c);
+        return true;
+    }
     if (c.fd < 0) return false;
     while (c.outOffset < c.out.size()) {
         ssize_t n = ::send(c.fd, c.out.constData() + c.outOffset, c.out.size() - c.outOffset,
@@ -363,12 +416,21 @@ void Worker::closeConnection(Connection &c, bool abnormal)
 
 void Worker::destroyConnection(Connection *c)
 {
-    if (!m_connections.contains(c->fd) || m_connections.value(c->fd) != c) return;
-    m_connections.remove(c->fd);
-    m_bySerial.remove(c->serial);
-    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, c->fd, nullptr);
-    ::close(c->fd);
-    c->fd = -1;
+    if (m_connections.value(c->serial) != c) return;
+    m_connections.remove(c->serial);
+    m_connectionCount.fetch_sub(1, std::memory_order_relaxed);
+    if (!c->closing) detachSession(*c, true);
+    if (c->transport) {
+        c->transport->disconnect(this);
+        c->transport->close();
+        c->transport->deleteLater();
+        c->transport = nullptr;
+    }
+    if (c->fd >= 0) {
+        ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, c->fd, nullptr);
+        ::close(c->fd);
+        c->fd = -1;
+    }
     std::erase(m_dirty, c);
     delete c;
 }

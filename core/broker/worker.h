@@ -12,6 +12,7 @@
 #include "brokercore.h"
 #include "packets/codec.h"
 #include "session/session.h"
+#include "transport.h"
 
 #include <QHash>
 #include <QMutex>
@@ -26,8 +27,9 @@ class QTimer;
 namespace petrel {
 
 struct Connection {
-    int fd = -1;
-    quint64 serial = 0; // unique per worker, to find a connection again after async steps
+    int fd = -1;                    // raw socket in the epoll set, or -1 for a transport
+    Transport *transport = nullptr; // TLS / WebSocket connections
+    quint64 serial = 0;             // unique per worker, to find a connection again after async steps
     QString remoteAddress;
     QString listenerId;
 
@@ -70,6 +72,10 @@ public:
     // ---- thread-safe entry points ----------------------------------------------------
     // Takes ownership of a connected, non-blocking socket descriptor.
     void adoptSocket(int fd, const QString &listenerId, const QString &remoteAddress);
+    // Takes ownership of a transport already moved to this worker's thread.
+    void adoptTransport(Transport *transport, const QString &listenerId);
+    // Number of open connections (any thread; approximate while they change).
+    int connectionCount() const { return m_connectionCount.load(std::memory_order_relaxed); }
     // Queues deliveries for sessions whose home is this worker. One lock, one wake-up.
     void postDeliveries(std::vector<Delivery> &batch);
     // Runs `fn` on this worker's thread.
@@ -91,6 +97,8 @@ private:
     void onEpollReadable();
     void drainInbox();
     void readFrom(Connection &c);
+    bool feed(Connection &c, const char *data, qsizetype n);
+    Connection *newConnection(int fd, Transport *transport, const QString &listenerId, const QString &remote);
     void discardInput(Connection &c);
     void scheduleDestroy(Connection &c);
     bool parseBuffer(Connection &c, const char *data, qsizetype size, qsizetype *consumed);
@@ -136,12 +144,12 @@ private:
     quint64 m_nextSerial = 1;
     bool m_shuttingDown = false;
 
-    QHash<int, Connection *> m_connections;  // fd -> connection
-    QHash<quint64, Connection *> m_bySerial; // serial -> connection
-    std::vector<Connection *> m_dirty;       // connections with output to flush
-    std::vector<SessionPtr> m_offline;       // sessions on this worker with no connection
-    std::vector<char> m_scratch;             // 64 KiB read buffer
-    std::vector<Connection *> m_closing;     // destroyed after the current pass
+    QHash<quint64, Connection *> m_connections; // serial -> connection
+    std::atomic<int> m_connectionCount{0};
+    std::vector<Connection *> m_dirty;   // connections with output to flush
+    std::vector<SessionPtr> m_offline;   // sessions on this worker with no connection
+    std::vector<char> m_scratch;         // 64 KiB read buffer
+    std::vector<Connection *> m_closing; // destroyed after the current pass
 
     // Routing results of the current read pass, per target worker, flushed once per pass.
     std::vector<std::vector<Delivery>> m_routed;
