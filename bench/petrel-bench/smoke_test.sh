@@ -1,0 +1,55 @@
+#!/bin/sh
+# ctest smoke test for petrel-bench: a real petrel-server on a free port, 2 pairs at QoS 1
+# for one second; passes when petrel-bench exits 0 and reports zero loss.
+# usage: smoke_test.sh PETREL_SERVER PETREL_BENCH
+set -u
+server=$1
+bench=$2
+log=$(mktemp)
+pid=
+cleanup() {
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+    rm -f "$log"
+}
+trap cleanup EXIT INT TERM
+
+# Find a free port: start the server on a candidate and keep it if it comes up.
+tries=0
+while [ $tries -lt 10 ]; do
+    port=$((18900 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 1000))
+    "$server" --tcp "127.0.0.1:$port" --workers 1 --log-level warn >"$log" 2>&1 &
+    pid=$!
+    i=0
+    while [ $i -lt 50 ]; do
+        if grep -q running "$log"; then break 2; fi
+        if ! kill -0 "$pid" 2>/dev/null; then break; fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    pid=
+    tries=$((tries + 1))
+done
+if [ -z "$pid" ]; then
+    echo "smoke: could not start $server" >&2
+    cat "$log" >&2
+    exit 1
+fi
+
+out=$("$bench" pairs --port "$port" --qos 1 --pairs 2 --seconds 1 --warmup 0.2 --broker-pid "$pid" --label smoke)
+rc=$?
+echo "$out"
+if [ $rc -ne 0 ]; then
+    echo "smoke: petrel-bench exited with $rc" >&2
+    cat "$log" >&2
+    exit 1
+fi
+echo "$out" | grep -q '"lost":0,' || { echo "smoke: messages lost" >&2; exit 1; }
+echo "$out" | grep -q '"ok":true' || { echo "smoke: not ok" >&2; exit 1; }
+if ! kill -0 "$pid" 2>/dev/null; then
+    echo "smoke: the server died" >&2
+    cat "$log" >&2
+    exit 1
+fi
+exit 0

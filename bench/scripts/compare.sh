@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Side-by-side broker throughput: Mosquitto (Debian's /usr/sbin/mosquitto) against
+# petrel-server (default workers, and --workers 1), same machine, same run, same pinning.
+#
+#   bench/scripts/compare.sh [-r REPS] [-s SECONDS] [-w WARMUP] [-o FILE.jsonl]
+#                            [--scenarios "pairs-q0 ..."] [--brokers "mosquitto petrel petrel-w1"]
+#                            [--no-build]
+#
+# Each measurement starts a fresh broker pinned to CPU $BROKER_CPU (default 0), runs
+# petrel-bench pinned to CPU $BENCH_CPU (default 1), and kills the broker. Brokers are
+# interleaved within every repetition so slow drift (other jobs on the machine) hits all of
+# them alike. Prints the median of REPS runs per scenario and broker, and the
+# Petrel/Mosquitto ratio, as a markdown table. Every JSON line goes to FILE.jsonl
+# (default build-release/bench-compare-<time>.jsonl).
+#
+# Defaults (3 repetitions, 3 s + 1 s warm-up) finish in about 6 minutes; published numbers
+# use -r 7.
+set -euo pipefail
+
+REPS=3
+SECS=3
+WARMUP=1
+NO_BUILD=0
+OUT=
+SCENARIOS="pairs-q0 pairs-q1 pairs-q2 pairs-q1-v5 fanout-100 fanout-1000 wildcard latency-10k connstorm"
+BROKERS="mosquitto petrel petrel-w1"
+BROKER_CPU=${BROKER_CPU:-0}
+BENCH_CPU=${BENCH_CPU:-1}
+PORT=${PORT:-$((19000 + RANDOM % 500))}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    -r) REPS=$2; shift 2 ;;
+    -s) SECS=$2; shift 2 ;;
+    -w) WARMUP=$2; shift 2 ;;
+    -o) OUT=$2; shift 2 ;;
+    --scenarios) SCENARIOS=$2; shift 2 ;;
+    --brokers) BROKERS=$2; shift 2 ;;
+    --no-build) NO_BUILD=1; shift ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BUILD=build-release
+BENCH=$BUILD/bench/petrel-bench/petrel-bench
+SERVER=$BUILD/server/petrel-server
+MOSQUITTO=/usr/sbin/mosquitto
+
+if [ "$NO_BUILD" = 0 ]; then
+    cmake -S . -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DPETREL_BUILD_TESTS=OFF >/dev/null
+    cmake --build $BUILD -j2 --target petrel-server petrel-bench
+fi
+for f in "$BENCH" "$SERVER" "$MOSQUITTO"; do
+    [ -x "$f" ] || { echo "compare.sh: $f missing" >&2; exit 1; }
+done
+[ -n "$OUT" ] || OUT=$BUILD/bench-compare-$(date +%Y%m%d-%H%M%S).jsonl
+: >"$OUT"
+
+TMP=$(mktemp -d /tmp/petrel-compare.XXXXXX)
+BROKER_PID=
+stop_broker() {
+    if [ -n "$BROKER_PID" ]; then
+        kill "$BROKER_PID" 2>/dev/null || true
+        # A broker that ignores SIGTERM for 5 s gets SIGKILL.
+        for _ in $(seq 50); do kill -0 "$BROKER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$BROKER_PID" 2>/dev/null || true
+        wait "$BROKER_PID" 2>/dev/null || true
+        BROKER_PID=
+    fi
+}
+cleanup() {
+    stop_broker
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# Mosquitto: QoS 1/2 must not be dropped, so the per-client queues and in-flight windows are
+# raised far above anything petrel-bench keeps outstanding (64 per publisher by default);
+# TCP_NODELAY on as in Petrel; no logging of connections.
+cat >"$TMP/mosquitto.conf" <<EOF
+listener $PORT 127.0.0.1
+allow_anonymous true
+user root
+persistence false
+max_queued_messages 100000
+max_queued_bytes 0
+max_inflight_messages 1000
+set_tcp_nodelay true
+log_dest stderr
+log_type error
+connection_messages false
+EOF
+
+port_open() { ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q .; }
+
+start_broker() { # name
+    local name=$1
+    # The previous broker must be gone and the port free.
+    for _ in $(seq 100); do port_open || break; sleep 0.05; done
+    case $name in
+    mosquitto) taskset -c "$BROKER_CPU" "$MOSQUITTO" -c "$TMP/mosquitto.conf" >"$TMP/broker.log" 2>&1 & ;;
+    petrel) taskset -c "$BROKER_CPU" "$SERVER" --tcp "127.0.0.1:$PORT" --log-level warn >"$TMP/broker.log" 2>&1 & ;;
+    petrel-w1) taskset -c "$BROKER_CPU" "$SERVER" --tcp "127.0.0.1:$PORT" --workers 1 --log-level warn \
+        >"$TMP/broker.log" 2>&1 & ;;
+    *) echo "compare.sh: unknown broker $name" >&2; exit 2 ;;
+    esac
+    BROKER_PID=$!
+    for _ in $(seq 100); do
+        port_open && return 0
+        kill -0 "$BROKER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "compare.sh: $name did not start:" >&2
+    cat "$TMP/broker.log" >&2
+    exit 1
+}
+
+scenario_args() { # name -> petrel-bench arguments
+    case $1 in
+    pairs-q0) echo "pairs --pairs 10 --qos 0" ;;
+    pairs-q1) echo "pairs --pairs 10 --qos 1" ;;
+    pairs-q2) echo "pairs --pairs 10 --qos 2" ;;
+    pairs-q1-v5) echo "pairs --pairs 10 --qos 1 --mqtt 5" ;;
+    fanout-100) echo "fanout --subscribers 100 --qos 0" ;;
+    fanout-1000) echo "fanout --subscribers 1000 --qos 0" ;;
+    wildcard) echo "wildcard --publishers 10 --subscribers 200 --filters 5 --tree-width 16 --tree-depth 3 --qos 0" ;;
+    latency-10k) echo "pairs --pairs 10 --qos 0 --rate 10000" ;;
+    connstorm) echo "connstorm --connections 5000 --concurrency 64" ;;
+    *) echo "compare.sh: unknown scenario $1" >&2; exit 2 ;;
+    esac
+}
+
+runs=0
+for s in $SCENARIOS; do scenario_args "$s" >/dev/null; done
+for b in $BROKERS; do case $b in mosquitto | petrel | petrel-w1) ;; *) echo "unknown broker $b" >&2; exit 2 ;; esac; done
+echo "compare.sh: $REPS repetitions x [$SCENARIOS] x [$BROKERS], ${SECS}s + ${WARMUP}s warm-up each;" \
+    "broker on CPU $BROKER_CPU, petrel-bench on CPU $BENCH_CPU, port $PORT -> $OUT" >&2
+for rep in $(seq "$REPS"); do
+    for s in $SCENARIOS; do
+        for b in $BROKERS; do
+            start_broker "$b"
+            # shellcheck disable=SC2046
+            line=$(taskset -c "$BENCH_CPU" "$BENCH" $(scenario_args "$s") --port "$PORT" --seconds "$SECS" \
+                --warmup "$WARMUP" --broker-pid "$BROKER_PID" --label "$b/$s/$rep" --json 2>"$TMP/bench.err") || true
+            if ! kill -0 "$BROKER_PID" 2>/dev/null; then
+                echo "compare.sh: $b died during $s (rep $rep)" >&2
+                tail -5 "$TMP/broker.log" >&2
+                line=${line:-"{\"label\":\"$b/$s/$rep\",\"ok\":false,\"errors\":[\"broker died\"]}"}
+                line=$(echo "$line" | sed 's/"ok":true/"ok":false/')
+            fi
+            [ -n "$line" ] || line="{\"label\":\"$b/$s/$rep\",\"ok\":false,\"errors\":[\"no output from petrel-bench\"]}"
+            echo "$line" >>"$OUT"
+            if echo "$line" | grep -q '"ok":false'; then
+                echo "compare.sh: FAILED $b/$s/$rep: $(sed -n 1,3p "$TMP/bench.err" | tr '\n' ' ')" >&2
+            fi
+            stop_broker
+            runs=$((runs + 1))
+            printf '\r compare.sh: %d runs done' "$runs" >&2
+        done
+    done
+done
+echo >&2
+
+python3 - "$OUT" "$BROKERS" "$SCENARIOS" <<'PY'
+import json, statistics, sys
+path, brokers, scenarios = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+runs = {}
+for line in open(path):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line)
+    b, s, _ = r["label"].split("/")
+    runs.setdefault((s, b), []).append(r)
+
+# metric per scenario: (JSON key, unit, higher is better)
+metric = {
+    "connstorm": [("connects_per_s", "connects/s", True), ("connack_p99_us", "CONNACK p99 us", False),
+                  ("broker_rss_per_conn_bytes", "RSS B/idle conn", False)],
+    "latency-10k": [("lat_p50_us", "p50 us @10k/s", False), ("lat_p99_us", "p99 us @10k/s", False)],
+}
+default = {
+    "fanout-100": [("deliveries_per_s", "deliveries/s", True)],
+    "fanout-1000": [("deliveries_per_s", "deliveries/s", True)],
+    "wildcard": [("deliveries_per_s", "deliveries/s", True)],
+}
+names = {"mosquitto": "Mosquitto", "petrel": "Petrel", "petrel-w1": "Petrel --workers 1"}
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if v >= 1e6:
+        return f"{v/1e6:.2f}M"
+    if v >= 1e4:
+        return f"{v/1e3:.0f}k"
+    if v >= 1e3:
+        return f"{v/1e3:.1f}k"
+    return f"{v:.0f}"
+
+head = ["scenario", "metric"] + [names.get(b, b) for b in brokers]
+others = [b for b in brokers if b != "mosquitto"]
+if "mosquitto" in brokers:
+    head += [f"{names.get(b, b)} / Mosquitto" for b in others]
+print("| " + " | ".join(head) + " |")
+print("|" + "---|" * len(head))
+failures = []
+for s in scenarios:
+    for key, unit, higher in metric.get(s, default.get(s, [("msgs_per_s", "msgs/s", True)])):
+        row = [s, unit]
+        med = {}
+        for b in brokers:
+            rs = runs.get((s, b), [])
+            good = [r for r in rs if r.get("ok") and r.get(key) is not None and r.get(key, -1) >= 0]
+            bad = len(rs) - len([r for r in rs if r.get("ok")])
+            med[b] = statistics.median([r[key] for r in good]) if good else None
+            cell = fmt(med[b])
+            if bad:
+                cell += f" ({bad}/{len(rs)} FAILED)"
+            row.append(cell)
+        if "mosquitto" in brokers:
+            for b in others:
+                m, p = med.get("mosquitto"), med.get(b)
+                row.append(f"{p/m:.1f}x" if m and p is not None and m > 0 else "-")
+        print("| " + " | ".join(row) + " |")
+    for b in brokers:
+        for r in runs.get((s, b), []):
+            if not r.get("ok"):
+                failures.append(f"{r['label']}: " + "; ".join(r.get("errors", [])[:4]))
+print()
+print("Ratios are Petrel / Mosquitto of the medians: above 1 is better for rates, below 1 for"
+      " latency, CONNACK time and RSS.")
+if failures:
+    print("\nFailed runs:")
+    for f in failures:
+        print(" - " + f)
+PY
