@@ -259,6 +259,23 @@ quint16 Broker::serverPort(const QString &listenerId) const
     return port;
 }
 
+bool Broker::publish(const QByteArray &topic, const QByteArray &payload, quint8 qos, bool retain,
+                     const packets::Properties &properties)
+{
+    if (!d->running || qos > 2 || !packets::isValidTopicName(topic) || !packets::isValidUtf8(topic))
+        return false;
+    auto message = std::make_shared<Message>();
+    message->publish.topic = topic;
+    message->publish.payload = payload;
+    message->publish.qos = qos;
+    message->publish.retain = retain;
+    message->publish.properties = properties;
+    message->createdAtMs = nowMs();
+    message->expiresAtMs = d->core->messageExpiresAt(properties, message->createdAtMs);
+    d->core->nextWorker()->publishFromServer(std::move(message));
+    return true;
+}
+
 BrokerStats Broker::stats() const
 {
     BrokerStats s;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "options.h"
+#include "packets/packets.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -59,6 +60,12 @@ public:
     quint16 serverPort(const QString &listenerId) const;
 
     BrokerStats stats() const;
+
+    // Publishes a message as the server (no client): routed to every matching subscriber
+    // and retained if `retain` (an empty retained payload clears the topic). Thread-safe.
+    // Returns false if the broker is not running or the topic is not a valid topic name.
+    bool publish(const QByteArray &topic, const QByteArray &payload, quint8 qos = 0, bool retain = false,
+                 const packets::Properties &properties = {});
 
 Q_SIGNALS:
     void started();

@@ -102,6 +102,17 @@ bool BrokerCore::rerouteShared(const MessagePtr &message, const QByteArray &shar
     return false;
 }
 
+qint64 BrokerCore::messageExpiresAt(const packets::Properties &properties, qint64 now) const
+{
+    const std::int64_t maximum = caps().maximumMessageExpiryInterval;
+    std::int64_t expiry = maximum;
+    if (properties.has(packets::PropertyId::MessageExpiryInterval) && properties.messageExpiryInterval > 0) {
+        const std::int64_t asked = properties.messageExpiryInterval;
+        expiry = (maximum > 0 && asked > maximum) ? maximum : asked;
+    }
+    return expiry > 0 ? now + expiry * 1000 : 0;
+}
+
 void BrokerCore::retain(const MessagePtr &message)
 {
     const Publish &p = message->publish;

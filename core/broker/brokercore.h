@@ -70,6 +70,11 @@ public:
     bool rerouteShared(const MessagePtr &message, const QByteArray &sharedFilter, quintptr exclude,
                        Delivery &out) const;
 
+    // When a message published now with these properties expires (ms since the epoch, 0 =
+    // never): its Message Expiry Interval, capped by maximumMessageExpiryInterval, which is
+    // also the expiry of messages without one (as Mochi).
+    qint64 messageExpiresAt(const packets::Properties &properties, qint64 now) const;
+
     // Stores or clears the retained message for message->publish.topic.
     void retain(const MessagePtr &message);
 

@@ -558,12 +558,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     message->originClientId = s.clientId;
     message->originSession = s.key();
     message->createdAtMs = now;
-    std::int64_t expiry = caps.maximumMessageExpiryInterval;
-    if (p.properties.has(PropertyId::MessageExpiryInterval)) {
-        const std::int64_t asked = p.properties.messageExpiryInterval;
-        expiry = (expiry > 0 && asked > expiry) ? expiry : asked;
-    }
-    message->expiresAtMs = expiry > 0 ? now + expiry * 1000 : 0;
+    message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
     const std::uint16_t packetId = p.packetId;
     const std::uint8_t qos = p.qos;
     p.dup = false;
@@ -591,6 +586,15 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
         encodeAck(rec, c.version, c.out);
         wrote(c);
     }
+}
+
+void Worker::publishFromServer(MessagePtr message)
+{
+    post([this, message = std::move(message)] {
+        if (message->publish.retain) m_core.retain(message);
+        publishMessage(message);
+        flushRouted();
+    });
 }
 
 void Worker::publishMessage(const MessagePtr &message)
@@ -1080,12 +1084,7 @@ void Worker::fireWill(Session &s)
     message->originSession = s.key();
     const qint64 now = nowMs();
     message->createdAtMs = now;
-    std::int64_t expiry = m_core.caps().maximumMessageExpiryInterval;
-    if (p.properties.has(PropertyId::MessageExpiryInterval)) {
-        const std::int64_t asked = p.properties.messageExpiryInterval;
-        expiry = (expiry > 0 && asked > expiry) ? expiry : asked;
-    }
-    message->expiresAtMs = expiry > 0 ? now + expiry * 1000 : 0;
+    message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
     s.will = Will{};
     qCDebug(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "published";
     if (message->publish.retain) m_core.retain(message);

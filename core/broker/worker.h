@@ -78,6 +78,9 @@ public:
     int connectionCount() const { return m_connectionCount.load(std::memory_order_relaxed); }
     // Queues deliveries for sessions whose home is this worker. One lock, one wake-up.
     void postDeliveries(std::vector<Delivery> &batch);
+    // Publishes a message made by the server itself (inline client, $SYS, wills of
+    // other components): retained if asked, routed like a client's PUBLISH. Any thread.
+    void publishFromServer(MessagePtr message);
     // Runs `fn` on this worker's thread.
     void post(std::function<void()> fn);
 
