@@ -182,8 +182,14 @@ struct SubscriptionTree::Node {
     // Appends everything attached to this node to out.
     void collect(Matches &out) const
     {
-        for (const Subscription &s : subs.items())
-            out.subscriptions.append(&s);
+        const std::span<const Subscription> items = subs.items();
+        if (!items.empty()) {
+            const qsizetype at = out.subscriptions.size();
+            out.subscriptions.resize(at + qsizetype(items.size())); // pointers: not initialised
+            const Subscription **dst = out.subscriptions.data() + at;
+            for (const Subscription &s : items)
+                *dst++ = &s;
+        }
         for (const auto &g : shared)
             out.shared.append(SharedGroupMatch{g->group, g->filter, g->members.items(), &g->cursor});
     }

@@ -15,10 +15,16 @@ namespace petrel::topics::detail {
 // and "a/" two ("a" and ""), and every string, even "", has at least one level.
 inline qsizetype levelEnd(QByteArrayView s, qsizetype start)
 {
+    // Levels are short: a plain loop over the first bytes beats a call to memchr; long
+    // levels still get memchr's vectorised scan.
     const qsizetype n = s.size();
-    if (start >= n) return n;
-    const void *slash = std::memchr(s.data() + start, '/', size_t(n - start));
-    return slash ? static_cast<const char *>(slash) - s.data() : n;
+    const char *d = s.data();
+    const qsizetype inlineEnd = n - start > 16 ? start + 16 : n;
+    for (qsizetype i = start; i < inlineEnd; ++i)
+        if (d[i] == '/') return i;
+    if (inlineEnd == n) return n;
+    const void *slash = std::memchr(d + inlineEnd, '/', size_t(n - inlineEnd));
+    return slash ? static_cast<const char *>(slash) - d : n;
 }
 
 inline bool isDollar(QByteArrayView s)
@@ -28,7 +34,12 @@ inline bool isDollar(QByteArrayView s)
 
 inline bool sameBytes(QByteArrayView a, QByteArrayView b)
 {
-    return a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), size_t(a.size())) == 0);
+    // Sizes first, then the first byte inline: most sibling levels differ there.
+    const qsizetype n = a.size();
+    if (n != b.size()) return false;
+    if (n == 0) return true;
+    if (a.data()[0] != b.data()[0]) return false;
+    return n == 1 || std::memcmp(a.data() + 1, b.data() + 1, size_t(n - 1)) == 0;
 }
 
 // Literal children of a trie node, keyed by level bytes. Few children (the common case deep

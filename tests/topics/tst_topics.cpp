@@ -177,6 +177,12 @@ const MatchRow kMatchRows[] = {
     {"+/monitor/Clients", "$SYS/monitor/Clients", false}, // spec example
     {"$SYS/monitor/+", "$SYS/monitor/Clients", true},     // spec example
     {"$share", "$share", true}, // a topic may be named like this; the filter is not shared
+    // long levels (the level scanner switches from a loop to memchr after 16 bytes)
+    {"0123456789abcdef/+", "0123456789abcdef/x", true},
+    {"0123456789abcdefg/+", "0123456789abcdefg/x", true},
+    {"0123456789abcdefg/+", "0123456789abcdefg", false},
+    {"0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdeX", false},
+    {"+/0123456789abcdef0123/#", "x/0123456789abcdef0123/y", true},
 };
 
 } // namespace
