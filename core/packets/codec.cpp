@@ -716,6 +716,7 @@ Error checkFixedHeaderFlags(std::uint8_t firstByte)
 
 Error decodeConnect(const QByteArray &body, Connect &out)
 {
+    out = Connect{};
     Decoder d(body);
     if (!d.binary(out.protocolName)) return malformed("CONNECT protocol name past the end [MQTT-3.1.2-1]");
     u8 level = 0;
@@ -781,6 +782,7 @@ Error decodeConnect(const QByteArray &body, Connect &out)
 
 Error decodeConnack(const QByteArray &body, ProtocolVersion version, Connack &out)
 {
+    out = Connack{};
     Decoder d(body);
     u8 flags = 0;
     if (!d.byte(flags) || !d.byte(out.reasonCode))
@@ -806,6 +808,7 @@ Error decodeConnack(const QByteArray &body, ProtocolVersion version, Connack &ou
 Error decodePublish(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Publish &out)
 {
     if (Error e = checkFixedHeaderFlags(firstByte)) return e;
+    out = Publish{}; // a reused object keeps nothing (no allocation: all fields start empty)
     out.dup = firstByte & 0x08;
     out.qos = (firstByte >> 1) & 3;
     out.retain = firstByte & 0x01;
@@ -840,6 +843,7 @@ Error decodeAck(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion 
     if (type < PacketType::Puback || type > PacketType::Pubcomp)
         return malformed("not a PUBACK/PUBREC/PUBREL/PUBCOMP [MQTT-2.1.2]");
     if (Error e = checkFixedHeaderFlags(firstByte)) return e;
+    out = Ack{};
     out.type = type;
     Decoder d(body);
     if (!d.u16v(out.packetId)) return malformed("packet identifier past the end [MQTT-2.2.1]");
@@ -861,6 +865,7 @@ Error decodeAck(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion 
 
 Error decodeSubscribe(const QByteArray &body, ProtocolVersion version, Subscribe &out)
 {
+    out = Subscribe{};
     Decoder d(body);
     if (!d.u16v(out.packetId)) return malformed("SUBSCRIBE packet identifier past the end [MQTT-3.8.2]");
     if (out.packetId == 0) return malformed("SUBSCRIBE packet identifier 0 [MQTT-2.2.1-3]");
@@ -905,6 +910,7 @@ Error decodeSuback(std::uint8_t firstByte, const QByteArray &body, ProtocolVersi
     if (type != PacketType::Suback && type != PacketType::Unsuback)
         return malformed("not a SUBACK/UNSUBACK [MQTT-2.1.2]");
     if (Error e = checkFixedHeaderFlags(firstByte)) return e;
+    out = SubackLike{};
     out.type = type;
     Decoder d(body);
     if (!d.u16v(out.packetId)) return malformed("packet identifier past the end [MQTT-2.2.1]");
@@ -931,6 +937,7 @@ Error decodeSuback(std::uint8_t firstByte, const QByteArray &body, ProtocolVersi
 
 Error decodeUnsubscribe(const QByteArray &body, ProtocolVersion version, Unsubscribe &out)
 {
+    out = Unsubscribe{};
     Decoder d(body);
     if (!d.u16v(out.packetId)) return malformed("UNSUBSCRIBE packet identifier past the end [MQTT-3.10.2]");
     if (out.packetId == 0) return malformed("UNSUBSCRIBE packet identifier 0 [MQTT-2.2.1-3]");
@@ -954,6 +961,7 @@ Error decodeUnsubscribe(const QByteArray &body, ProtocolVersion version, Unsubsc
 
 Error decodeDisconnect(const QByteArray &body, ProtocolVersion version, Disconnect &out)
 {
+    out = Disconnect{};
     Decoder d(body);
     if (!isV5(version)) {
         if (!d.atEnd()) return malformed("DISCONNECT remaining length must be 0 [MQTT-3.14.1]");
@@ -972,6 +980,7 @@ Error decodeDisconnect(const QByteArray &body, ProtocolVersion version, Disconne
 
 Error decodeAuth(const QByteArray &body, ProtocolVersion version, Auth &out)
 {
+    out = Auth{};
     if (!isV5(version)) return malformed("packet type 15 is reserved before MQTT 5 [MQTT-2.1.2]");
     Decoder d(body);
     if (d.atEnd()) return ok(); // success, no properties [MQTT-3.15.2.1]

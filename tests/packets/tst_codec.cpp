@@ -104,6 +104,7 @@ private Q_SLOTS:
     void sharedSliceSharesMemory();
     void sharedSliceEdgeCases();
     void decodedPublishSharesBody();
+    void reusedOutputIsReset();
 
     void v5PropertiesDroppedBeforeV5();
     void publishWireSizeMatchesEncoder_data()
@@ -421,6 +422,39 @@ void tst_Codec::decodedPublishSharesBody()
                 QVERIFY(inside(t.filter));
         }
     }
+}
+
+void tst_Codec::reusedOutputIsReset()
+{
+    // The typed decoders start from an empty value: nothing leaks from a previous packet.
+    Publish dirtyPublish;
+    dirtyPublish.topic = "old";
+    dirtyPublish.properties.topicAlias = 9;
+    dirtyPublish.properties.mark(PropertyId::TopicAlias);
+    dirtyPublish.properties.subscriptionIdentifiers = {1, 2, 3};
+    dirtyPublish.properties.userProperties = {{"old", "old"}};
+    Ack dirtyAck;
+    dirtyAck.reasonCode = 0x80;
+    dirtyAck.properties.reasonString = "old";
+    dirtyAck.properties.mark(PropertyId::ReasonString);
+    int checked = 0;
+    for (const CatalogueCase &c : packetCatalogue()) {
+        if (!c.valid) continue;
+        const Frame f = readFrame(c.bytes, 0);
+        const QByteArray body = c.bytes.sliced(f.headerLength);
+        if (const Publish *want = std::get_if<Publish>(&c.decoded)) {
+            Publish p = dirtyPublish;
+            QVERIFY(!decodePublish(f.firstByte, body, c.version, p));
+            QVERIFY2(p == *want, c.id);
+            ++checked;
+        } else if (const Ack *want = std::get_if<Ack>(&c.decoded)) {
+            Ack a = dirtyAck;
+            QVERIFY(!decodeAck(f.firstByte, body, c.version, a));
+            QVERIFY2(a == *want, c.id);
+            ++checked;
+        }
+    }
+    QVERIFY(checked > 40);
 }
 
 void tst_Codec::v5PropertiesDroppedBeforeV5()
