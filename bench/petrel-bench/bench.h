@@ -27,7 +27,8 @@
 
 namespace petrel::bench {
 
-std::int64_t nowNs(); // CLOCK_MONOTONIC
+std::int64_t nowNs();          // CLOCK_MONOTONIC
+std::string seconds(double s); // "2.5 s"
 
 enum class Scenario : std::uint8_t { Pairs, Fanout, Wildcard, ConnStorm };
 const char *scenarioName(Scenario s);
@@ -100,7 +101,8 @@ struct Slot {
     std::atomic<std::uint64_t> seq{~0ull}; // message occupying the slot
     std::atomic<std::uint32_t> received{0};
     std::uint32_t expected = 0;
-    std::uint8_t ack = 0; // 0 waiting, 1 PUBREC seen (QoS 2), 2 done (QoS 0 starts at 2)
+    std::int64_t sentNs = 0; // publisher thread only
+    std::uint8_t ack = 0;    // 0 waiting, 1 PUBREC seen (QoS 2), 2 done (QoS 0 starts at 2)
 };
 
 struct Conn;
@@ -116,7 +118,7 @@ struct Flow {
     std::uint32_t window = 0; // effective (server Receive Maximum may lower it)
     std::uint64_t sent = 0, oldest = 0, expectedTotal = 0;
     std::uint64_t lost = 0, stalls = 0, unacked = 0;
-    std::int64_t progressNs = 0;
+    std::int64_t progressNs = 0; // last time the oldest message completed (or none was outstanding)
     std::atomic<bool> parked{false};
     double ratePerNs = 0;
     std::int64_t rateStartNs = 0;

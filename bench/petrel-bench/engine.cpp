@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -23,6 +24,13 @@ std::int64_t nowNs()
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::string seconds(double s)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g s", s);
+    return buf;
 }
 
 const char *scenarioName(Scenario s)
@@ -592,8 +600,9 @@ void Loop::pump(Flow &f, std::int64_t now, int phase)
                 f.progressNs = now;
                 continue;
             }
-            if (now - f.progressNs <= stallNs_) break;
-            // The oldest message has made no progress for stallSeconds: declare it lost.
+            // Lost: nothing completed for stallSeconds and this message is that old too (so a
+            // run of lost messages is declared at once, not one per timeout).
+            if (now - std::max(f.progressNs, s.sentNs) <= stallNs_) break;
             const std::uint32_t missing = s.expected - std::min(got, s.expected);
             f.lost += missing;
             ++f.stalls;
@@ -602,10 +611,9 @@ void Loop::pump(Flow &f, std::int64_t now, int phase)
                 run_.error("flow " + std::to_string(f.id) + " seq " + std::to_string(f.oldest) +
                            ": received " + std::to_string(got) + "/" + std::to_string(s.expected) +
                            (s.ack == 2 ? "" : ", never acknowledged") + " after " +
-                           std::to_string(run_.cfg.stallSeconds) + " s");
+                           seconds(run_.cfg.stallSeconds));
             s.seq.store(~0ull, std::memory_order_release);
             ++f.oldest;
-            f.progressNs = now;
         }
         if (f.oldest == f.sent) f.progressNs = now;
         if (phase != Warmup && phase != Measure) return;
@@ -640,6 +648,7 @@ void Loop::sendPublish(Flow &f, std::int64_t now)
     s.received.store(0, std::memory_order_relaxed);
     s.expected = run_.expectedByTopic[topic];
     s.ack = run_.cfg.qos == 0 ? 2 : 0;
+    s.sentNs = now;
     s.seq.store(seq, std::memory_order_release);
 
     if (f.topicCycle.size() > 1 || f.tmpl.topic.isNull()) f.tmpl.topic = run_.topics[topic];

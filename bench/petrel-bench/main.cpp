@@ -531,8 +531,7 @@ bool waitReady(Run &run, std::size_t total, double timeoutSeconds, double *elaps
         if (run.failed.load() > 0) return false;
         if (nowNs() > deadline) {
             run.error("set-up timed out: " + std::to_string(run.ready.load()) + " of " +
-                      std::to_string(total) + " connections ready after " + std::to_string(timeoutSeconds) +
-                      " s");
+                      std::to_string(total) + " connections ready after " + seconds(timeoutSeconds));
             return false;
         }
         std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -755,7 +754,9 @@ int runMessages(Config cfg)
     };
     const bool reliable = cfg.qos > 0;
     problem(!setupOk, "set-up failed");
-    problem(setupOk && !drained, "did not drain within " + std::to_string(cfg.stallSeconds + 3) + " s");
+    problem(setupOk && !drained, "did not drain within " + seconds(cfg.stallSeconds + 3));
+    problem(setupOk && meas.delivered == 0,
+            "nothing delivered during the measured " + seconds(cfg.seconds) + " (broker stalled?)");
     problem(reliable && lost > 0,
             std::to_string(lost) + " QoS " + std::to_string(cfg.qos) + " messages lost");
     problem(reliable && unacked > 0, std::to_string(unacked) + " publishes never acknowledged");
