@@ -139,6 +139,7 @@ scenario_args() { # name -> petrel-bench arguments
 runs=0
 for s in $SCENARIOS; do scenario_args "$s" >/dev/null; done
 for b in $BROKERS; do case $b in mosquitto | petrel | petrel-w1) ;; *) echo "unknown broker $b" >&2; exit 2 ;; esac; done
+echo "compare.sh: $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $("$MOSQUITTO" -h | head -1)" >&2
 echo "compare.sh: $REPS repetitions x [$SCENARIOS] x [$BROKERS], ${SECS}s + ${WARMUP}s warm-up each;" \
     "broker on CPU $BROKER_CPU, petrel-bench on CPU $BENCH_CPU, port $PORT -> $OUT" >&2
 for rep in $(seq "$REPS"); do
@@ -185,10 +186,13 @@ metric = {
                   ("broker_rss_per_conn_bytes", "RSS B/idle conn", False)],
     "latency-10k": [("lat_p50_us", "p50 us @10k/s", False), ("lat_p99_us", "p99 us @10k/s", False)],
 }
+# Broker CPU time per delivery (from /proc/PID/stat) is the figure least disturbed by other
+# jobs on the machine: a starved broker delivers less but also burns less CPU.
+cpu_row = ("broker_cpu_ns_per_delivery", "broker CPU ns/delivery", False)
 default = {
-    "fanout-100": [("deliveries_per_s", "deliveries/s", True)],
-    "fanout-1000": [("deliveries_per_s", "deliveries/s", True)],
-    "wildcard": [("deliveries_per_s", "deliveries/s", True)],
+    "fanout-100": [("deliveries_per_s", "deliveries/s", True), cpu_row],
+    "fanout-1000": [("deliveries_per_s", "deliveries/s", True), cpu_row],
+    "wildcard": [("deliveries_per_s", "deliveries/s", True), cpu_row],
 }
 names = {"mosquitto": "Mosquitto", "petrel": "Petrel", "petrel-w1": "Petrel --workers 1"}
 
@@ -211,7 +215,7 @@ print("| " + " | ".join(head) + " |")
 print("|" + "---|" * len(head))
 failures = []
 for s in scenarios:
-    for key, unit, higher in metric.get(s, default.get(s, [("msgs_per_s", "msgs/s", True)])):
+    for key, unit, higher in metric.get(s, default.get(s, [("msgs_per_s", "msgs/s", True), cpu_row])):
         row = [s, unit]
         med = {}
         for b in brokers:
@@ -226,7 +230,8 @@ for s in scenarios:
         if "mosquitto" in brokers:
             for b in others:
                 m, p = med.get("mosquitto"), med.get(b)
-                row.append(f"{p/m:.1f}x" if m and p is not None and m > 0 else "-")
+                ratio = p / m if m and p is not None and m > 0 else None
+                row.append("-" if ratio is None else f"{ratio:.2f}x" if ratio < 1 else f"{ratio:.1f}x")
         print("| " + " | ".join(row) + " |")
     for b in brokers:
         for r in runs.get((s, b), []):
@@ -234,7 +239,21 @@ for s in scenarios:
                 failures.append(f"{r['label']}: " + "; ".join(r.get("errors", [])[:4]))
 print()
 print("Ratios are Petrel / Mosquitto of the medians: above 1 is better for rates, below 1 for"
-      " latency, CONNACK time and RSS.")
+      " latency, CPU per delivery, CONNACK time and RSS.")
+# Evidence that the generator was not the bottleneck: its CPU use (fraction of its one core).
+cpu = []
+for s in scenarios:
+    if s == "connstorm":
+        continue
+    parts = []
+    for b in brokers:
+        v = [r["bench_cpu"] for r in runs.get((s, b), []) if r.get("bench_cpu", -1) >= 0]
+        if v:
+            parts.append(f"{names.get(b, b)} {statistics.median(v)*100:.0f}%")
+    if parts:
+        cpu.append(f"{s}: " + ", ".join(parts))
+if cpu:
+    print("\npetrel-bench CPU use (median, % of its core): " + "; ".join(cpu))
 if failures:
     print("\nFailed runs:")
     for f in failures:
