@@ -1,84 +1,93 @@
 #include "broker.h"
 
 #include "brokercore.h"
+#include "listeners/listener.h"
+#include "listeners/sysinfo.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
 #include <QMetaObject>
-#include <QTcpServer>
 #include <QThread>
-
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcBroker, "petrel.broker")
 
 namespace petrel {
 
-namespace {
-
-QString peerAddress(int fd)
-{
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0) return QStringLiteral("?");
-    char host[INET6_ADDRSTRLEN] = {};
-    quint16 port = 0;
-    if (addr.ss_family == AF_INET) {
-        auto *a = reinterpret_cast<sockaddr_in *>(&addr);
-        ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-        port = ntohs(a->sin_port);
-        return QStringLiteral("%1:%2").arg(QLatin1String(host)).arg(port);
-    }
-    if (addr.ss_family == AF_INET6) {
-        auto *a = reinterpret_cast<sockaddr_in6 *>(&addr);
-        ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-        port = ntohs(a->sin6_port);
-        return QStringLiteral("[%1]:%2").arg(QLatin1String(host)).arg(port);
-    }
-    return QStringLiteral("local");
-}
-
-// A QTcpServer that does not wrap accepted sockets in QTcpSocket: the descriptor goes
-// straight to a worker's epoll set (ARCHITECTURE.md, Socket I/O).
-class TcpListener : public QTcpServer {
-public:
-    TcpListener(BrokerCore &core, QString id) : m_core(core), m_id(std::move(id)) {}
-    const QString &id() const { return m_id; }
-
-protected:
-    void incomingConnection(qintptr descriptor) override
-    {
-        const int fd = int(descriptor);
-        const int flags = ::fcntl(fd, F_GETFL, 0);
-        ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-        const int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        m_core.nextWorker()->adoptSocket(fd, m_id, peerAddress(fd));
-    }
-
-private:
-    BrokerCore &m_core;
-    QString m_id;
-};
-
-} // namespace
+#ifndef PETREL_VERSION
+#define PETREL_VERSION "0"
+#endif
 
 class BrokerPrivate {
 public:
-    explicit BrokerPrivate(const Options &o) : options(o) {}
+    BrokerPrivate(Broker *q, const Options &o) : q(q), options(o) {}
 
+    Broker *const q;
     Options options;
     std::unique_ptr<BrokerCore> core;
     QThread acceptThread;
     QObject *acceptContext = nullptr; // lives in acceptThread; parent of the listeners
     std::vector<QThread *> threads;
-    QList<TcpListener *> listeners; // owned by acceptContext
+    // ---- listener management: everything below is used on the acceptor thread only ----
+    QList<Listener *> listeners;       // owned by acceptContext
+    sysinfo::Publisher *sys = nullptr; // $SYS topics; owned by acceptContext
     bool running = false;
+
+    ListenerContext listenerContext()
+    {
+        ListenerContext c;
+        c.core = core.get();
+        c.stats = [this] { return q->stats(); };
+        c.version = QStringLiteral(PETREL_VERSION);
+        return c;
+    }
+
+    // Runs fn on the acceptor thread and waits for it.
+    template <typename Fn>
+    void onAcceptor(Fn &&fn) const
+    {
+        QMetaObject::invokeMethod(acceptContext, std::forward<Fn>(fn), Qt::BlockingQueuedConnection);
+    }
+
+    Listener *findListener(const QString &id) const
+    {
+        for (Listener *l : listeners)
+            if (l->id() == id) return l;
+        return nullptr;
+    }
+
+    bool addListener(const ListenerConfig &config, QString *error)
+    {
+        bool ok = false;
+        QString why;
+        onAcceptor([&] {
+            if (findListener(config.id)) {
+                why = QStringLiteral("listener %1: a listener with this id is already open").arg(config.id);
+                return;
+            }
+            std::unique_ptr<Listener> l = createListener(config, listenerContext(), &why);
+            if (!l || !l->listen(&why)) return;
+            l->setParent(acceptContext);
+            listeners.append(l.release());
+            ok = true;
+        });
+        if (!ok) {
+            qCWarning(lcBroker).noquote() << why;
+            if (error) *error = why;
+        }
+        return ok;
+    }
+
+    void startSysTopics()
+    {
+        onAcceptor([this] {
+            sys = new sysinfo::Publisher([this] { return q->stats(); },
+                                         [this](const QByteArray &topic, const QByteArray &payload) {
+                                             q->publish(topic, payload, 0, true);
+                                         },
+                                         QStringLiteral(PETREL_VERSION), acceptContext);
+            sys->start(options.sysTopicResendInterval);
+        });
+    }
 
     void ensureCore()
     {
@@ -106,39 +115,14 @@ public:
         }
     }
 
-    quint16 listen(const QString &id, const QHostAddress &address, quint16 port, QString *error)
-    {
-        quint16 bound = 0;
-        QString why;
-        QMetaObject::invokeMethod(
-            acceptContext,
-            [&] {
-                auto *l = new TcpListener(*core, id);
-                if (!l->listen(address, port)) {
-                    why = QStringLiteral("listener %1: cannot listen on %2:%3: %4")
-                              .arg(id, address.toString())
-                              .arg(port)
-                              .arg(l->errorString());
-                    delete l;
-                    return;
-                }
-                l->setParent(acceptContext);
-                listeners.append(l);
-                bound = l->serverPort();
-            },
-            Qt::BlockingQueuedConnection);
-        if (!bound && error) *error = why;
-        if (bound)
-            qCInfo(lcBroker).noquote() << "listener" << id << "on" << address.toString() << "port" << bound;
-        return bound;
-    }
-
     void stopAll()
     {
         if (acceptContext) {
             QMetaObject::invokeMethod(
                 acceptContext,
                 [this] {
+                    delete sys;
+                    sys = nullptr;
                     qDeleteAll(listeners);
                     listeners.clear();
                     delete acceptContext;
@@ -174,7 +158,7 @@ public:
 };
 
 Broker::Broker(Options options, QObject *parent)
-    : QObject(parent), d(std::make_unique<BrokerPrivate>(options))
+    : QObject(parent), d(std::make_unique<BrokerPrivate>(this, options))
 {
 }
 
@@ -201,30 +185,12 @@ bool Broker::start(QString *error)
     d->startThreads();
     d->running = true;
     for (const ListenerConfig &l : std::as_const(d->options.listeners)) {
-        if (l.type != QLatin1String("tcp")) {
-            qCWarning(lcBroker).noquote()
-                << "listener" << l.id << "of type" << l.type << "is not supported by this build; skipped";
-            continue;
-        }
-        QHostAddress host = QHostAddress::Any;
-        quint16 port = 0;
-        const qsizetype colon = l.address.lastIndexOf(QLatin1Char(':'));
-        QString hostPart = colon >= 0 ? l.address.left(colon) : QString();
-        if (hostPart.startsWith(QLatin1Char('[')) && hostPart.endsWith(QLatin1Char(']')))
-            hostPart = hostPart.mid(1, hostPart.size() - 2);
-        bool ok = false;
-        port = quint16(l.address.mid(colon + 1).toUShort(&ok));
-        if (!ok || (!hostPart.isEmpty() && !host.setAddress(hostPart))) {
-            if (error) *error = QStringLiteral("listener %1: bad address \"%2\"").arg(l.id, l.address);
-            stop();
-            return false;
-        }
-        if (hostPart.isEmpty()) host = QHostAddress::Any;
-        if (!listenTcp(l.id, host, port, error)) {
+        if (!d->addListener(l, error)) {
             stop();
             return false;
         }
     }
+    d->startSysTopics();
     Q_EMIT started();
     return true;
 }
@@ -238,25 +204,72 @@ void Broker::stop()
 
 quint16 Broker::listenTcp(const QString &id, const QHostAddress &address, quint16 port, QString *error)
 {
+    ListenerConfig config;
+    config.type = QStringLiteral("tcp");
+    config.id = id;
+    config.address = address.protocol() == QAbstractSocket::IPv6Protocol
+                         ? QStringLiteral("[%1]:%2").arg(address.toString()).arg(port)
+                         : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
+    if (address == QHostAddress::Any) config.address = QStringLiteral(":%1").arg(port);
+    if (!addListener(config, error)) return 0;
+    return serverPort(id);
+}
+
+bool Broker::addListener(const ListenerConfig &config, QString *error)
+{
     if (!d->running) {
-        if (error) *error = QStringLiteral("broker is not running");
-        return 0;
+        if (error) *error = QStringLiteral("listener %1: the broker is not running").arg(config.id);
+        return false;
     }
-    return d->listen(id, address, port, error);
+    return d->addListener(config, error);
+}
+
+bool Broker::removeListener(const QString &id)
+{
+    if (!d->running) return false;
+    bool found = false;
+    d->onAcceptor([&] {
+        Listener *l = d->findListener(id);
+        if (!l) return;
+        found = true;
+        d->listeners.removeOne(l);
+        l->close();
+        delete l;
+    });
+    if (found) qCInfo(lcBroker).noquote() << "listener" << id << "closed";
+    return found;
 }
 
 quint16 Broker::serverPort(const QString &listenerId) const
 {
     if (!d->running) return 0;
     quint16 port = 0;
-    QMetaObject::invokeMethod(
-        d->acceptContext,
-        [&] {
-            for (TcpListener *l : std::as_const(d->listeners))
-                if (l->id() == listenerId) port = l->serverPort();
-        },
-        Qt::BlockingQueuedConnection);
+    d->onAcceptor([&] {
+        if (Listener *l = d->findListener(listenerId)) port = l->serverPort();
+    });
     return port;
+}
+
+QString Broker::listenerAddress(const QString &listenerId) const
+{
+    if (!d->running) return {};
+    QString address;
+    d->onAcceptor([&] {
+        if (Listener *l = d->findListener(listenerId)) address = l->boundAddress();
+    });
+    return address;
+}
+
+QList<ListenerInfo> Broker::listeners() const
+{
+    QList<ListenerInfo> result;
+    if (!d->running) return result;
+    d->onAcceptor([&] {
+        for (Listener *l : std::as_const(d->listeners))
+            result.append(ListenerInfo{l->id(), l->type(), l->protocol(), l->boundAddress(), l->serverPort(),
+                                       l->connectionCount()});
+    });
+    return result;
 }
 
 bool Broker::publish(const QByteArray &topic, const QByteArray &payload, quint8 qos, bool retain,

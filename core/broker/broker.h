@@ -37,6 +37,16 @@ struct BrokerStats {
     int threads = 0;
 };
 
+// An open listener, as Broker::listeners() reports it.
+struct ListenerInfo {
+    QString id;
+    QString type;        // as configured: tcp, ws, unix, sysinfo, healthcheck
+    QString protocol;    // what clients speak: tcp, tls, ws, wss, unix, http
+    QString address;     // bound address ("127.0.0.1:1883", "*:1883") or socket path
+    quint16 port = 0;    // 0 for unix
+    int connections = 0; // open connections accepted through it (MQTT listeners)
+};
+
 class Broker : public QObject {
     Q_OBJECT
 public:
@@ -45,9 +55,10 @@ public:
 
     const Options &options() const;
 
-    // Starts the worker threads and opens every "tcp" listener in options().listeners.
-    // Returns false (and says why in *error) if a listener cannot be opened; nothing is
-    // left running then.
+    // Starts the worker threads, opens every listener in options().listeners (all types, see
+    // listeners/listener.h) and starts the $SYS publisher (options().sysTopicResendInterval).
+    // Returns false (and says why in *error, naming the listener and its address) if a
+    // listener cannot be opened; nothing is left running then.
     bool start(QString *error = nullptr);
     // Closes listeners, disconnects every client (v5: DISCONNECT 0x8B), stops the threads.
     void stop();
@@ -56,8 +67,18 @@ public:
     // Opens a TCP listener now (before or after start). Port 0 picks a free port. Returns
     // the bound port, or 0 with *error set.
     quint16 listenTcp(const QString &id, const QHostAddress &address, quint16 port, QString *error = nullptr);
-    // Port a listener is bound to, 0 if there is no such listener.
+    // Opens a listener of any type now (the broker must be running). Returns false with
+    // *error set (naming the listener and its address) if it cannot be opened or the id is
+    // already taken.
+    bool addListener(const ListenerConfig &config, QString *error = nullptr);
+    // Stops a listener accepting; connections it accepted stay open. False if no such id.
+    bool removeListener(const QString &listenerId);
+    // Port a listener is bound to (any TCP-based type), 0 if there is no such listener.
     quint16 serverPort(const QString &listenerId) const;
+    // Bound address of a listener ("127.0.0.1:1883", socket path), empty if there is none.
+    QString listenerAddress(const QString &listenerId) const;
+    // The open listeners, in the order they were opened.
+    QList<ListenerInfo> listeners() const;
 
     BrokerStats stats() const;
 

@@ -58,6 +58,7 @@ struct ListenerConfig {
     QString wsPath;             // Petrel: WebSocket path ("/" by default)
     int maximumConnections = 0; // Petrel: per-listener limit, 0 = none
     QString tlsMinimumVersion;  // Petrel: "1.2" or "1.3"
+    int unixPermissions = -1;   // Petrel: mode of a unix listener's socket file (0660), -1 = umask
     QVariantMap extra;          // listener-specific settings not modelled above
 };
 
@@ -82,6 +83,9 @@ struct Options {
     int workerThreads = 0;
     // Petrel: minimum level of log lines the server prints.
     LogLevel logLevel = LogLevel::Info;
+    // Petrel: directory for persistent data (petrel-server --data-dir); relative storage
+    // paths are meant to resolve against it. Empty = the working directory.
+    QString dataDir;
 };
 
 } // namespace petrel

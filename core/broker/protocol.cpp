@@ -176,16 +176,18 @@ void Worker::handleConnect(Connection &c, const QByteArray &body)
     Connect connect;
     if (Error e = decodeConnect(body, connect)) {
         qCInfo(lcProtocol).noquote() << c.remoteAddress << "bad CONNECT:" << e.message;
-        if (e.code == ReasonCode::UnsupportedProtocolVersion) {
-            // Answer in the format the client can read: v5 CONNACK only if it asked for 5.
-            Connect asked;
-            asked.version =
-                connect.version == ProtocolVersion::V5 ? ProtocolVersion::V5 : ProtocolVersion::V311;
+        // Answer in the layout the client can read: v5 for level 5 and above (a newer client
+        // gets 0x84 in the v5 layout), the 3.1.1 layout below. Other errors get a CONNACK
+        // only in v5, where reason codes exist [MQTT-3.1.4-1].
+        const qsizetype nameLength =
+            body.size() >= 2 ? (qsizetype(std::uint8_t(body[0])) << 8 | std::uint8_t(body[1])) : 0;
+        const int level = body.size() > 2 + nameLength ? std::uint8_t(body[2 + nameLength]) : 0;
+        Connect asked;
+        asked.version = level >= 5 ? ProtocolVersion::V5 : ProtocolVersion::V311;
+        if (e.code == ReasonCode::UnsupportedProtocolVersion || level == 5) {
             sendConnackError(c, asked, e.code);
-        } else if (connect.version == ProtocolVersion::V5) {
-            sendConnackError(c, connect, e.code);
         } else if (e.code == ReasonCode::ClientIdentifierNotValid) {
-            sendConnackError(c, connect, e.code);
+            sendConnackError(c, asked, e.code);
         } else {
             closeConnection(c, false);
         }

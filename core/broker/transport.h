@@ -29,6 +29,9 @@ public:
     virtual void close() = 0;
     // Peer address for logs, "host:port".
     virtual QString peerAddress() const = 0;
+    // TLS with client certificates: the Common Name of the certificate the peer presented
+    // (for auth hooks that use it as the username). Empty without one.
+    virtual QString certificateCommonName() const { return {}; }
 
 Q_SIGNALS:
     // Bytes of the MQTT stream, in order, any framing removed.

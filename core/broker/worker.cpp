@@ -328,7 +328,12 @@ void Worker::markDirty(Connection &c)
 
 void Worker::flushAll()
 {
-    if (m_dirty.empty()) return;
+    if (m_dirty.empty()) {
+        for (Connection *c : m_closing)
+            destroyConnection(c);
+        m_closing.clear();
+        return;
+    }
     // flush() may close connections; iterate over a stable copy.
     std::vector<Connection *> dirty;
     dirty.swap(m_dirty);
