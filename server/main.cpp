@@ -73,7 +73,6 @@ int main(int argc, char **argv)
     qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{type} %{category}: %{message}"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Petrel MQTT 5 / 3.1.1 / 3.1 broker"));
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption configOpt(
@@ -82,15 +81,46 @@ int main(int argc, char **argv)
         QStringLiteral("file"));
     QCommandLineOption tcpOpt(
         QStringLiteral("tcp"),
-        QStringLiteral("Add a TCP listener on <address> (host:port or :port). Repeatable."),
+        QStringLiteral("Add an MQTT listener on <address> (host:port or :port). Repeatable."),
         QStringLiteral("address"));
-    QCommandLineOption workersOpt(QStringLiteral("workers"),
-                                  QStringLiteral("Number of network worker threads (default: one per core)."),
-                                  QStringLiteral("n"));
-    QCommandLineOption logOpt(QStringLiteral("log-level"),
-                              QStringLiteral("debug, info, warn or error (default info)."),
-                              QStringLiteral("level"));
-    parser.addOptions({configOpt, tcpOpt, workersOpt, logOpt});
+    QCommandLineOption wsOpt(QStringLiteral("ws"),
+                             QStringLiteral("Add an MQTT-over-WebSocket listener on <address> (any path, "
+                                            "subprotocol mqtt). Repeatable."),
+                             QStringLiteral("address"));
+    QCommandLineOption httpOpt(
+        QStringLiteral("http"),
+        QStringLiteral("Add an HTTP stats listener on <address>: GET / ($SYS as JSON), "
+                       "/healthcheck, /metrics (Prometheus). Repeatable."),
+        QStringLiteral("address"));
+    QCommandLineOption unixOpt(
+        QStringLiteral("unix"),
+        QStringLiteral("Add an MQTT listener on the Unix domain socket <path>. Repeatable."),
+        QStringLiteral("path"));
+    QCommandLineOption allowAllOpt(
+        QStringLiteral("allow-all"),
+        QStringLiteral(
+            "Let every client connect, publish and subscribe (the auth allow_all hook; replaces an "
+            "auth ledger from the config). For local testing only."));
+    QCommandLineOption dataDirOpt(
+        QStringLiteral("data-dir"),
+        QStringLiteral("Directory for persistent data (sessions, retained messages)."),
+        QStringLiteral("dir"));
+    QCommandLineOption workersOpt(
+        QStringLiteral("workers"),
+        QStringLiteral("Number of network worker threads, 1-1024 (default: one per core)."),
+        QStringLiteral("n"));
+    QCommandLineOption logOpt(
+        QStringLiteral("log-level"),
+        QStringLiteral("debug, info, warn or error (default: the config's logging.level, "
+                       "else info)."),
+        QStringLiteral("level"));
+    parser.addOptions(
+        {configOpt, tcpOpt, wsOpt, httpOpt, unixOpt, allowAllOpt, dataDirOpt, workersOpt, logOpt});
+    parser.setApplicationDescription(QStringLiteral(
+        "Petrel MQTT 5 / 3.1.1 / 3.1 broker.\n\n"
+        "Listeners come from --config and from the --tcp/--ws/--http/--unix flags together; with none at "
+        "all, MQTT over TCP on :1883. TLS, WSS, per-listener limits and everything else are set in the "
+        "config file (docs/configuration.md). Logging categories: petrel.* (QT_LOGGING_RULES works too)."));
     parser.process(app);
     if (!parser.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "petrel-server: unexpected argument '%s' (see --help)\n",
@@ -108,14 +138,27 @@ int main(int argc, char **argv)
         }
         options = *loaded;
     }
-    int tcpIndex = 0;
-    for (const QString &address : parser.values(tcpOpt)) {
-        petrel::ListenerConfig l;
-        l.type = QStringLiteral("tcp");
-        l.id = QStringLiteral("cli-tcp%1").arg(++tcpIndex);
-        l.address = address;
-        options.listeners.append(l);
+    const auto addListeners = [&](const QCommandLineOption &option, const char *type, const char *idPrefix) {
+        int index = 0;
+        for (const QString &address : parser.values(option)) {
+            petrel::ListenerConfig l;
+            l.type = QLatin1String(type);
+            l.id = QStringLiteral("%1%2").arg(QLatin1String(idPrefix)).arg(++index);
+            l.address = address;
+            options.listeners.append(l);
+        }
+    };
+    addListeners(tcpOpt, "tcp", "cli-tcp");
+    addListeners(wsOpt, "ws", "cli-ws");
+    addListeners(httpOpt, "sysinfo", "cli-http");
+    addListeners(unixOpt, "unix", "cli-unix");
+    if (parser.isSet(allowAllOpt)) {
+        // The auth hooks arrive with the hooks issue; until then the engine accepts everyone
+        // and this only records the choice in Options::hooks.
+        options.hooks.removeIf([](const petrel::HookConfig &h) { return h.type == QLatin1String("auth"); });
+        options.hooks.prepend(petrel::HookConfig{QStringLiteral("auth"), QStringLiteral("allow_all"), {}});
     }
+    if (parser.isSet(dataDirOpt)) options.dataDir = parser.value(dataDirOpt);
     if (options.listeners.isEmpty()) {
         petrel::ListenerConfig l;
         l.type = QStringLiteral("tcp");
@@ -156,6 +199,9 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "petrel-server: %s\n", qPrintable(error));
         return 1;
     }
+    for (const petrel::ListenerInfo &l : broker.listeners())
+        std::fprintf(stderr, "petrel-server: listener %s: %s on %s\n", qPrintable(l.id),
+                     qPrintable(l.protocol), qPrintable(l.address));
     std::fprintf(stderr, "petrel-server %s running (%d worker threads)\n", PETREL_VERSION,
                  broker.stats().threads);
     const int rc = app.exec();
