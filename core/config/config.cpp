@@ -506,7 +506,8 @@ Options Loader::load(const YAML::Node &root)
 {
     Options options;
     if (root.IsNull()) {
-        fail(root, {}, u"the file is empty; expected a mapping with listeners, hooks, options and logging"_s);
+        fail(YAML::Node(), {},
+             u"the file is empty; expected a mapping with listeners, hooks, options and logging"_s);
     }
     if (!root.IsMap()) fail(root, {}, u"expected a mapping at the top level, got %1"_s.arg(describe(root)));
     const HintFn topHint = [](const QString &name) {
@@ -952,23 +953,33 @@ void Loader::loadLogging(const Entry &e, Options &options) const
 // Records where each document starts; builds nothing.
 class DocumentStarts final : public YAML::EventHandler {
 public:
-    void OnDocumentStart(const YAML::Mark &mark) override { last = mark; }
+    void OnDocumentStart(const YAML::Mark &mark) override
+    {
+        last = mark;
+        contentEvents = 0;
+    }
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t, const std::string &) override {}
+    void OnAlias(const YAML::Mark &, YAML::anchor_t) override { ++contentEvents; }
+    void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t, const std::string &) override
+    {
+        ++contentEvents;
+    }
     void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
                          YAML::EmitterStyle::value) override
     {
+        ++contentEvents;
     }
     void OnSequenceEnd() override {}
     void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
                     YAML::EmitterStyle::value) override
     {
+        ++contentEvents;
     }
     void OnMapEnd() override {}
 
     YAML::Mark last = YAML::Mark::null_mark();
+    int contentEvents = 0; // in the current document
 };
 
 ConfigError errorAt(const QString &file, const YAML::Mark &mark, const QString &message)
@@ -1004,7 +1015,11 @@ std::optional<Options> loadConfigString(const QByteArray &text, const QString &n
             YAML::Parser parser(stream);
             DocumentStarts starts;
             empty = !parser.HandleNextDocument(starts);
-            if (!empty && parser.HandleNextDocument(starts)) secondDocument = starts.last;
+            if (!empty && parser.HandleNextDocument(starts)) {
+                // A trailing "---" (an empty second document) is fine, anything more is not.
+                const YAML::Mark second = starts.last;
+                if (starts.contentEvents > 0 || parser.HandleNextDocument(starts)) secondDocument = second;
+            }
         } catch (const YAML::DeepRecursion &e) {
             throw Failure{errorAt(nameForErrors, e.mark, u"nesting is too deep"_s)};
         } catch (const YAML::ParserException &e) {
@@ -1021,8 +1036,8 @@ std::optional<Options> loadConfigString(const QByteArray &text, const QString &n
         }
         if (!secondDocument.is_null()) {
             throw Failure{errorAt(nameForErrors, secondDocument,
-                                  u"unexpected content after the end of the document (only one YAML "
-                                  u"document is allowed)"_s)};
+                                  u"unexpected content after the end of the configuration (a config file "
+                                  u"holds one YAML document or one JSON object)"_s)};
         }
         return loader.load(root);
     } catch (const Failure &f) {

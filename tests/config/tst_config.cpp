@@ -478,6 +478,7 @@ void tst_Config::defaults_data()
         "logging:\n  level: info\n");
     QTest::newRow("byte order mark") << QByteArray("\xEF\xBB\xBFoptions: {}\n");
     QTest::newRow("explicit document markers") << QByteArray("---\noptions: {}\n...\n");
+    QTest::newRow("trailing document marker") << QByteArray("options: {}\n---\n");
 }
 
 void tst_Config::defaults()
@@ -576,7 +577,10 @@ void tst_Config::errors_data()
         u"syntax error"_s);
     row("syntax error: bad indentation", "options:\n  inline_client: true\n   worker_threads: 1\n", 3, 18,
         u""_s, u"syntax error: illegal map value"_s);
-    row("two documents", "options: {}\n---\nlogging: {}\n", 2, 1, u""_s, u"only one YAML document"_s);
+    row("document marker only", "---\n", 0, 0, u""_s, u"the file is empty"_s);
+    row("two documents", "options: {}\n---\nlogging: {}\n", 2, 1, u""_s,
+        u"one YAML document or one JSON object"_s);
+    row("two documents, the second empty", "options: {}\n---\n---\n", 2, 1, u""_s, u"unexpected content"_s);
     row("stray brace after the document", "{\"options\": {}}\n}\n", 2, 1, u""_s, u"syntax error"_s);
     // yaml-cpp's LoadAll never returns on this one (it makes empty documents until memory runs out).
     row("comma after the document", "{\"options\": {}},\n", 1, -1, u""_s, u"unexpected content after"_s);
