@@ -59,6 +59,7 @@ struct Config {
     int keepAlive = 60;
     std::string label; // free text copied into the JSON line (e.g. broker name)
     bool jsonOnly = false;
+    bool fullDecode = false; // decode received PUBLISH packets with the codec, not the slicer
 };
 
 // Log-linear latency histogram in nanoseconds: exact below 128, then 64 sub-buckets per

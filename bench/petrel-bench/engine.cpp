@@ -449,12 +449,74 @@ void Loop::setReady(Conn &c)
     run_.ready.fetch_add(1, std::memory_order_acq_rel);
 }
 
+namespace {
+
+struct InPublish {
+    bool dup = false;
+    std::uint8_t qos = 0;
+    std::uint16_t packetId = 0;
+    QByteArrayView topic;
+    const char *payload = nullptr;
+    qsizetype payloadSize = 0;
+};
+
+// The receive path of a load generator has to cost less than the broker's, so PUBLISH packets
+// from the broker are sliced here with bounds checks only; the exact topic comparison in
+// onPublish is stricter than the codec's validation anyway. --full-decode uses decodePublish().
+const char *slicePublish(std::uint8_t first, const char *body, std::uint32_t size, bool v5, InPublish &out)
+{
+    const auto *b = reinterpret_cast<const unsigned char *>(body);
+    out.dup = first & 0x08;
+    out.qos = (first >> 1) & 3;
+    if (out.qos == 3) return "QoS 3 [MQTT-3.3.1-4]";
+    if (size < 2) return "topic length past the end";
+    const std::uint32_t topicLen = std::uint32_t(b[0]) << 8 | b[1];
+    std::uint32_t pos = 2;
+    if (size - pos < topicLen) return "topic past the end";
+    out.topic = QByteArrayView(body + pos, topicLen);
+    pos += topicLen;
+    if (out.qos > 0) {
+        if (size - pos < 2) return "packet identifier past the end";
+        out.packetId = std::uint16_t(b[pos] << 8 | b[pos + 1]);
+        if (out.packetId == 0) return "packet identifier 0";
+        pos += 2;
+    }
+    if (v5) {
+        std::uint32_t len = 0;
+        for (int i = 0;; ++i) {
+            if (i == 4 || pos >= size) return "properties length malformed";
+            len |= std::uint32_t(b[pos] & 0x7F) << (7 * i);
+            if (!(b[pos++] & 0x80)) break;
+        }
+        if (size - pos < len) return "properties past the end";
+        pos += len;
+    }
+    out.payload = body + pos;
+    out.payloadSize = qsizetype(size - pos);
+    return nullptr;
+}
+
+} // namespace
+
 void Loop::onPublish(Conn &c, std::uint8_t first, const char *body, std::uint32_t size, std::int64_t now)
 {
-    packets::Publish p;
-    if (packets::Error e =
-            packets::decodePublish(first, QByteArray::fromRawData(body, size), run_.cfg.version, p)) {
-        fail(c, std::string("bad PUBLISH from the broker: ") + e.message);
+    InPublish p;
+    if (run_.cfg.fullDecode) {
+        // The decoded byte arrays are raw-data slices of `body`, so the views outlive `full`.
+        packets::Publish full;
+        if (packets::Error e =
+                packets::decodePublish(first, QByteArray::fromRawData(body, size), run_.cfg.version, full)) {
+            fail(c, std::string("bad PUBLISH from the broker: ") + e.message);
+            return;
+        }
+        p.dup = full.dup;
+        p.qos = full.qos;
+        p.packetId = full.packetId;
+        p.topic = full.topic;
+        p.payload = full.payload.constData();
+        p.payloadSize = full.payload.size();
+    } else if (const char *why = slicePublish(first, body, size, packets::isV5(run_.cfg.version), p)) {
+        fail(c, std::string("bad PUBLISH from the broker: ") + why);
         return;
     }
     Counters &k = total;
@@ -482,8 +544,8 @@ void Loop::onPublish(Conn &c, std::uint8_t first, const char *body, std::uint32_
         }
         word |= bit;
     }
-    const char *pl = p.payload.constData();
-    if (p.payload.size() < kPayloadHeader || load<std::uint32_t>(pl) != kMagic ||
+    const char *pl = p.payload;
+    if (p.payloadSize < kPayloadHeader || load<std::uint32_t>(pl) != kMagic ||
         load<std::uint32_t>(pl + 4) != run_.runId) {
         ++k.badPayload;
         ackIt();
@@ -498,7 +560,7 @@ void Loop::onPublish(Conn &c, std::uint8_t first, const char *body, std::uint32_
         ackIt();
         return;
     }
-    if (p.topic != run_.topics[topic] || (c.matches && !(*c.matches)[topic])) ++k.misrouted;
+    if (p.topic != QByteArrayView(run_.topics[topic]) || (c.matches && !(*c.matches)[topic])) ++k.misrouted;
 
     Flow &f = *run_.flows[flowId];
     Slot &s = f.ring[seq % f.ringSize];

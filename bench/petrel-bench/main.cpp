@@ -60,6 +60,8 @@ Run
   --keepalive 60       seconds
   --label TEXT         copied into the JSON line
   --json               print only the JSON line
+  --full-decode        decode received PUBLISH packets with petrel_core's decodePublish()
+                       (full validation, slower) instead of slicing them with bounds checks
 
 Exit status: 0 ok; 1 a verification failed (QoS 1/2 loss, duplicate, misrouted message,
 broker error or disconnect); 2 bad usage.
@@ -111,6 +113,9 @@ Config parseArgs(int argc, char **argv)
             name = name.substr(0, eq);
         } else if (name == "json") {
             cfg.jsonOnly = true;
+            continue;
+        } else if (name == "full-decode") {
+            cfg.fullDecode = true;
             continue;
         } else {
             if (i + 1 >= argc) usageError("--" + name + " needs a value");
