@@ -17,7 +17,7 @@ trap cleanup EXIT INT TERM
 tries=0
 while [ $tries -lt 10 ]; do
     port=$((18900 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 1000))
-    "$server" --tcp "127.0.0.1:$port" --workers 1 --log-level warn >"$log" 2>&1 &
+    "$server" --tcp "127.0.0.1:$port" --allow-all --workers 1 --log-level warn >"$log" 2>&1 &
     pid=$!
     i=0
     while [ $i -lt 50 ]; do

@@ -105,8 +105,8 @@ start_broker() { # name
     for _ in $(seq 100); do port_open || break; sleep 0.05; done
     case $name in
     mosquitto) taskset -c "$BROKER_CPU" "$MOSQUITTO" -c "$TMP/mosquitto.conf" >"$TMP/broker.log" 2>&1 & ;;
-    petrel) taskset -c "$BROKER_CPU" "$SERVER" --tcp "127.0.0.1:$PORT" --log-level warn >"$TMP/broker.log" 2>&1 & ;;
-    petrel-w1) taskset -c "$BROKER_CPU" "$SERVER" --tcp "127.0.0.1:$PORT" --workers 1 --log-level warn \
+    petrel) taskset -c "$BROKER_CPU" "$SERVER" --tcp "127.0.0.1:$PORT" --allow-all --log-level warn >"$TMP/broker.log" 2>&1 & ;;
+    petrel-w1) taskset -c "$BROKER_CPU" "$SERVER" --tcp "127.0.0.1:$PORT" --allow-all --workers 1 --log-level warn \
         >"$TMP/broker.log" 2>&1 & ;;
     *) echo "compare.sh: unknown broker $name" >&2; exit 2 ;;
     esac
