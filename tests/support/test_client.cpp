@@ -159,8 +159,11 @@ bool TestClient::disconnect(quint8 reasonCode, const Properties &props)
     d.reasonCode = reasonCode;
     d.properties = props;
     const bool sent = send(d);
-    m_socket.disconnectFromHost();
-    if (m_socket.state() != QAbstractSocket::UnconnectedState) m_socket.waitForDisconnected(kTimeoutMs);
+    // Let the server close first (it should, on DISCONNECT): then it has processed the
+    // DISCONNECT before the test reconnects with the same client id.
+    QDeadlineTimer deadline(1000);
+    while (sent && isOpen() && !deadline.hasExpired())
+        readMore(deadline);
     m_socket.abort();
     return sent;
 }

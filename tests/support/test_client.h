@@ -77,7 +77,8 @@ public:
     bool sendRaw(const QByteArray &bytes);
     // Abrupt close (no DISCONNECT): for wills and "client vanished" cases.
     void close();
-    // Sends DISCONNECT (reason and properties only go on the wire in v5), then closes.
+    // Sends DISCONNECT (reason and properties only go on the wire in v5), waits up to 1 s for
+    // the server to close the connection, then closes it.
     bool disconnect(quint8 reasonCode = 0, const packets::Properties &props = {});
 
     // ---- receiving
