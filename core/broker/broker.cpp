@@ -1,6 +1,7 @@
 #include "broker.h"
 
 #include "brokercore.h"
+#include "hooks/builtin.h"
 #include "listeners/listener.h"
 #include "listeners/sysinfo.h"
 #include "worker.h"
@@ -23,6 +24,8 @@ public:
 
     Broker *const q;
     Options options;
+    HookChain hooks;
+    bool configuredHooksAdded = false;
     std::unique_ptr<BrokerCore> core;
     QThread acceptThread;
     QObject *acceptContext = nullptr; // lives in acceptThread; parent of the listeners
@@ -89,10 +92,34 @@ public:
         });
     }
 
+    // Hooks named in the config file, added once, before any added by code.
+    bool addConfiguredHooks(QString *error)
+    {
+        if (configuredHooksAdded) return true;
+        configuredHooksAdded = true;
+        std::vector<std::shared_ptr<Hook>> created;
+        for (const HookConfig &hc : std::as_const(options.hooks)) {
+            QString why;
+            std::shared_ptr<Hook> hook = createBuiltinHook(hc, &why);
+            if (!hook && !why.isEmpty()) {
+                if (error) *error = QStringLiteral("hooks.%1: %2").arg(hc.type, why);
+                return false;
+            }
+            if (!hook) {
+                qCWarning(lcBroker).noquote()
+                    << QStringLiteral("hooks.%1.%2 is not available in this build; ignored")
+                           .arg(hc.type, hc.name);
+                continue;
+            }
+            if (!hooks.add(std::move(hook), hc.settings, error)) return false;
+        }
+        return true;
+    }
+
     void ensureCore()
     {
         if (core) return;
-        core = std::make_unique<BrokerCore>(options);
+        core = std::make_unique<BrokerCore>(options, hooks);
         int n = options.workerThreads > 0 ? options.workerThreads : QThread::idealThreadCount();
         if (n < 1) n = 1;
         for (int i = 0; i < n; ++i)
@@ -165,6 +192,7 @@ Broker::Broker(Options options, QObject *parent)
 Broker::~Broker()
 {
     stop();
+    d->hooks.stopAll();
 }
 
 const Options &Broker::options() const
@@ -180,6 +208,7 @@ bool Broker::isRunning() const
 bool Broker::start(QString *error)
 {
     if (d->running) return true;
+    if (!d->addConfiguredHooks(error)) return false;
     d->ensureCore();
     d->core->startedAtMs = nowMs();
     d->startThreads();
@@ -191,6 +220,7 @@ bool Broker::start(QString *error)
         }
     }
     d->startSysTopics();
+    d->hooks.each(HookEvent::OnStarted, [](Hook &h) { h.onStarted(); });
     Q_EMIT started();
     return true;
 }
@@ -199,7 +229,19 @@ void Broker::stop()
 {
     if (!d->running) return;
     d->stopAll();
+    d->hooks.each(HookEvent::OnStopped, [](Hook &h) { h.onStopped(); });
     Q_EMIT stopped();
+}
+
+bool Broker::addHook(std::shared_ptr<Hook> hook, const QVariantMap &config, QString *error)
+{
+    if (d->running) {
+        if (error) *error = QStringLiteral("hooks can only be added while the broker is stopped");
+        return false;
+    }
+    // Hooks from the config file come first, as in Mochi's file-based setup.
+    if (!d->addConfiguredHooks(error)) return false;
+    return d->hooks.add(std::move(hook), config, error);
 }
 
 quint16 Broker::listenTcp(const QString &id, const QHostAddress &address, quint16 port, QString *error)

@@ -7,6 +7,7 @@
 // there (queued), so it is safe to use from a GUI thread.
 #pragma once
 
+#include "hooks/hook.h"
 #include "options.h"
 #include "packets/packets.h"
 
@@ -81,6 +82,11 @@ public:
     QList<ListenerInfo> listeners() const;
 
     BrokerStats stats() const;
+
+    // Adds a hook (see hooks/hook.h), after those named in options().hooks. Only while the
+    // broker is stopped. `config` goes to Hook::init(). Without any hook providing
+    // OnConnectAuthenticate every client is refused, and without OnACLCheck every topic.
+    bool addHook(std::shared_ptr<Hook> hook, const QVariantMap &config = {}, QString *error = nullptr);
 
     // Publishes a message as the server (no client): routed to every matching subscriber
     // and retained if `retain` (an empty retained payload clears the topic). Thread-safe.

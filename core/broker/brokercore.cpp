@@ -14,7 +14,7 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-BrokerCore::BrokerCore(const Options &opts) : options(opts) {}
+BrokerCore::BrokerCore(const Options &opts, HookChain &chain) : options(opts), hooks(chain) {}
 
 Worker *BrokerCore::nextWorker()
 {
@@ -113,12 +113,13 @@ qint64 BrokerCore::messageExpiresAt(const packets::Properties &properties, qint6
     return expiry > 0 ? now + expiry * 1000 : 0;
 }
 
-void BrokerCore::retain(const MessagePtr &message)
+int BrokerCore::retain(const MessagePtr &message)
 {
     const Publish &p = message->publish;
     QWriteLocker lock(&retainedLock);
-    retained.set(p, message->createdAtMs, message->expiresAtMs);
+    const int change = retained.set(p, message->createdAtMs, message->expiresAtMs);
     counters.retained.store(retained.size(), std::memory_order_relaxed);
+    return change;
 }
 
 bool BrokerCore::addSubscription(Session &session, const QByteArray &filter, const SessionSubscription &sub)

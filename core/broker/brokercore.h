@@ -2,6 +2,7 @@
 // session registry and the counters. Read-mostly; every member documents its lock.
 #pragma once
 
+#include "hooks/hookchain.h"
 #include "options.h"
 #include "session/session.h"
 #include "topics/topics.h"
@@ -41,10 +42,11 @@ struct Counters {
 
 class BrokerCore {
 public:
-    explicit BrokerCore(const Options &options);
+    BrokerCore(const Options &options, HookChain &hooks);
 
     const Options options;
     const Capabilities &caps() const { return options.capabilities; }
+    HookChain &hooks; // owned by the Broker; filled before start, read-only while running
     Counters counters;
     qint64 startedAtMs = 0;
     std::vector<Worker *> workers; // fixed while running
@@ -75,8 +77,9 @@ public:
     // also the expiry of messages without one (as Mochi).
     qint64 messageExpiresAt(const packets::Properties &properties, qint64 now) const;
 
-    // Stores or clears the retained message for message->publish.topic.
-    void retain(const MessagePtr &message);
+    // Stores or clears the retained message for message->publish.topic. Returns +1 stored,
+    // 0 replaced (or nothing to clear), -1 cleared.
+    int retain(const MessagePtr &message);
 
     // Adds/removes a subscription in the trie. Thread-safe.
     bool addSubscription(Session &session, const QByteArray &filter, const SessionSubscription &sub);

@@ -81,6 +81,14 @@ struct Options {
     bool inlineClient = false;
     // Petrel: number of network worker threads; 0 = one per core.
     int workerThreads = 0;
+    // Adds the allow-all auth hook, as `hooks: {auth: {allow_all: true}}` does: every client
+    // may connect, publish and subscribe. For development and tests.
+    Options &allowAllClients()
+    {
+        hooks.append(HookConfig{QStringLiteral("auth"), QStringLiteral("allow_all"), {}});
+        return *this;
+    }
+
     // Petrel: minimum level of log lines the server prints.
     LogLevel logLevel = LogLevel::Info;
     // Petrel: directory for persistent data (petrel-server --data-dir); relative storage

@@ -83,6 +83,51 @@ void Worker::handlePacket(Connection &c, std::uint8_t firstByte, const QByteArra
         handleConnect(c, body);
         return;
     }
+    if (!c.session) {
+        // CONNECT seen, no CONNACK yet: only AUTH (enhanced authentication) and DISCONNECT.
+        if (type == PacketType::Auth && c.pendingConnect)
+            handleAuth(c, body);
+        else
+            closeConnection(c, true);
+        return;
+    }
+    const HookChain &hooks = m_core.hooks;
+    const HookMask mask = hooks.mask();
+    if ((mask & (hookBit(HookEvent::OnPacketRead) | hookBit(HookEvent::OnPacketProcessed))) == 0) {
+        dispatchPacket(c, firstByte, body);
+        return;
+    }
+    // Some hook wants to see (or change) packets: decode generically once.
+    Packet packet;
+    Error e = decodePacket(firstByte, body, c.version, packet);
+    if (e) {
+        disconnectWithReason(c, e.code, e.message);
+        return;
+    }
+    if (mask & hookBit(HookEvent::OnPacketRead)) {
+        if (Error he = hooks.onPacketRead(c.info, packet)) {
+            disconnectWithReason(c, he.code, he.message);
+            return;
+        }
+        QByteArray whole;
+        encodePacket(packet, c.version, whole);
+        const Frame f = readFrame(whole, 0);
+        if (f.status != Frame::Status::Complete) {
+            disconnectWithReason(c, ReasonCode::ImplementationSpecificError,
+                                 "a hook produced an unencodable packet");
+            return;
+        }
+        dispatchPacket(c, f.firstByte, sharedSlice(whole, f.headerLength, f.remainingLength));
+    } else {
+        dispatchPacket(c, firstByte, body);
+    }
+    if (mask & hookBit(HookEvent::OnPacketProcessed))
+        hooks.each(HookEvent::OnPacketProcessed, [&](Hook &h) { h.onPacketProcessed(c.info, packet, e); });
+}
+
+void Worker::dispatchPacket(Connection &c, std::uint8_t firstByte, const QByteArray &body)
+{
+    const auto type = PacketType(firstByte >> 4);
     if (Error e = checkFixedHeaderFlags(firstByte)) {
         disconnectWithReason(c, e.code, e.message);
         return;
@@ -108,8 +153,7 @@ void Worker::handlePacket(Connection &c, std::uint8_t firstByte, const QByteArra
             disconnectWithReason(c, ReasonCode::MalformedPacket, "PINGREQ with a body");
             return;
         }
-        encodePingresp(c.out);
-        wrote(c);
+        send(c, Packet(Pingresp{}));
         break;
     case PacketType::Disconnect:
         handleDisconnect(c, body);
@@ -127,6 +171,23 @@ void Worker::handlePacket(Connection &c, std::uint8_t firstByte, const QByteArra
     }
 }
 
+// Encodes any packet for the client, through the OnPacketEncode/OnPacketSent hooks when
+// some hook provides them.
+void Worker::send(Connection &c, Packet &&packet)
+{
+    const HookChain &hooks = m_core.hooks;
+    const HookMask mask = hooks.mask();
+    if (mask & hookBit(HookEvent::OnPacketEncode))
+        hooks.each(HookEvent::OnPacketEncode, [&](Hook &h) { h.onPacketEncode(c.info, packet); });
+    const qsizetype start = c.out.size();
+    encodePacket(packet, c.version, c.out);
+    wrote(c);
+    if (mask & hookBit(HookEvent::OnPacketSent)) {
+        const QByteArray bytes = c.out.mid(start);
+        hooks.each(HookEvent::OnPacketSent, [&](Hook &h) { h.onPacketSent(c.info, packet, bytes); });
+    }
+}
+
 void Worker::wrote(Connection &c)
 {
     m_core.counters.packetsSent.fetch_add(1, std::memory_order_relaxed);
@@ -136,6 +197,7 @@ void Worker::wrote(Connection &c)
 void Worker::disconnectWithReason(Connection &c, ReasonCode reason, const char *why)
 {
     if (c.closing) return;
+    c.disconnectReason = std::uint8_t(reason);
     qCInfo(lcProtocol).noquote() << "disconnecting"
                                  << (c.session ? QString::fromUtf8(c.session->clientId) : c.remoteAddress)
                                  << "reason" << Qt::hex << int(reason) << why;
@@ -146,8 +208,7 @@ void Worker::disconnectWithReason(Connection &c, ReasonCode reason, const char *
             d.properties.reasonString = QByteArray(why);
             d.properties.mark(PropertyId::ReasonString);
         }
-        encodeDisconnect(d, c.version, c.out);
-        wrote(c);
+        send(c, Packet(std::move(d)));
         // Compatibility: leave closing to the client (the Paho suite expects it).
         c.passive = m_core.caps().compatibilities.passiveClientDisconnect;
     }
@@ -158,14 +219,15 @@ void Worker::disconnectWithReason(Connection &c, ReasonCode reason, const char *
 
 void Worker::sendConnackError(Connection &c, const Connect &connect, ReasonCode reason)
 {
+    reason = obscured(reason);
     Connack ack;
     if (isV5(connect.version)) {
         ack.reasonCode = std::uint8_t(reason);
     } else {
         ack.reasonCode = std::uint8_t(toV3ConnackCode(reason));
     }
-    encodeConnack(ack, connect.version, c.out);
-    wrote(c);
+    c.version = connect.version;
+    send(c, Packet(std::move(ack)));
     c.connectSeen = true;
     closeConnection(c, false);
 }
@@ -224,12 +286,6 @@ void Worker::handleConnect(Connection &c, const QByteArray &body)
             return;
         }
     }
-    if (isV5(connect.version) && connect.properties.has(PropertyId::AuthenticationMethod)) {
-        // No enhanced authentication method is supported by the engine itself.
-        sendConnackError(c, connect, ReasonCode::BadAuthenticationMethod);
-        return;
-    }
-
     if (connect.clientId.isEmpty()) {
         const quint64 n = m_core.assignedIdCounter.fetch_add(1) + 1;
         connect.clientId = QByteArrayLiteral("petrel-") +
@@ -241,7 +297,84 @@ void Worker::handleConnect(Connection &c, const QByteArray &body)
         // Our own decode slices point into `body`; detach the id so the session does not pin it.
         connect.clientId = QByteArray(connect.clientId.constData(), connect.clientId.size());
     }
+    c.info.clientId = connect.clientId;
+    c.info.username = connect.hasUsername ? QByteArray(connect.username.constData(), connect.username.size())
+                                          : QByteArray();
+    c.info.remoteAddress = c.remoteAddress;
+    c.info.listenerId = c.listenerId;
+    c.info.version = connect.version;
+    if (c.transport) c.info.certificateCN = c.transport->certificateCommonName();
 
+    const HookChain &hooks = m_core.hooks;
+    if (Error e = hooks.onConnect(c.info, connect)) {
+        sendConnackError(c, connect, e.code);
+        return;
+    }
+    if (isV5(connect.version) && connect.properties.has(PropertyId::AuthenticationMethod)) {
+        // Enhanced authentication (MQTT 5 section 4.12): a hook providing OnAuthPacket
+        // runs the exchange; without one the method is unsupported.
+        if (!hooks.provides(HookEvent::OnAuthPacket)) {
+            sendConnackError(c, connect, ReasonCode::BadAuthenticationMethod);
+            return;
+        }
+        c.authMethod = QByteArray(connect.properties.authenticationMethod.constData(),
+                                  connect.properties.authenticationMethod.size());
+        Auth first;
+        first.properties.authenticationMethod = c.authMethod;
+        first.properties.mark(PropertyId::AuthenticationMethod);
+        if (connect.properties.has(PropertyId::AuthenticationData)) {
+            first.properties.authenticationData = connect.properties.authenticationData;
+            first.properties.mark(PropertyId::AuthenticationData);
+        }
+        c.pendingConnect = std::make_unique<Connect>(std::move(connect));
+        runAuthExchange(c, std::move(first));
+        return;
+    }
+    if (!hooks.authenticate(c.info, connect)) {
+        sendConnackError(c, connect, ReasonCode::BadUserNameOrPassword);
+        return;
+    }
+    establishSession(c, std::move(connect));
+}
+
+// One step of enhanced authentication: the hooks look at the client's AUTH data (or the
+// CONNECT's) and set the packet's reason code to Success or Continue Authentication, or
+// return an error.
+void Worker::runAuthExchange(Connection &c, Auth packet)
+{
+    Error e = m_core.hooks.onAuthPacket(c.info, packet);
+    const auto reason = ReasonCode(packet.reasonCode);
+    if (!e && std::uint8_t(reason) >= 0x80) e = Error{reason, "authentication failed"};
+    packet.properties.authenticationMethod = c.authMethod;
+    packet.properties.mark(PropertyId::AuthenticationMethod);
+    if (c.pendingConnect) {
+        if (e) {
+            sendConnackError(c, *c.pendingConnect, e.code);
+            return;
+        }
+        if (reason == ReasonCode::ContinueAuthentication) {
+            send(c, Packet(std::move(packet)));
+            return;
+        }
+        // Success: the CONNACK carries the method and the hook's final data.
+        Connect connect = std::move(*c.pendingConnect);
+        c.pendingConnect.reset();
+        c.authReply = std::make_unique<Properties>(packet.properties);
+        establishSession(c, std::move(connect));
+        return;
+    }
+    // Re-authentication of an established connection [MQTT-4.12.1].
+    if (e) {
+        disconnectWithReason(c, e.code, "re-authentication failed");
+        return;
+    }
+    if (reason != ReasonCode::ContinueAuthentication) packet.reasonCode = std::uint8_t(ReasonCode::Success);
+    send(c, Packet(std::move(packet)));
+}
+
+void Worker::establishSession(Connection &c, Connect connect)
+{
+    m_core.hooks.each(HookEvent::OnSessionEstablish, [&](Hook &h) { h.onSessionEstablish(c.info, connect); });
     // Find or create the session. Takeover of a session living on another worker is
     // asynchronous: that worker detaches it and hands it to us.
     SessionPtr session;
@@ -354,6 +487,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
     std::erase(m_offline, session);
     c.session = session;
     session->connection = &c;
+    session->client = c.info;
     session->version = connect.version;
     session->disconnectedAtMs = 0;
 
@@ -448,9 +582,22 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
             p.mark(PropertyId::ResponseInformation);
         }
     }
-    encodeConnack(ack, connect.version, c.out);
-    wrote(c);
+    if (c.authReply) {
+        // Enhanced authentication succeeded: the method and the hook's last data.
+        ack.properties.authenticationMethod = c.authMethod;
+        ack.properties.mark(PropertyId::AuthenticationMethod);
+        if (c.authReply->has(PropertyId::AuthenticationData)) {
+            ack.properties.authenticationData = c.authReply->authenticationData;
+            ack.properties.mark(PropertyId::AuthenticationData);
+        }
+        c.authReply.reset();
+    }
+    c.version = connect.version;
+    send(c, Packet(std::move(ack)));
     c.established = true;
+    if (m_core.hooks.provides(HookEvent::OnSessionEstablished))
+        m_core.hooks.each(HookEvent::OnSessionEstablished,
+                          [&](Hook &h) { h.onSessionEstablished(c.info, connect); });
 
     const qint64 connected = m_core.counters.clientsConnected.fetch_add(1, std::memory_order_relaxed) + 1;
     qint64 maxSeen = m_core.counters.clientsMaximum.load(std::memory_order_relaxed);
@@ -472,10 +619,9 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
             Ack rel;
             rel.type = PacketType::Pubrel;
             rel.packetId = f.packetId;
-            encodeAck(rel, c.version, c.out);
-            wrote(c);
+            send(c, Packet(std::move(rel)));
         } else if (f.out.message->expiresAtMs && f.out.message->expiresAtMs <= now) {
-            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+            dropped(s, f.out, true);
             keep = false;
         } else {
             keep = sendPublish(s, c, f.out, f.packetId, true);
@@ -543,8 +689,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
             Ack rec;
             rec.type = PacketType::Pubrec;
             rec.packetId = p.packetId;
-            encodeAck(rec, c.version, c.out);
-            wrote(c);
+            send(c, Packet(std::move(rec)));
             return;
         }
         if (s.inboundQos2.size() >= caps.receiveMaximum) {
@@ -554,40 +699,66 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
         }
     }
     m_core.counters.messagesReceived.fetch_add(1, std::memory_order_relaxed);
-
-    const qint64 now = nowMs();
-    auto message = std::make_shared<Message>();
-    message->originClientId = s.clientId;
-    message->originSession = s.key();
-    message->createdAtMs = now;
-    message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
     const std::uint16_t packetId = p.packetId;
     const std::uint8_t qos = p.qos;
-    p.dup = false;
-    p.packetId = 0;
-    message->publish = std::move(p);
 
-    // Clients may not publish into $SYS; the message is acknowledged and dropped.
-    const bool sysTopic = message->publish.topic.startsWith('$');
-    if (!sysTopic) {
-        if (message->publish.retain) m_core.retain(message);
-        publishMessage(message);
+    // Access control, then the OnPublish hooks. A refused message is acknowledged with the
+    // reason (v5; v3 has no reason codes) and not published.
+    const HookChain &hooks = m_core.hooks;
+    ReasonCode refused = ReasonCode::Success;
+    if (!hooks.aclAllows(c.info, p.topic, true)) {
+        refused = ReasonCode::NotAuthorized;
+    } else if (hooks.provides(HookEvent::OnPublish)) {
+        if (Error e = hooks.onPublish(c.info, p)) refused = e.code;
     }
-
+    if (refused == ReasonCode::Success && !p.topic.startsWith('$')) {
+        // (Clients may not publish into $SYS and other '$' topics: acknowledged, dropped.)
+        const qint64 now = nowMs();
+        auto message = std::make_shared<Message>();
+        message->originClientId = s.clientId;
+        message->originSession = s.key();
+        message->createdAtMs = now;
+        message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
+        p.dup = false;
+        p.packetId = 0;
+        message->publish = std::move(p);
+        if (message->publish.retain) retainFromClient(c.info, message);
+        publishMessage(message);
+        if (hooks.provides(HookEvent::OnPublished))
+            hooks.each(HookEvent::OnPublished, [&](Hook &h) { h.onPublished(c.info, message->publish); });
+    }
+    const std::uint8_t ackCode = isV5(c.version) ? std::uint8_t(obscured(refused)) : 0;
     if (qos == 1) {
         Ack ack;
         ack.type = PacketType::Puback;
         ack.packetId = packetId;
-        encodeAck(ack, c.version, c.out);
-        wrote(c);
+        ack.reasonCode = ackCode;
+        send(c, Packet(std::move(ack)));
     } else if (qos == 2) {
-        s.inboundQos2.insert(packetId);
+        if (ackCode < 0x80) s.inboundQos2.insert(packetId); // a refused QoS 2 flow ends here
         Ack rec;
         rec.type = PacketType::Pubrec;
         rec.packetId = packetId;
-        encodeAck(rec, c.version, c.out);
-        wrote(c);
+        rec.reasonCode = ackCode;
+        send(c, Packet(std::move(rec)));
     }
+}
+
+// ObscureNotAuthorized: "not authorized" and "bad credentials" become "unspecified error".
+ReasonCode Worker::obscured(ReasonCode code) const
+{
+    if (m_core.caps().compatibilities.obscureNotAuthorized &&
+        (code == ReasonCode::NotAuthorized || code == ReasonCode::BadUserNameOrPassword))
+        return ReasonCode::UnspecifiedError;
+    return code;
+}
+
+void Worker::retainFromClient(const ClientInfo &client, const MessagePtr &message)
+{
+    const int change = m_core.retain(message);
+    if (m_core.hooks.provides(HookEvent::OnRetainMessage))
+        m_core.hooks.each(HookEvent::OnRetainMessage,
+                          [&](Hook &h) { h.onRetainMessage(client, message->publish, change); });
 }
 
 void Worker::publishFromServer(MessagePtr message)
@@ -603,6 +774,7 @@ void Worker::publishMessage(const MessagePtr &message)
 {
     m_routeScratch.clear();
     m_core.route(message, m_routeScratch);
+    if (m_core.hooks.provides(HookEvent::OnSelectSubscribers)) selectSubscribers(message, m_routeScratch);
     for (Delivery &d : m_routeScratch) {
         Worker *home = d.session->home.load(std::memory_order_acquire);
         if (home == this)
@@ -613,6 +785,47 @@ void Worker::publishMessage(const MessagePtr &message)
     m_routeScratch.clear();
 }
 
+// OnSelectSubscribers: hooks see the chosen subscribers and may drop, change or add them
+// (an added client id must have a session on this broker).
+void Worker::selectSubscribers(const MessagePtr &message, std::vector<Delivery> &deliveries)
+{
+    QList<SelectedSubscriber> selected;
+    selected.reserve(qsizetype(deliveries.size()));
+    for (const Delivery &d : deliveries) {
+        SelectedSubscriber sel;
+        sel.clientId = d.session->clientId;
+        sel.qos = d.out.qos;
+        sel.retain = d.out.retain;
+        for (std::uint32_t id : d.out.subscriptionIds)
+            sel.subscriptionIds.append(id);
+        sel.sharedFilter = d.out.sharedFilter;
+        selected.append(std::move(sel));
+    }
+    m_core.hooks.each(HookEvent::OnSelectSubscribers,
+                      [&](Hook &h) { h.onSelectSubscribers(message->publish, selected); });
+    QHash<QByteArray, SessionPtr> known;
+    for (const Delivery &d : deliveries)
+        known.insert(d.session->clientId, d.session);
+    deliveries.clear();
+    for (const SelectedSubscriber &sel : std::as_const(selected)) {
+        SessionPtr session = known.value(sel.clientId);
+        if (!session) {
+            QMutexLocker lock(&m_core.registryLock);
+            session = m_core.registry.value(sel.clientId);
+        }
+        if (!session) continue;
+        Delivery d;
+        d.session = std::move(session);
+        d.out.message = message;
+        d.out.qos = std::min(sel.qos, message->publish.qos);
+        d.out.retain = sel.retain;
+        for (std::uint32_t id : sel.subscriptionIds)
+            d.out.subscriptionIds.append(id);
+        d.out.sharedFilter = sel.sharedFilter;
+        deliveries.push_back(std::move(d));
+    }
+}
+
 void Worker::flushRouted()
 {
     for (size_t i = 0; i < m_routed.size(); ++i) {
@@ -621,6 +834,21 @@ void Worker::flushRouted()
 }
 
 // ---- delivery out ------------------------------------------------------------------------
+
+// A message for this session was dropped: counted, and reported to the hooks
+// (OnQosDropped for a message that was in flight, OnPublishDropped otherwise).
+void Worker::dropped(Session &s, const Outgoing &o, bool wasInflight)
+{
+    m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+    const HookEvent e = wasInflight ? HookEvent::OnQosDropped : HookEvent::OnPublishDropped;
+    if (!m_core.hooks.provides(e) || !o.message) return;
+    m_core.hooks.each(e, [&](Hook &h) {
+        if (wasInflight)
+            h.onQosDropped(s.client, o.message->publish);
+        else
+            h.onPublishDropped(s.client, o.message->publish);
+    });
+}
 
 void Worker::deliverLocal(Delivery &&d)
 {
@@ -638,14 +866,14 @@ void Worker::deliverLocal(Delivery &&d)
         Connection &c = *s.connection;
         const qint64 queued = c.out.size() - c.outOffset + (c.transport ? c.transport->pendingBytes() : 0);
         if (queued > caps.maximumClientBytesPending) {
-            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+            dropped(s, d.out, false);
             return;
         }
         sendPublish(s, c, d.out, 0, false);
         return;
     }
     if (qsizetype(s.pending.size()) >= caps.maximumClientWritesPending) {
-        m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+        dropped(s, d.out, false);
         qCWarning(lcProtocol).noquote()
             << "queue full for" << QString::fromUtf8(s.clientId) << "- message dropped";
         return;
@@ -664,8 +892,8 @@ void Worker::pump(Session &s)
     while (!s.pending.empty()) {
         Outgoing &o = s.pending.front();
         if (o.message->expiresAtMs && o.message->expiresAtMs <= now) {
+            dropped(s, o, false);
             s.pending.pop_front();
-            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
             continue;
         }
         if (o.qos == 0) {
@@ -675,7 +903,12 @@ void Worker::pump(Session &s)
         }
         if (s.inflight.size() >= window) break;
         const std::uint16_t id = s.allocatePacketId();
-        if (id == 0) break;
+        if (id == 0) {
+            if (m_core.hooks.provides(HookEvent::OnPacketIDExhausted))
+                m_core.hooks.each(HookEvent::OnPacketIDExhausted,
+                                  [&](Hook &h) { h.onPacketIDExhausted(s.client, o.message->publish); });
+            break;
+        }
         if (!sendPublish(s, c, o, id, false)) {
             // Too large for this client: dropped for it, not queued forever.
             s.usedPacketIds.remove(id);
@@ -686,6 +919,9 @@ void Worker::pump(Session &s)
         f.packetId = id;
         f.state = o.qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
         f.out = std::move(o);
+        if (m_core.hooks.provides(HookEvent::OnQosPublish))
+            m_core.hooks.each(HookEvent::OnQosPublish,
+                              [&](Hook &h) { h.onQosPublish(s.client, f.out.message->publish, now, 0); });
         s.inflight.push_back(std::move(f));
         m_core.counters.inflight.fetch_add(1, std::memory_order_relaxed);
         s.pending.pop_front();
@@ -724,7 +960,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
         }
         if (c.clientMaximumPacketSize > 0 &&
             std::uint32_t(m_encodeCache.bytes.size()) > c.clientMaximumPacketSize) {
-            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed); // [MQTT-3.1.2-25]
+            dropped(s, o, false); // [MQTT-3.1.2-25]
             return false;
         }
         const qsizetype start = c.out.size();
@@ -768,7 +1004,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     }
     if (c.clientMaximumPacketSize > 0 && publishWireSize(p, c.version) > c.clientMaximumPacketSize) {
         // [MQTT-3.1.2-25] never send a packet larger than the client allows; drop for it.
-        m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+        dropped(s, o, false);
         return false;
     }
     if (newAlias)
@@ -796,8 +1032,7 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         comp.packetId = a.packetId;
         if (!s.inboundQos2.remove(a.packetId) && isV5(c.version))
             comp.reasonCode = std::uint8_t(ReasonCode::PacketIdentifierNotFound);
-        encodeAck(comp, c.version, c.out);
-        wrote(c);
+        send(c, Packet(std::move(comp)));
         return;
     }
     case PacketType::Puback:
@@ -811,8 +1046,7 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
                 rel.type = PacketType::Pubrel;
                 rel.packetId = a.packetId;
                 if (isV5(c.version)) rel.reasonCode = std::uint8_t(ReasonCode::PacketIdentifierNotFound);
-                encodeAck(rel, c.version, c.out);
-                wrote(c);
+                send(c, Packet(std::move(rel)));
             }
             return; // unknown id: nothing to do [MQTT-4.3.2]
         }
@@ -826,22 +1060,22 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
                 Ack rel;
                 rel.type = PacketType::Pubrel;
                 rel.packetId = a.packetId;
-                encodeAck(rel, c.version, c.out);
-                wrote(c);
+                send(c, Packet(std::move(rel)));
             }
             return;
         }
         if (a.type == PacketType::Pubrec && a.reasonCode < 0x80) {
             it->state = InflightOut::State::AwaitPubcomp;
-            it->out.message.reset(); // the message itself is no longer needed
             Ack rel;
             rel.type = PacketType::Pubrel;
             rel.packetId = a.packetId;
-            encodeAck(rel, c.version, c.out);
-            wrote(c);
+            send(c, Packet(std::move(rel)));
             return;
         }
         // PUBACK, PUBCOMP, or PUBREC with an error code: the flow is over.
+        if (m_core.hooks.provides(HookEvent::OnQosComplete))
+            m_core.hooks.each(HookEvent::OnQosComplete,
+                              [&](Hook &h) { h.onQosComplete(c.info, it->out.message->publish); });
         s.usedPacketIds.remove(it->packetId);
         s.inflight.erase(it);
         m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
@@ -872,6 +1106,9 @@ void Worker::handleSubscribe(Connection &c, const QByteArray &body)
         }
         identifier = sub.properties.subscriptionIdentifiers.first();
     }
+    const HookChain &hooks = m_core.hooks;
+    if (hooks.provides(HookEvent::OnSubscribe))
+        hooks.each(HookEvent::OnSubscribe, [&](Hook &h) { h.onSubscribe(c.info, sub); });
     Session &s = *c.session;
     SubackLike ack;
     ack.type = PacketType::Suback;
@@ -894,6 +1131,8 @@ void Worker::handleSubscribe(Connection &c, const QByteArray &body)
             disconnectWithReason(c, ReasonCode::ProtocolError,
                                  "No Local on a shared subscription [MQTT-3.8.3-4]");
             return;
+        } else if (!hooks.aclAllows(c.info, t.filter, false)) {
+            code = obscured(ReasonCode::NotAuthorized);
         }
         if (std::uint8_t(code) >= 0x80) {
             ack.reasonCodes.append(isV5(c.version) ? std::uint8_t(code) : 0x80);
@@ -909,8 +1148,10 @@ void Worker::handleSubscribe(Connection &c, const QByteArray &body)
         granted.append({filter, ss, isNew});
         ack.reasonCodes.append(std::uint8_t(code));
     }
-    encodeSuback(ack, c.version, c.out);
-    wrote(c);
+    const QList<std::uint8_t> codes = ack.reasonCodes;
+    send(c, Packet(std::move(ack)));
+    if (hooks.provides(HookEvent::OnSubscribed))
+        hooks.each(HookEvent::OnSubscribed, [&](Hook &h) { h.onSubscribed(c.info, sub, codes); });
     // Retained messages after the SUBACK [MQTT-3.8.4-?], per Retain Handling.
     for (const NewSub &g : granted) {
         if (isSharedFilter(g.filter)) continue; // never for shared subscriptions [MQTT-3.8.4-?]
@@ -941,7 +1182,11 @@ void Worker::sendRetained(Session &s, const QByteArray &filter, const SessionSub
         d.out.qos = std::min(d.out.message->publish.qos, sub.options.qos);
         d.out.retain = true; // retained on subscribe keeps its flag [MQTT-3.3.1-8]
         if (sub.identifier) d.out.subscriptionIds.append(sub.identifier);
+        const MessagePtr message = d.out.message;
         deliverLocal(std::move(d));
+        if (m_core.hooks.provides(HookEvent::OnRetainPublished))
+            m_core.hooks.each(HookEvent::OnRetainPublished,
+                              [&](Hook &h) { h.onRetainPublished(s.client, message->publish); });
     }
 }
 
@@ -952,6 +1197,9 @@ void Worker::handleUnsubscribe(Connection &c, const QByteArray &body)
         disconnectWithReason(c, e.code, e.message);
         return;
     }
+    const HookChain &hooks = m_core.hooks;
+    if (hooks.provides(HookEvent::OnUnsubscribe))
+        hooks.each(HookEvent::OnUnsubscribe, [&](Hook &h) { h.onUnsubscribe(c.info, u); });
     Session &s = *c.session;
     SubackLike ack;
     ack.type = PacketType::Unsuback;
@@ -962,8 +1210,9 @@ void Worker::handleUnsubscribe(Connection &c, const QByteArray &body)
         ack.reasonCodes.append(
             std::uint8_t(existed ? ReasonCode::Success : ReasonCode::NoSubscriptionExisted));
     }
-    encodeSuback(ack, c.version, c.out);
-    wrote(c);
+    send(c, Packet(std::move(ack)));
+    if (hooks.provides(HookEvent::OnUnsubscribed))
+        hooks.each(HookEvent::OnUnsubscribed, [&](Hook &h) { h.onUnsubscribed(c.info, u); });
 }
 
 // ---- DISCONNECT / AUTH -------------------------------------------------------------------
@@ -990,6 +1239,7 @@ void Worker::handleDisconnect(Connection &c, const QByteArray &body)
         isV5(c.version) && d.reasonCode == std::uint8_t(ReasonCode::DisconnectWithWillMessage);
     if (!withWill) s.hasWill = false; // normal DISCONNECT discards the will [MQTT-3.14.4-3]
     c.normalDisconnect = true;
+    c.disconnectReason = d.reasonCode;
     closeConnection(c, withWill);
 }
 
@@ -1000,10 +1250,26 @@ void Worker::handleAuth(Connection &c, const QByteArray &body)
         disconnectWithReason(c, e.code, e.message);
         return;
     }
-    // No authentication method was accepted at CONNECT, so AUTH is a protocol error
-    // [MQTT-4.12.0-1].
-    disconnectWithReason(c, ReasonCode::ProtocolError,
-                         "AUTH without an authentication method [MQTT-4.12.0-1]");
+    if (c.authMethod.isEmpty()) {
+        // No authentication method at CONNECT: AUTH is a protocol error [MQTT-4.12.0-1].
+        disconnectWithReason(c, ReasonCode::ProtocolError,
+                             "AUTH without an authentication method [MQTT-4.12.0-1]");
+        return;
+    }
+    if (a.properties.authenticationMethod != c.authMethod) {
+        disconnectWithReason(c, ReasonCode::ProtocolError,
+                             "AUTH with another authentication method [MQTT-4.12.0-5]");
+        return;
+    }
+    const auto reason = ReasonCode(a.reasonCode);
+    const bool expected = c.pendingConnect ? reason == ReasonCode::ContinueAuthentication
+                                           : (reason == ReasonCode::ReAuthenticate ||
+                                              reason == ReasonCode::ContinueAuthentication);
+    if (!expected) {
+        disconnectWithReason(c, ReasonCode::ProtocolError, "unexpected AUTH reason code [MQTT-4.12.0-2]");
+        return;
+    }
+    runAuthExchange(c, std::move(a));
 }
 
 // ---- session end -------------------------------------------------------------------------
@@ -1017,6 +1283,12 @@ void Worker::detachSession(Connection &c, bool abnormal)
     s->connection = nullptr;
     s->disconnectedAtMs = nowMs();
     m_core.counters.clientsConnected.fetch_sub(1, std::memory_order_relaxed);
+    if (m_core.hooks.provides(HookEvent::OnDisconnect)) {
+        const auto reason =
+            c.disconnectReason ? ReasonCode(*c.disconnectReason) : ReasonCode::UnspecifiedError;
+        const bool expire = s->expiryInterval == 0;
+        m_core.hooks.each(HookEvent::OnDisconnect, [&](Hook &h) { h.onDisconnect(c.info, reason, expire); });
+    }
     if (!abnormal) s->hasWill = false;
     if (s->hasWill) {
         const std::uint32_t delay = isV5(s->version) ? s->will.properties.willDelayInterval : 0;
@@ -1073,6 +1345,17 @@ void Worker::fireWill(Session &s)
     if (!s.hasWill) return;
     s.hasWill = false;
     s.willDueAtMs = 0;
+    const HookChain &hooks = m_core.hooks;
+    if (hooks.provides(HookEvent::OnWill) && !hooks.onWill(s.client, s.will)) {
+        s.will = Will{};
+        return; // a hook suppressed it
+    }
+    if (!hooks.aclAllows(s.client, s.will.topic, true)) {
+        qCInfo(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "not allowed on"
+                                     << QString::fromUtf8(s.will.topic);
+        s.will = Will{};
+        return;
+    }
     auto message = std::make_shared<Message>();
     Publish &p = message->publish;
     p.topic = s.will.topic;
@@ -1089,8 +1372,10 @@ void Worker::fireWill(Session &s)
     message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
     s.will = Will{};
     qCDebug(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "published";
-    if (message->publish.retain) m_core.retain(message);
+    if (message->publish.retain) retainFromClient(s.client, message);
     publishMessage(message);
+    if (hooks.provides(HookEvent::OnWillSent))
+        hooks.each(HookEvent::OnWillSent, [&](Hook &h) { h.onWillSent(s.client, message->publish); });
 }
 
 // Removes the session for good: registry, subscriptions, queued messages.
@@ -1126,15 +1411,18 @@ void Worker::checkSessions(qint64 now)
         // Drop queued messages that expired while the client is away (oldest first).
         while (!s->pending.empty() && s->pending.front().message->expiresAtMs &&
                s->pending.front().message->expiresAtMs <= now) {
+            dropped(*s, s->pending.front(), false);
             s->pending.pop_front();
-            m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
         }
         if (s->expiryInterval != kNeverExpires &&
             now - s->disconnectedAtMs >= qint64(s->expiryInterval) * 1000)
             ending.push_back(s);
     }
-    for (const SessionPtr &s : ending)
+    for (const SessionPtr &s : ending) {
         endSession(s);
+        if (m_core.hooks.provides(HookEvent::OnClientExpired))
+            m_core.hooks.each(HookEvent::OnClientExpired, [&](Hook &h) { h.onClientExpired(s->clientId); });
+    }
 }
 
 } // namespace petrel

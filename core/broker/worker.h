@@ -10,6 +10,7 @@
 #pragma once
 
 #include "brokercore.h"
+#include "hooks/hookchain.h"
 #include "packets/codec.h"
 #include "session/session.h"
 #include "transport.h"
@@ -19,6 +20,7 @@
 #include <QObject>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 class QSocketNotifier;
@@ -56,6 +58,12 @@ struct Connection {
     std::uint32_t clientMaximumPacketSize = 0;
     std::uint16_t clientTopicAliasMaximum = 0;
     bool requestProblemInformation = true;
+
+    ClientInfo info;                                  // what hooks see; filled at CONNECT
+    std::optional<std::uint8_t> disconnectReason;     // DISCONNECT reason, sent or received
+    QByteArray authMethod;                            // enhanced authentication method, if any
+    std::unique_ptr<packets::Connect> pendingConnect; // CONNECT waiting for enhanced auth
+    std::unique_ptr<packets::Properties> authReply;   // method/data for the CONNACK
 
     QHash<std::uint16_t, QByteArray> inboundAliases;
     QHash<QByteArray, std::uint16_t> outboundAliases;
@@ -114,6 +122,10 @@ private:
 
     // protocol (protocol.cpp)
     void handlePacket(Connection &c, std::uint8_t firstByte, const QByteArray &body);
+    void dispatchPacket(Connection &c, std::uint8_t firstByte, const QByteArray &body);
+    void send(Connection &c, packets::Packet &&packet);
+    void runAuthExchange(Connection &c, packets::Auth packet);
+    void establishSession(Connection &c, packets::Connect connect);
     void handleConnect(Connection &c, const QByteArray &body);
     void attachSession(Connection &c, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void requestHandover(const SessionPtr &session, quint64 serial, packets::Connect connect,
@@ -126,9 +138,13 @@ private:
     void handleDisconnect(Connection &c, const QByteArray &body);
     void handleAuth(Connection &c, const QByteArray &body);
     void publishMessage(const MessagePtr &message);
+    void retainFromClient(const ClientInfo &client, const MessagePtr &message);
+    packets::ReasonCode obscured(packets::ReasonCode code) const;
     void flushRouted();
+    void selectSubscribers(const MessagePtr &message, std::vector<Delivery> &deliveries);
     void sendRetained(Session &s, const QByteArray &filter, const SessionSubscription &sub);
     void pump(Session &s);
+    void dropped(Session &s, const Outgoing &o, bool wasInflight);
     bool sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup);
     void detachSession(Connection &c, bool abnormal);
     void endSession(const SessionPtr &s);

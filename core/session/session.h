@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QSet>
+#include <QString>
 
 #include <atomic>
 #include <cstdint>
@@ -18,6 +19,17 @@ namespace petrel {
 
 class Worker;
 struct Connection;
+
+// What the broker (and its hooks) know of a client.
+struct ClientInfo {
+    QByteArray clientId;
+    QByteArray username;
+    QString remoteAddress; // "host:port", or "inline" for the inline client
+    QString listenerId;    // listener the client came in on
+    QString certificateCN; // TLS client certificate common name, if any
+    packets::ProtocolVersion version = packets::ProtocolVersion::V311;
+    bool isInline = false;
+};
 
 // An application message on its way through the broker. Immutable once routed, shared by
 // every delivery (one payload buffer however many subscribers).
@@ -61,6 +73,7 @@ public:
     std::atomic<Worker *> home{nullptr};
 
     // --- state owned by the home worker -------------------------------------------------
+    ClientInfo client;                // of the current/last connection
     Connection *connection = nullptr; // attached network connection, if any
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
     std::uint32_t expiryInterval = 0; // seconds after disconnect; 0xFFFFFFFF = never

@@ -215,6 +215,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 
     petrel::Options options;
     options.workerThreads = 1;
+    options.allowAllClients();
     g_broker = new petrel::Broker(options);
     QString error;
     if (!g_broker->start(&error) ||

@@ -31,6 +31,7 @@ public:
         Options o;
         o.workerThreads = 2;
         o.sysTopicResendInterval = 1;
+        o.allowAllClients();
         return o;
     }
 
