@@ -692,7 +692,9 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
             send(c, Packet(std::move(rec)));
             return;
         }
-        if (s.inboundQos2.size() >= caps.receiveMaximum) {
+        // Receive Maximum is announced to v5 clients only; a 3.1.1 client cannot know it, and
+        // its unreleased QoS 2 messages are bounded by the 65535 packet ids.
+        if (isV5(c.version) && s.inboundQos2.size() >= caps.receiveMaximum) {
             disconnectWithReason(c, ReasonCode::ReceiveMaximumExceeded,
                                  "receive maximum exceeded [MQTT-3.3.4-9]");
             return;

@@ -82,8 +82,10 @@ public:
 
     QHash<QByteArray, SessionSubscription> subscriptions; // filter -> options
 
-    std::vector<InflightOut> inflight; // outbound QoS 1/2 in send order
-    std::deque<Outgoing> pending;      // outbound messages waiting for window or connection
+    // Outbound QoS 1/2 in send order. Acks usually come in order, so the one acknowledged
+    // is found at the front and removed in O(1).
+    std::deque<InflightOut> inflight;
+    std::deque<Outgoing> pending; // outbound messages waiting for window or connection
     std::uint16_t lastPacketId = 0;
     QSet<std::uint16_t> usedPacketIds; // ids of `inflight`
     QSet<std::uint16_t> inboundQos2;   // QoS 2 ids received, PUBREC sent, awaiting PUBREL

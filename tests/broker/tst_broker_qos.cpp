@@ -305,6 +305,38 @@ private Q_SLOTS:
         QVERIFY(c.expectServerDisconnect(quint8(ReasonCode::ReceiveMaximumExceeded)));
     }
 
+    // Receive Maximum exists only in v5: a 3.1.1 client never learns it, so its unreleased
+    // QoS 2 messages beyond the server's v5 limit are accepted, not a disconnect.
+    void flow_v311UnreleasedQos2BeyondReceiveMaximumAccepted()
+    {
+        PETREL_REQUIRE_IN_PROCESS("sets the server's Receive Maximum");
+        Options o = BrokerFixture::defaultOptions();
+        o.capabilities.receiveMaximum = 3;
+        BrokerFixture f(o);
+        PETREL_START(f);
+        TestClient c("c");
+        QVERIFY(c.connectTcp(f.port()));
+        QVERIFY(c.connect(makeConnect(ProtocolVersion::V311, uniqueName("c"))));
+        const QByteArray topic = uniqueTopic();
+        for (quint16 id = 1; id <= 10; ++id) {
+            Publish p = makePublish(topic, "m", 2);
+            p.packetId = id;
+            QVERIFY(c.send(p));
+            auto rec = c.receiveAck(PacketType::Pubrec);
+            QVERIFY(rec);
+            QCOMPARE(rec->packetId, id);
+        }
+        for (quint16 id = 1; id <= 10; ++id) {
+            Ack rel;
+            rel.type = PacketType::Pubrel;
+            rel.packetId = id;
+            QVERIFY(c.send(rel));
+            auto comp = c.receiveAck(PacketType::Pubcomp);
+            QVERIFY(comp);
+            QCOMPARE(comp->packetId, id);
+        }
+    }
+
     // Within the receive maximum, completing a flow frees its slot.
     void flow_v5ClientWithinReceiveMaximumStaysConnected()
     {
