@@ -606,7 +606,8 @@ ListenerConfig Loader::loadListener(const YAML::Node &item, const QString &path)
                                      u"tls_ca_file"_s,
                                      u"tls_minimum_version"_s,
                                      u"ws_path"_s,
-                                     u"maximum_connections"_s};
+                                     u"maximum_connections"_s,
+                                     u"unix_permissions"_s};
     ListenerConfig listener;
     QHash<QString, Entry> given;
     for (const Entry &e : entries(item, path, keys)) {
@@ -641,6 +642,16 @@ ListenerConfig Loader::loadListener(const YAML::Node &item, const QString &path)
             listener.wsPath = p;
         } else if (e.name == u"maximum_connections") {
             listener.maximumConnections = int(readInt(e, 0, kIntMax));
+        } else if (e.name == u"unix_permissions") {
+            // Octal like chmod: "0660" or 660 (read as octal digits either way).
+            const QString v = readNonEmptyString(e);
+            bool ok = v.size() >= 3 && v.size() <= 4;
+            const int mode = ok ? v.toInt(&ok, 8) : 0;
+            if (!ok || mode > 07777) {
+                failValue(e,
+                          u"expected an octal file mode such as \"0660\", got %1"_s.arg(describe(e.value)));
+            }
+            listener.unixPermissions = mode;
         }
     }
     for (const char *required : {"type", "id", "address"}) {
@@ -653,6 +664,8 @@ ListenerConfig Loader::loadListener(const YAML::Node &item, const QString &path)
     };
     const bool isUnix = listener.type == u"unix";
     const bool hasTls = given.contains(u"tls_cert_file"_s) || given.contains(u"tls_key_file"_s);
+    requireNot(u"unix_permissions"_s, isUnix,
+               u"unix_permissions applies to unix listeners only, not to type \"%1\""_s.arg(listener.type));
     requireNot(u"ws_path"_s, listener.type == u"ws",
                u"ws_path applies to ws listeners only, not to type \"%1\""_s.arg(listener.type));
     for (const QString &tlsKey :

@@ -173,6 +173,7 @@ void Publisher::start(qint64 intervalSeconds)
     stop();
     if (intervalSeconds <= 0) return;
     m_timer = new QTimer(this);
+    m_timer->setTimerType(Qt::PreciseTimer); // coarse timers fire up to 5% early: uptime would repeat
     m_timer->setInterval(int(qMin<qint64>(intervalSeconds, 24 * 3600) * 1000));
     connect(m_timer, &QTimer::timeout, this, &Publisher::publishNow);
     m_timer->start();
