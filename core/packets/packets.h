@@ -46,7 +46,10 @@ enum class ProtocolVersion : std::uint8_t {
     V5 = 5,   // MQTT 5.0
 };
 
-inline bool isV5(ProtocolVersion v) { return v == ProtocolVersion::V5; }
+inline bool isV5(ProtocolVersion v)
+{
+    return v == ProtocolVersion::V5;
+}
 
 // MQTT 5 property identifiers (MQTT 5 section 2.2.2.2).
 enum class PropertyId : std::uint8_t {
@@ -80,6 +83,9 @@ enum class PropertyId : std::uint8_t {
 };
 
 using UserProperty = std::pair<QByteArray, QByteArray>;
+// Inline room for two user properties, so decoding a typical v5 PUBLISH allocates nothing
+// beyond the packet's own buffer.
+using UserProperties = QVarLengthArray<UserProperty, 2>;
 
 // All MQTT 5 properties. `has(id)` says whether a property was present on the wire (or was
 // set): scalar and byte-string properties are present when their bit is marked (assign the
@@ -118,13 +124,16 @@ struct Properties {
     QByteArray reasonString;
 
     QVarLengthArray<std::uint32_t, 2> subscriptionIdentifiers; // PUBLISH may carry several
-    QList<UserProperty> userProperties;                        // order preserved
+    UserProperties userProperties;                             // order preserved
 
     static constexpr std::uint32_t bit(PropertyId id);
     bool has(PropertyId id) const;
     void mark(PropertyId id) { present |= bit(id); }
     void clear(PropertyId id) { present &= ~bit(id); }
-    bool isEmpty() const { return present == 0 && subscriptionIdentifiers.isEmpty() && userProperties.isEmpty(); }
+    bool isEmpty() const
+    {
+        return present == 0 && subscriptionIdentifiers.isEmpty() && userProperties.isEmpty();
+    }
 
     bool operator==(const Properties &) const = default;
 };
@@ -133,33 +142,60 @@ struct Properties {
 constexpr std::uint32_t Properties::bit(PropertyId id)
 {
     switch (id) {
-    case PropertyId::PayloadFormatIndicator: return 1u << 0;
-    case PropertyId::MessageExpiryInterval: return 1u << 1;
-    case PropertyId::ContentType: return 1u << 2;
-    case PropertyId::ResponseTopic: return 1u << 3;
-    case PropertyId::CorrelationData: return 1u << 4;
-    case PropertyId::SubscriptionIdentifier: return 1u << 5;
-    case PropertyId::SessionExpiryInterval: return 1u << 6;
-    case PropertyId::AssignedClientIdentifier: return 1u << 7;
-    case PropertyId::ServerKeepAlive: return 1u << 8;
-    case PropertyId::AuthenticationMethod: return 1u << 9;
-    case PropertyId::AuthenticationData: return 1u << 10;
-    case PropertyId::RequestProblemInformation: return 1u << 11;
-    case PropertyId::WillDelayInterval: return 1u << 12;
-    case PropertyId::RequestResponseInformation: return 1u << 13;
-    case PropertyId::ResponseInformation: return 1u << 14;
-    case PropertyId::ServerReference: return 1u << 15;
-    case PropertyId::ReasonString: return 1u << 16;
-    case PropertyId::ReceiveMaximum: return 1u << 17;
-    case PropertyId::TopicAliasMaximum: return 1u << 18;
-    case PropertyId::TopicAlias: return 1u << 19;
-    case PropertyId::MaximumQoS: return 1u << 20;
-    case PropertyId::RetainAvailable: return 1u << 21;
-    case PropertyId::UserProperty: return 1u << 22;
-    case PropertyId::MaximumPacketSize: return 1u << 23;
-    case PropertyId::WildcardSubscriptionAvailable: return 1u << 24;
-    case PropertyId::SubscriptionIdentifierAvailable: return 1u << 25;
-    case PropertyId::SharedSubscriptionAvailable: return 1u << 26;
+    case PropertyId::PayloadFormatIndicator:
+        return 1u << 0;
+    case PropertyId::MessageExpiryInterval:
+        return 1u << 1;
+    case PropertyId::ContentType:
+        return 1u << 2;
+    case PropertyId::ResponseTopic:
+        return 1u << 3;
+    case PropertyId::CorrelationData:
+        return 1u << 4;
+    case PropertyId::SubscriptionIdentifier:
+        return 1u << 5;
+    case PropertyId::SessionExpiryInterval:
+        return 1u << 6;
+    case PropertyId::AssignedClientIdentifier:
+        return 1u << 7;
+    case PropertyId::ServerKeepAlive:
+        return 1u << 8;
+    case PropertyId::AuthenticationMethod:
+        return 1u << 9;
+    case PropertyId::AuthenticationData:
+        return 1u << 10;
+    case PropertyId::RequestProblemInformation:
+        return 1u << 11;
+    case PropertyId::WillDelayInterval:
+        return 1u << 12;
+    case PropertyId::RequestResponseInformation:
+        return 1u << 13;
+    case PropertyId::ResponseInformation:
+        return 1u << 14;
+    case PropertyId::ServerReference:
+        return 1u << 15;
+    case PropertyId::ReasonString:
+        return 1u << 16;
+    case PropertyId::ReceiveMaximum:
+        return 1u << 17;
+    case PropertyId::TopicAliasMaximum:
+        return 1u << 18;
+    case PropertyId::TopicAlias:
+        return 1u << 19;
+    case PropertyId::MaximumQoS:
+        return 1u << 20;
+    case PropertyId::RetainAvailable:
+        return 1u << 21;
+    case PropertyId::UserProperty:
+        return 1u << 22;
+    case PropertyId::MaximumPacketSize:
+        return 1u << 23;
+    case PropertyId::WildcardSubscriptionAvailable:
+        return 1u << 24;
+    case PropertyId::SubscriptionIdentifierAvailable:
+        return 1u << 25;
+    case PropertyId::SharedSubscriptionAvailable:
+        return 1u << 26;
     }
     return 0;
 }

@@ -143,7 +143,7 @@ private Q_SLOTS:
         QCOMPARE(msg->properties.contentType, QByteArray("text/plain"));
         QCOMPARE(msg->properties.responseTopic, QByteArray("reply/here"));
         QCOMPARE(msg->properties.correlationData, QByteArray("c0rr"));
-        QCOMPARE(msg->properties.userProperties, (QList<UserProperty>{{"k1", "v1"}, {"k0", "v0"}}));
+        QCOMPARE(msg->properties.userProperties, (UserProperties{{"k1", "v1"}, {"k0", "v0"}}));
     }
 
     // A TestClient v5 publication with properties reaches mosquitto_sub -V mqttv5 intact.

@@ -136,7 +136,7 @@ private Q_SLOTS:
         QCOMPARE(got.correlationData, QByteArray("\x01\x02"
                                                  "corr"));
         QCOMPARE(got.payloadFormatIndicator, 1);
-        QCOMPARE(got.userProperties, (QList<UserProperty>{{"z", "1"}, {"a", "2"}, {"z", "0"}}));
+        QCOMPARE(got.userProperties, (UserProperties{{"z", "1"}, {"a", "2"}, {"z", "0"}}));
         QVERIFY(peer.acknowledge(*fromPaho));
 
         QVERIFY2(!p.waitForLine(QStringLiteral("published")).isEmpty(), qPrintable(p.transcript()));
