@@ -44,10 +44,18 @@ protected:
             return true;
         }
         const sysinfo::Snapshot snapshot = sysinfo::takeSnapshot(m_context.stats(), m_context.version);
-        if (path == QLatin1String("/metrics"))
-            responder.write(sysinfo::prometheus(snapshot), sysinfo::kPrometheusContentType, Status::Ok);
-        else
-            responder.write(sysinfo::json(snapshot), "application/json", Status::Ok);
+        const bool metrics = path == QLatin1String("/metrics");
+        const QByteArray body = metrics ? sysinfo::prometheus(snapshot) : sysinfo::json(snapshot);
+        const QByteArray type = metrics ? QByteArray(sysinfo::kPrometheusContentType) : "application/json";
+        if (method == QHttpServerRequest::Method::Head) {
+            // Headers only: a body after a HEAD answer would be read as the next response.
+            responder.writeStatusLine(Status::Ok);
+            responder.writeHeader("Content-Type", type);
+            responder.writeHeader("Content-Length", QByteArray::number(body.size()));
+            responder.writeBody(QByteArray());
+            return true;
+        }
+        responder.write(body, type, Status::Ok);
         return true;
     }
 

@@ -194,6 +194,20 @@ private Q_SLOTS:
         QCOMPARE(post->status, 405);
     }
 
+    // HEAD: the headers of GET, no body (pipelined requests still line up: checked by curl's
+    // own parsing of the Content-Length it is given).
+    void sysinfo_head()
+    {
+        QVERIFY(startBroker({listenerConfig(QStringLiteral("sysinfo"), QStringLiteral("stats"))}));
+        for (const QString &path : {QStringLiteral("/"), QStringLiteral("/metrics")}) {
+            auto reply = curl(url(QStringLiteral("stats"), path), {QStringLiteral("-I")});
+            QVERIFY(reply);
+            QCOMPARE(reply->status, 200);
+            QVERIFY(reply->body.isEmpty());
+            QVERIFY(!reply->contentType.isEmpty());
+        }
+    }
+
     void healthcheck_onlyHealthcheck()
     {
         QVERIFY(startBroker({listenerConfig(QStringLiteral("healthcheck"), QStringLiteral("health"))}));
