@@ -8,6 +8,7 @@
 #include <QLoggingCategory>
 #include <QSocketNotifier>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
@@ -192,6 +193,12 @@ int main(int argc, char **argv)
     }
     applyLogLevel(options.logLevel);
     installSignalHandlers(app);
+    const bool hasAuth =
+        std::any_of(options.hooks.cbegin(), options.hooks.cend(),
+                    [](const petrel::HookConfig &h) { return h.type == QLatin1String("auth"); });
+    if (!hasAuth)
+        std::fprintf(stderr, "petrel-server: no auth hook configured: every client will be refused "
+                             "(use --allow-all, or hooks.auth in the config file)\n");
 
     petrel::Broker broker(options);
     QString error;
