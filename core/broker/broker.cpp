@@ -83,11 +83,16 @@ public:
     void startSysTopics()
     {
         onAcceptor([this] {
-            sys = new sysinfo::Publisher([this] { return q->stats(); },
-                                         [this](const QByteArray &topic, const QByteArray &payload) {
-                                             q->publish(topic, payload, 0, true);
-                                         },
-                                         QStringLiteral(PETREL_VERSION), acceptContext);
+            sys = new sysinfo::Publisher(
+                [this] {
+                    const BrokerStats stats = q->stats();
+                    hooks.each(HookEvent::OnSysInfoTick, [&](Hook &h) { h.onSysInfoTick(stats); });
+                    return stats;
+                },
+                [this](const QByteArray &topic, const QByteArray &payload) {
+                    q->publish(topic, payload, 0, true);
+                },
+                QStringLiteral(PETREL_VERSION), acceptContext);
             sys->start(options.sysTopicResendInterval);
         });
     }

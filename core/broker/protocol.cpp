@@ -938,7 +938,12 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     const Message &m = *o.message;
     const bool v5 = isV5(c.version);
     const bool hasExpiry = v5 && m.publish.properties.has(PropertyId::MessageExpiryInterval);
-    const bool perClient = v5 && (hasExpiry || !o.subscriptionIds.isEmpty() || c.clientTopicAliasMaximum > 0);
+    // Hooks that see outgoing packets (OnPacketEncode/OnPacketSent) get each PUBLISH as a
+    // value, so the shared encoding is skipped for them.
+    const bool hooked =
+        (m_core.hooks.mask() & (hookBit(HookEvent::OnPacketEncode) | hookBit(HookEvent::OnPacketSent))) != 0;
+    const bool perClient =
+        hooked || (v5 && (hasExpiry || !o.subscriptionIds.isEmpty() || c.clientTopicAliasMaximum > 0));
 
     if (!perClient) {
         // The common case: the same bytes for every subscriber of this (message, version
@@ -1011,9 +1016,13 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     }
     if (newAlias)
         c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), p.properties.topicAlias);
-    encodePublish(p, c.version, c.out);
     m_core.counters.messagesSent.fetch_add(1, std::memory_order_relaxed);
-    wrote(c);
+    if (hooked) {
+        send(c, Packet(std::move(p)));
+    } else {
+        encodePublish(p, c.version, c.out);
+        wrote(c);
+    }
     return true;
 }
 

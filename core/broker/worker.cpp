@@ -469,6 +469,21 @@ void Worker::onTick()
         }
     }
     checkSessions(now);
+    if (m_index == 0 && now >= m_nextRetainedPurgeMs) {
+        // One worker drops expired retained messages, once a second.
+        m_nextRetainedPurgeMs = now + 1000;
+        QList<packets::Publish> expired;
+        {
+            QWriteLocker lock(&m_core.retainedLock);
+            m_core.retained.purgeExpired(now, &expired);
+            m_core.counters.retained.store(m_core.retained.size(), std::memory_order_relaxed);
+        }
+        if (!expired.isEmpty() && m_core.hooks.provides(HookEvent::OnRetainedExpired)) {
+            for (const packets::Publish &p : std::as_const(expired))
+                m_core.hooks.each(HookEvent::OnRetainedExpired,
+                                  [&](Hook &h) { h.onRetainedExpired(p.topic); });
+        }
+    }
     flushRouted();
     flushAll();
 }

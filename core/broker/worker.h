@@ -161,6 +161,7 @@ private:
     QSocketNotifier *m_notifier = nullptr;
     QTimer *m_tick = nullptr;
     quint64 m_nextSerial = 1;
+    qint64 m_nextRetainedPurgeMs = 0;
     bool m_shuttingDown = false;
 
     QHash<quint64, Connection *> m_connections; // serial -> connection

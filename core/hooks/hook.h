@@ -11,8 +11,11 @@
 //
 // Threads: client events (everything with a ClientInfo) are called on the worker thread
 // that owns the client; several workers call them at the same time for different clients,
-// so a hook must be thread-safe. onStarted/onStopped/onSysInfoTick and the Stored* loaders
-// are called on the thread that owns the Broker. docs/hooks.md has the full table.
+// so a hook must be thread-safe. onStarted/onStopped and the Stored* loaders are called on
+// the thread that owns the Broker; onSysInfoTick on the broker's acceptor thread, once per
+// $SYS interval; onRetainedExpired on worker 0, within a second of the expiry.
+// onPacketIDExhausted cannot fire while the inflight window (at most 65535) is checked
+// before a packet id is taken, as the engine does; it is kept for the interface's sake.
 #pragma once
 
 #include "packets/packets.h"

@@ -7,10 +7,7 @@
 //
 // Not covered here: OnPacketIDExhausted (unreachable: the inflight window, at most 65535,
 // stops pump() before the packet id allocator can run out), OnRetainedExpired and
-// OnSysInfoTick (the engine never calls them), the Stored* loaders (persistence), and
-// OnPacketEncode/OnPacketSent for PUBLISH packets to subscribers (Worker::sendPublish writes
-// them without going through Worker::send, so neither event fires for them yet); the SUBACK,
-// CONNACK and PINGRESP cases are tested.
+// OnSysInfoTick (the engine never calls them), the Stored* loaders (persistence).
 #include "broker/broker.h"
 #include "packets/codec.h"
 #include "support/broker_fixture.h"
@@ -918,6 +915,39 @@ private Q_SLOTS:
         QCOMPARE(rec->packets(HookEvent::OnPacketEncode, PacketType::Connack, "enc-1").size(), 1);
     }
 
+    void packetEncodePublish_data()
+    {
+        QTest::addColumn<int>("qos");
+        QTest::newRow("qos0") << 0;
+        QTest::newRow("qos1") << 1;
+    }
+
+    void packetEncodePublish()
+    {
+        // A hook adds a user property to outgoing PUBLISH packets; the subscriber sees it.
+        QFETCH(int, qos);
+        auto rec = std::make_shared<Recorder>();
+        rec->packetEncode = [](const ClientInfo &, Packet &p) {
+            if (auto *pub = std::get_if<Publish>(&p))
+                pub->properties.userProperties.append({"hooked", "yes"});
+        };
+        HookBroker b;
+        ADD_HOOK(b, rec);
+        START_BROKER(b);
+
+        TestClient sub("sub", ProtocolVersion::V5);
+        OPEN(sub, b.port(), makeConnect(ProtocolVersion::V5, "encp-sub"));
+        QVERIFY(sub.subscribe("encp/#", quint8(qos)));
+        TestClient pub("pub", ProtocolVersion::V5);
+        OPEN(pub, b.port(), makeConnect(ProtocolVersion::V5, "encp-pub"));
+        QVERIFY(pub.publishAndWait(makePublish("encp/a", "m", quint8(qos))));
+        auto got = sub.receivePublish();
+        QVERIFY2(got, qPrintable(sub.lastError()));
+        QVERIFY(sub.acknowledge(*got));
+        QCOMPARE(rec->packets(HookEvent::OnPacketEncode, PacketType::Publish, "encp-sub").size(), 1);
+        QVERIFY2(hasUserProperty(got->properties, "hooked", "yes"), describe(*got).constData());
+    }
+
     void packetSent_data() { addVersionRows(); }
 
     void packetSent()
@@ -962,6 +992,31 @@ private Q_SLOTS:
         sent = rec->packets(HookEvent::OnPacketSent, PacketType::Pingresp, "sent-1").first();
         QCOMPARE(sent.bytes, *raw);
         QCOMPARE(sent.bytes, QByteArray("\xD0\x00", 2));
+    }
+
+    void packetSentPublish_data() { addVersionRows(); }
+
+    void packetSentPublish()
+    {
+        // PUBLISH packets to subscribers are sent packets too.
+        QFETCH(int, version);
+        const auto v = ProtocolVersion(version);
+        auto rec = std::make_shared<Recorder>();
+        HookBroker b;
+        ADD_HOOK(b, rec);
+        START_BROKER(b);
+
+        TestClient sub("sub", v);
+        OPEN(sub, b.port(), makeConnect(v, "sentp-sub"));
+        QVERIFY(sub.subscribe("sentp/#", 0));
+        TestClient pub("pub", v);
+        OPEN(pub, b.port(), makeConnect(v, "sentp-pub"));
+        QVERIFY(pub.publish(makePublish("sentp/a", "m", 0)));
+        auto raw = sub.receiveRaw();
+        QVERIFY2(raw, qPrintable(sub.lastError()));
+        QVERIFY(rec->waitForPacket(HookEvent::OnPacketSent, PacketType::Publish, "sentp-sub", 1000));
+        const Rec sent = rec->packets(HookEvent::OnPacketSent, PacketType::Publish, "sentp-sub").first();
+        QCOMPARE(sent.bytes, *raw);
     }
 
     void packetProcessed_data() { addVersionRows(); }
