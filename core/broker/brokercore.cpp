@@ -33,7 +33,7 @@ void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out) co
     thread_local topics::Matches matches;
     matches.clear();
     const Publish &p = message->publish;
-    QReadLocker lock(&subscriptionsLock);
+    std::shared_lock lock(subscriptionsLock);
     subscriptions.match(p.topic, matches);
     if (matches.isEmpty()) return;
 
@@ -83,7 +83,7 @@ bool BrokerCore::rerouteShared(const MessagePtr &message, const QByteArray &shar
     const topics::FilterParts parts = topics::splitSharedFilter(sharedFilter);
     thread_local topics::Matches matches;
     matches.clear();
-    QReadLocker lock(&subscriptionsLock);
+    std::shared_lock lock(subscriptionsLock);
     subscriptions.match(message->publish.topic, matches);
     for (const topics::SharedGroupMatch &g : matches.shared) {
         if (g.group != parts.group || g.filter != parts.filter) continue;
@@ -116,7 +116,7 @@ qint64 BrokerCore::messageExpiresAt(const packets::Properties &properties, qint6
 int BrokerCore::retain(const MessagePtr &message)
 {
     const Publish &p = message->publish;
-    QWriteLocker lock(&retainedLock);
+    std::unique_lock lock(retainedLock);
     const int change = retained.set(p, message->createdAtMs, message->expiresAtMs);
     counters.retained.store(retained.size(), std::memory_order_relaxed);
     return change;
@@ -130,7 +130,7 @@ bool BrokerCore::addSubscription(Session &session, const QByteArray &filter, con
     s.filter = filter;
     s.options = sub.options;
     s.identifier = sub.identifier;
-    QWriteLocker lock(&subscriptionsLock);
+    std::unique_lock lock(subscriptionsLock);
     const bool isNew = subscriptions.subscribe(s);
     counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
     return isNew;
@@ -138,7 +138,7 @@ bool BrokerCore::addSubscription(Session &session, const QByteArray &filter, con
 
 bool BrokerCore::removeSubscription(Session &session, const QByteArray &filter)
 {
-    QWriteLocker lock(&subscriptionsLock);
+    std::unique_lock lock(subscriptionsLock);
     const bool existed = subscriptions.unsubscribe(session.key(), filter);
     counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
     return existed;
@@ -148,7 +148,7 @@ void BrokerCore::removeAllSubscriptions(Session &session)
 {
     if (session.subscriptions.isEmpty()) return;
     const QList<QByteArray> filters = session.subscriptions.keys();
-    QWriteLocker lock(&subscriptionsLock);
+    std::unique_lock lock(subscriptionsLock);
     subscriptions.unsubscribeAll(session.key(), filters);
     counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
 }

@@ -7,11 +7,11 @@
 #include "session/session.h"
 #include "topics/topics.h"
 
-#include <QMutex>
-#include <QReadWriteLock>
 
 #include <atomic>
 #include <functional>
+#include <mutex>
+#include <shared_mutex>
 #include <vector>
 
 namespace petrel {
@@ -40,6 +40,9 @@ struct Counters {
     std::atomic<qint64> subscriptions{0};
 };
 
+// The locks are std::mutex / std::shared_mutex (pthread underneath) rather than QMutex /
+// QReadWriteLock so that ThreadSanitizer, which intercepts pthread but cannot see inside an
+// uninstrumented Qt, checks the broker's locking for real.
 class BrokerCore {
 public:
     BrokerCore(const Options &options, HookChain &hooks);
@@ -52,14 +55,14 @@ public:
     std::vector<Worker *> workers; // fixed while running
 
     // Subscriptions (writers: SUBSCRIBE/UNSUBSCRIBE/session end; readers: every PUBLISH).
-    mutable QReadWriteLock subscriptionsLock;
+    mutable std::shared_mutex subscriptionsLock;
     topics::SubscriptionTree subscriptions;
 
-    mutable QReadWriteLock retainedLock;
+    mutable std::shared_mutex retainedLock;
     topics::RetainedStore retained;
 
     // clientId -> session, connected or not. Taking a session over goes through here.
-    QMutex registryLock;
+    std::mutex registryLock;
     QHash<QByteArray, SessionPtr> registry;
 
     // Finds every session that should receive `message` and appends one Delivery per

@@ -381,7 +381,7 @@ void Worker::establishSession(Connection &c, Connect connect)
     SessionPtr previous;
     bool sessionPresent = false;
     {
-        QMutexLocker lock(&m_core.registryLock);
+        std::lock_guard lock(m_core.registryLock);
         previous = m_core.registry.value(connect.clientId);
         if (previous && !connect.cleanStart && !previous->expired) {
             session = previous;
@@ -812,7 +812,7 @@ void Worker::selectSubscribers(const MessagePtr &message, std::vector<Delivery> 
     for (const SelectedSubscriber &sel : std::as_const(selected)) {
         SessionPtr session = known.value(sel.clientId);
         if (!session) {
-            QMutexLocker lock(&m_core.registryLock);
+            std::lock_guard lock(m_core.registryLock);
             session = m_core.registry.value(sel.clientId);
         }
         if (!session) continue;
@@ -1177,7 +1177,7 @@ void Worker::sendRetained(Session &s, const QByteArray &filter, const SessionSub
     const qint64 now = nowMs();
     std::vector<MessagePtr> found;
     {
-        QReadLocker lock(&m_core.retainedLock);
+        std::shared_lock lock(m_core.retainedLock);
         m_core.retained.match(filter, now, [&](const topics::RetainedStore::Entry &e) {
             auto m = std::make_shared<Message>();
             m->publish = e.message;
@@ -1397,7 +1397,7 @@ void Worker::endSession(const SessionPtr &s)
     handOffShared(*s);
     s->expired = true;
     {
-        QMutexLocker lock(&m_core.registryLock);
+        std::lock_guard lock(m_core.registryLock);
         auto it = m_core.registry.find(s->clientId);
         if (it != m_core.registry.end() && it->get() == s.get()) {
             m_core.registry.erase(it);

@@ -77,7 +77,7 @@ static void wake(int fd)
 
 void Worker::adoptSocket(int fd, const QString &listenerId, const QString &remoteAddress)
 {
-    QMutexLocker lock(&m_inboxLock);
+    std::lock_guard lock(m_inboxLock);
     m_inboxSockets.push_back({fd, {listenerId, remoteAddress}});
     if (!m_wakePending && m_wakeFd >= 0) {
         m_wakePending = true;
@@ -132,7 +132,7 @@ Connection *Worker::newConnection(int fd, Transport *transport, const QString &l
 void Worker::postDeliveries(std::vector<Delivery> &batch)
 {
     if (batch.empty()) return;
-    QMutexLocker lock(&m_inboxLock);
+    std::lock_guard lock(m_inboxLock);
     if (m_inboxDeliveries.empty()) {
         m_inboxDeliveries.swap(batch); // keeps both buffers' capacity in circulation
     } else {
@@ -148,7 +148,7 @@ void Worker::postDeliveries(std::vector<Delivery> &batch)
 
 void Worker::post(std::function<void()> fn)
 {
-    QMutexLocker lock(&m_inboxLock);
+    std::lock_guard lock(m_inboxLock);
     m_inboxTasks.push_back(std::move(fn));
     if (!m_wakePending && m_wakeFd >= 0) {
         m_wakePending = true;
@@ -159,7 +159,7 @@ void Worker::post(std::function<void()> fn)
 void Worker::drainInbox()
 {
     {
-        QMutexLocker lock(&m_inboxLock);
+        std::lock_guard lock(m_inboxLock);
         m_drainDeliveries.swap(m_inboxDeliveries);
         m_drainTasks.swap(m_inboxTasks);
         m_drainSockets.swap(m_inboxSockets);
@@ -474,7 +474,7 @@ void Worker::onTick()
         m_nextRetainedPurgeMs = now + 1000;
         QList<packets::Publish> expired;
         {
-            QWriteLocker lock(&m_core.retainedLock);
+            std::unique_lock lock(m_core.retainedLock);
             m_core.retained.purgeExpired(now, &expired);
             m_core.counters.retained.store(m_core.retained.size(), std::memory_order_relaxed);
         }

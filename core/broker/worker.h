@@ -16,10 +16,10 @@
 #include "transport.h"
 
 #include <QHash>
-#include <QMutex>
 #include <QObject>
 
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -176,7 +176,7 @@ private:
     std::vector<Delivery> m_routeScratch;
 
     // inbox (guarded by m_inboxLock)
-    QMutex m_inboxLock;
+    std::mutex m_inboxLock;
     std::vector<Delivery> m_inboxDeliveries;
     std::vector<std::function<void()>> m_inboxTasks;
     std::vector<std::pair<int, std::pair<QString, QString>>> m_inboxSockets;
