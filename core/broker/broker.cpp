@@ -18,6 +18,23 @@ namespace petrel {
 #define PETREL_VERSION "0"
 #endif
 
+// Runs fn in ctx's thread and waits. The atomic flag makes the hand-over visible to
+// ThreadSanitizer too (Qt's own wait is inside uninstrumented Qt).
+template <typename Fn>
+void blockingCall(QObject *ctx, Fn &&fn)
+{
+    std::atomic<bool> posted{false};
+    std::atomic<bool> done{false};
+    auto call = [&] {
+        [[maybe_unused]] const bool seen = posted.load(std::memory_order_acquire);
+        fn();
+        done.store(true, std::memory_order_release);
+    };
+    posted.store(true, std::memory_order_release);
+    QMetaObject::invokeMethod(ctx, std::move(call), Qt::BlockingQueuedConnection);
+    [[maybe_unused]] const bool ran = done.load(std::memory_order_acquire);
+}
+
 class BrokerPrivate {
 public:
     BrokerPrivate(Broker *q, const Options &o) : q(q), options(o) {}
@@ -48,7 +65,7 @@ public:
     template <typename Fn>
     void onAcceptor(Fn &&fn) const
     {
-        QMetaObject::invokeMethod(acceptContext, std::forward<Fn>(fn), Qt::BlockingQueuedConnection);
+        blockingCall(acceptContext, std::forward<Fn>(fn));
     }
 
     Listener *findListener(const QString &id) const
@@ -150,17 +167,14 @@ public:
     void stopAll()
     {
         if (acceptContext) {
-            QMetaObject::invokeMethod(
-                acceptContext,
-                [this] {
-                    delete sys;
-                    sys = nullptr;
-                    qDeleteAll(listeners);
-                    listeners.clear();
-                    delete acceptContext;
-                    acceptContext = nullptr;
-                },
-                Qt::BlockingQueuedConnection);
+            blockingCall(acceptContext, [this] {
+                delete sys;
+                sys = nullptr;
+                qDeleteAll(listeners);
+                listeners.clear();
+                delete acceptContext;
+                acceptContext = nullptr;
+            });
         }
         acceptThread.quit();
         acceptThread.wait();
@@ -168,10 +182,9 @@ public:
             for (size_t i = 0; i < core->workers.size(); ++i) {
                 Worker *w = core->workers[i];
                 if (i < threads.size() && threads[i]->isRunning()) {
-                    QMetaObject::invokeMethod(
-                        w,
-                        [w] { w->shutdownOnThread(std::uint8_t(packets::ReasonCode::ServerShuttingDown)); },
-                        Qt::BlockingQueuedConnection);
+                    blockingCall(w, [w] {
+                        w->shutdownOnThread(std::uint8_t(packets::ReasonCode::ServerShuttingDown));
+                    });
                 }
             }
             for (QThread *t : threads) {

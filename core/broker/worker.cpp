@@ -30,6 +30,14 @@ constexpr int kReadsPerWake = 4; // reads per fd per pass: fairness between busy
 Worker::Worker(BrokerCore &core, int index) : m_core(core), m_index(index)
 {
     m_scratch.resize(kScratchSize);
+    // Made here, before any thread can post to this worker, so m_wakeFd never changes
+    // while others read it.
+    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    m_wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = quint64(m_wakeFd);
+    ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wakeFd, &ev);
 }
 
 Worker::~Worker()
@@ -47,12 +55,6 @@ Worker::~Worker()
 void Worker::startOnThread()
 {
     m_routed.resize(m_core.workers.size());
-    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
-    m_wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = quint64(m_wakeFd);
-    ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wakeFd, &ev);
 
     m_notifier = new QSocketNotifier(m_epoll, QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &Worker::onEpollReadable);
