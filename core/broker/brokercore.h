@@ -7,7 +7,6 @@
 #include "session/session.h"
 #include "topics/topics.h"
 
-
 #include <atomic>
 #include <functional>
 #include <mutex>
