@@ -80,26 +80,20 @@ void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out) co
 bool BrokerCore::rerouteShared(const MessagePtr &message, const QByteArray &sharedFilter, quintptr exclude,
                                Delivery &out) const
 {
-    const topics::FilterParts parts = topics::splitSharedFilter(sharedFilter);
-    thread_local topics::Matches matches;
-    matches.clear();
     std::shared_lock lock(subscriptionsLock);
-    subscriptions.match(message->publish.topic, matches);
-    for (const topics::SharedGroupMatch &g : matches.shared) {
-        if (g.group != parts.group || g.filter != parts.filter) continue;
-        const topics::Subscription *s =
-            topics::pickNext(g, [exclude](const topics::Subscription &m) { return m.subscriber != exclude; });
-        if (!s) return false;
-        out.session = sessionOf(s->subscriber);
-        out.out.message = message;
-        out.out.qos = std::min(s->options.qos, message->publish.qos);
-        out.out.retain = s->options.retainAsPublished && message->publish.retain;
-        out.out.subscriptionIds.clear();
-        if (s->identifier) out.out.subscriptionIds.append(s->identifier);
-        out.out.sharedFilter = s->filter;
-        return true;
-    }
-    return false;
+    const std::optional<topics::SharedGroupMatch> g = subscriptions.findSharedGroup(sharedFilter);
+    if (!g) return false;
+    const topics::Subscription *s =
+        topics::pickNext(*g, [exclude](const topics::Subscription &m) { return m.subscriber != exclude; });
+    if (!s) return false;
+    out.session = sessionOf(s->subscriber);
+    out.out.message = message;
+    out.out.qos = std::min(s->options.qos, message->publish.qos);
+    out.out.retain = s->options.retainAsPublished && message->publish.retain;
+    out.out.subscriptionIds.clear();
+    if (s->identifier) out.out.subscriptionIds.append(s->identifier);
+    out.out.sharedFilter = s->filter;
+    return true;
 }
 
 qint64 BrokerCore::messageExpiresAt(const packets::Properties &properties, qint64 now) const

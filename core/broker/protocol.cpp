@@ -934,7 +934,6 @@ void Worker::pump(Session &s)
 // maximum packet size forbids it (the message is dropped for this client only).
 bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup)
 {
-    Q_UNUSED(s);
     const Message &m = *o.message;
     const bool v5 = isV5(c.version);
     const bool hasExpiry = v5 && m.publish.properties.has(PropertyId::MessageExpiryInterval);

@@ -311,14 +311,6 @@ bool Worker::parseBuffer(Connection &c, const char *data, qsizetype size, qsizet
 
 // ---- writing ---------------------------------------------------------------------------
 
-void Worker::sendPacketBytes(Connection &c, const QByteArray &bytes)
-{
-    if (c.fd < 0 || (c.closing && c.outOffset < 0)) return;
-    c.out.append(bytes);
-    m_core.counters.packetsSent.fetch_add(1, std::memory_order_relaxed);
-    markDirty(c);
-}
-
 void Worker::markDirty(Connection &c)
 {
     if (!c.dirty) {

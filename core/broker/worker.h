@@ -99,7 +99,6 @@ public:
 
     // ---- worker-thread API used by the protocol code ---------------------------------
     void deliverLocal(Delivery &&d);
-    void sendPacketBytes(Connection &c, const QByteArray &bytes);
     void closeConnection(Connection &c, bool abnormal);
     void disconnectWithReason(Connection &c, packets::ReasonCode reason, const char *why);
 
