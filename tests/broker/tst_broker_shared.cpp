@@ -76,6 +76,38 @@ private Q_SLOTS:
         QCOMPARE(all, expected); // every message once, none twice
     }
 
+    // A member that leaves with an unacknowledged message hands it on to another member of
+    // the group (MQTT 5 section 4.8.2), instead of the message being lost with its session.
+    void shared_leavingMemberHandsUnackedMessageOn_data() { addVersionRows(); }
+    void shared_leavingMemberHandsUnackedMessageOn()
+    {
+        PETREL_SKIP_ON_EXTERNAL("may keep the message for the leaving member's session");
+        const auto v = fetchVersion();
+        const QByteArray topic = uniqueTopic();
+        const QByteArray filter = "$share/" + uniqueName("g") + '/' + topic;
+        TestClient a("a"), b("b"), pub("pub");
+        QVERIFY(a.open(port(), makeConnect(v, uniqueName("a"))));
+        QVERIFY(b.open(port(), makeConnect(v, uniqueName("b"))));
+        QVERIFY(pub.open(port(), makeConnect(v, uniqueName("pub"))));
+        QVERIFY(a.subscribe(filter, 1));
+        QVERIFY(b.subscribe(filter, 1));
+        QVERIFY(pub.publishAndWait(makePublish(topic, "handed-on", 1)));
+        TestClient *holder = &a, *other = &b;
+        auto first = a.receivePublish(1000);
+        if (!first) {
+            holder = &b;
+            other = &a;
+            first = b.receivePublish();
+        }
+        QVERIFY(first);
+        QCOMPARE(first->payload, QByteArray("handed-on"));
+        holder->close(); // leaves without PUBACK
+        auto again = other->receivePublish();
+        QVERIFY(again);
+        QCOMPARE(again->payload, QByteArray("handed-on"));
+        QCOMPARE(again->qos, quint8(1));
+    }
+
     // Two groups on one filter: each group gets its own copy; a plain subscriber gets one too.
     void shared_eachGroupGetsCopy_data() { addVersionRows(); }
     void shared_eachGroupGetsCopy()
