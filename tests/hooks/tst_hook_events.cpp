@@ -6,8 +6,7 @@
 // in the order they were added.
 //
 // Not covered here: OnPacketIDExhausted (unreachable: the inflight window, at most 65535,
-// stops pump() before the packet id allocator can run out), OnRetainedExpired and
-// OnSysInfoTick (the engine never calls them), the Stored* loaders (persistence).
+// stops pump() before the packet id allocator can run out), the Stored* loaders (persistence).
 #include "broker/broker.h"
 #include "packets/codec.h"
 #include "support/broker_fixture.h"
@@ -391,11 +390,11 @@ private:
 // recorder answers OnConnectAuthenticate/OnACLCheck itself), listening on 127.0.0.1.
 class HookBroker {
 public:
-    HookBroker()
+    explicit HookBroker(std::int64_t sysTopicResendInterval = 0)
     {
         Options o = test::BrokerFixture::defaultOptions();
         o.hooks.clear(); // no allow-all hook in front of ours
-        o.sysTopicResendInterval = 0;
+        o.sysTopicResendInterval = sysTopicResendInterval;
         m_broker = std::make_unique<Broker>(o);
     }
     ~HookBroker() { stop(); }
@@ -470,6 +469,35 @@ private Q_SLOTS:
     void initTestCase() { QLoggingCategory::setFilterRules(u"petrel.*.info=false\npetrel.*.debug=false"_s); }
 
     // ---- broker lifecycle --------------------------------------------------------------
+
+    // OnSysInfoTick: once per $SYS interval.
+    void sysInfoTick()
+    {
+        auto rec = std::make_shared<Recorder>();
+        HookBroker b(1);
+        ADD_HOOK(b, rec);
+        START_BROKER(b);
+        QVERIFY(rec->waitFor(HookEvent::OnSysInfoTick, {}, 2, 4000));
+    }
+
+    // OnRetainedExpired: a retained message whose expiry passed is dropped, with its topic.
+    void retainedExpired()
+    {
+        auto rec = std::make_shared<Recorder>();
+        HookBroker b;
+        ADD_HOOK(b, rec);
+        START_BROKER(b);
+        TestClient pub("pub");
+        OPEN(pub, b.port(), makeConnect(ProtocolVersion::V5, "rexp-pub"));
+        Publish p = makePublish("rexp/topic", "short-lived", 1);
+        p.retain = true;
+        p.properties.messageExpiryInterval = 1;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
+        QVERIFY(pub.publishAndWait(p));
+        QCOMPARE(rec->count(HookEvent::OnRetainedExpired), 0);
+        QVERIFY(rec->waitFor(HookEvent::OnRetainedExpired, {}, 1, 4000));
+        QCOMPARE(rec->of(HookEvent::OnRetainedExpired).first().topic, QByteArray("rexp/topic"));
+    }
 
     void startedStopped()
     {
