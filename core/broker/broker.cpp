@@ -1,5 +1,6 @@
 #include "broker.h"
 
+#include "admin.h"
 #include "brokercore.h"
 #include "hooks/builtin.h"
 #include "listeners/listener.h"
@@ -347,6 +348,11 @@ bool Broker::publish(const QByteArray &topic, const QByteArray &payload, quint8 
     message->expiresAtMs = d->core->messageExpiresAt(properties, message->createdAtMs);
     d->core->nextWorker()->publishFromServer(std::move(message));
     return true;
+}
+
+BrokerCore *BrokerAdmin::core() const
+{
+    return m_broker.d->running ? m_broker.d->core.get() : nullptr;
 }
 
 BrokerStats Broker::stats() const

@@ -100,6 +100,7 @@ Q_SIGNALS:
 
 private:
     friend class BrokerPrivate;
+    friend class BrokerAdmin; // admin.h: snapshots and actions for petrel-admin
     std::unique_ptr<BrokerPrivate> d;
 };
 

@@ -490,6 +490,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
     session->client = c.info;
     session->version = connect.version;
     session->disconnectedAtMs = 0;
+    session->connectedAtMs = now;
 
     // Session expiry: v5 property (capped), v3 clean session 0 = keep for the maximum.
     std::uint32_t expiry = 0;
@@ -701,6 +702,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
         }
     }
     m_core.counters.messagesReceived.fetch_add(1, std::memory_order_relaxed);
+    ++s.messagesIn;
     const std::uint16_t packetId = p.packetId;
     const std::uint8_t qos = p.qos;
 
@@ -978,6 +980,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
             d[m_encodeCache.packetIdOffset + 1] = char(packetId & 0xFF);
         }
         m_core.counters.messagesSent.fetch_add(1, std::memory_order_relaxed);
+        ++s.messagesOut;
         wrote(c);
         return true;
     }
@@ -1016,6 +1019,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     if (newAlias)
         c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), p.properties.topicAlias);
     m_core.counters.messagesSent.fetch_add(1, std::memory_order_relaxed);
+    ++s.messagesOut;
     if (hooked) {
         send(c, Packet(std::move(p)));
     } else {

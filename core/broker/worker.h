@@ -28,6 +28,10 @@ class QTimer;
 
 namespace petrel {
 
+namespace admin {
+struct ClientSnapshot;
+}
+
 struct Connection {
     int fd = -1;                    // raw socket in the epoll set, or -1 for a transport
     Transport *transport = nullptr; // TLS / WebSocket connections
@@ -96,6 +100,15 @@ public:
     void startOnThread();
     // Disconnects everyone (v5: DISCONNECT reason), flushes, releases fds. Worker thread.
     void shutdownOnThread(std::uint8_t reason);
+
+    // ---- admin (admin.cpp): worker thread only ---------------------------------------
+    // Appends a snapshot of every session living here (connected and offline), or only of
+    // `onlyClient` if given.
+    void adminCollect(QList<admin::ClientSnapshot> &out, const QByteArray *onlyClient) const;
+    // Disconnects the session's connection with `reason`. False if it is not connected.
+    bool adminDisconnect(const SessionPtr &s, std::uint8_t reason);
+    // Disconnects (0x98) if connected, then ends the session.
+    void adminEndSession(const SessionPtr &s);
 
     // ---- worker-thread API used by the protocol code ---------------------------------
     void deliverLocal(Delivery &&d);

@@ -78,6 +78,9 @@ public:
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
     std::uint32_t expiryInterval = 0; // seconds after disconnect; 0xFFFFFFFF = never
     qint64 disconnectedAtMs = 0;      // when the last connection ended (0 while connected)
+    qint64 connectedAtMs = 0;         // when the current/last connection attached (admin)
+    std::uint64_t messagesIn = 0;     // PUBLISH packets received from this client (admin)
+    std::uint64_t messagesOut = 0;    // PUBLISH packets sent to this client (admin)
     bool expired = false;             // removed from the registry; drop deliveries
 
     QHash<QByteArray, SessionSubscription> subscriptions; // filter -> options
