@@ -161,7 +161,7 @@ Result onHome(BrokerCore &core, const QByteArray &clientId,
         std::lock_guard lock(core.registryLock);
         session = core.registry.value(clientId);
     }
-    if (!session || session->expired) return Result::NotFound;
+    if (!session) return Result::NotFound; // `expired` is checked on the home worker
 
     struct State : Wait {
         Result result = Result::Timeout;
