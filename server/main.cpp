@@ -1,6 +1,7 @@
 // petrel-server: the headless broker. Reads a Mochi-compatible YAML/JSON config, opens the
 // listeners, runs until SIGINT/SIGTERM, then shuts down gracefully.
 #include "broker/broker.h"
+#include "broker/logring.h"
 #include "config/config.h"
 
 #include <QCommandLineParser>
@@ -115,8 +116,15 @@ int main(int argc, char **argv)
         QStringLiteral("debug, info, warn or error (default: the config's logging.level, "
                        "else info)."),
         QStringLiteral("level"));
-    parser.addOptions(
-        {configOpt, tcpOpt, wsOpt, httpOpt, unixOpt, allowAllOpt, dataDirOpt, workersOpt, logOpt});
+    QCommandLineOption adminTokenOpt(
+        QStringLiteral("admin-token"),
+        QStringLiteral("Serve the admin API (docs/admin-api.md) on every HTTP stats listener that has no "
+                       "admin_token of its own, for requests with \"Authorization: Bearer <token>\". The "
+                       "environment variable PETREL_ADMIN_TOKEN does the same without showing the token "
+                       "in the process list."),
+        QStringLiteral("token"));
+    parser.addOptions({configOpt, tcpOpt, wsOpt, httpOpt, unixOpt, allowAllOpt, dataDirOpt, workersOpt,
+                       logOpt, adminTokenOpt});
     parser.setApplicationDescription(QStringLiteral(
         "Petrel MQTT 5 / 3.1.1 / 3.1 broker.\n\n"
         "Listeners come from --config and from the --tcp/--ws/--http/--unix flags together; with none at "
@@ -159,6 +167,16 @@ int main(int argc, char **argv)
         options.hooks.removeIf([](const petrel::HookConfig &h) { return h.type == QLatin1String("auth"); });
         options.hooks.prepend(petrel::HookConfig{QStringLiteral("auth"), QStringLiteral("allow_all"), {}});
     }
+    QString adminToken = qEnvironmentVariable("PETREL_ADMIN_TOKEN");
+    if (parser.isSet(adminTokenOpt)) adminToken = parser.value(adminTokenOpt);
+    if (parser.isSet(adminTokenOpt) && adminToken.isEmpty()) {
+        std::fprintf(stderr, "petrel-server: --admin-token needs a non-empty token\n");
+        return 2;
+    }
+    if (!adminToken.isEmpty()) {
+        for (petrel::ListenerConfig &l : options.listeners)
+            if (l.type == QLatin1String("sysinfo") && l.adminToken.isEmpty()) l.adminToken = adminToken;
+    }
     if (parser.isSet(dataDirOpt)) options.dataDir = parser.value(dataDirOpt);
     if (options.listeners.isEmpty()) {
         petrel::ListenerConfig l;
@@ -192,6 +210,7 @@ int main(int argc, char **argv)
         }
     }
     applyLogLevel(options.logLevel);
+    petrel::LogRing::install(); // the admin API's log tail
     installSignalHandlers(app);
     const bool hasAuth =
         std::any_of(options.hooks.cbegin(), options.hooks.cend(),

@@ -360,6 +360,25 @@ Result deleteRetained(BrokerCore &core, const QByteArray &topic)
     return Result::Done;
 }
 
+bool publish(BrokerCore &core, const Publish &message, QString *error)
+{
+    const auto fail = [&](const QString &why) {
+        if (error) *error = why;
+        return false;
+    };
+    if (message.topic.isEmpty() || !isValidTopicName(message.topic) || !isValidUtf8(message.topic))
+        return fail(u"not a valid topic name (non-empty UTF-8, no + or #)"_s);
+    if (message.qos > 2) return fail(u"qos must be 0, 1 or 2"_s);
+    auto m = std::make_shared<Message>();
+    m->publish = message;
+    m->publish.packetId = 0;
+    m->publish.dup = false;
+    m->createdAtMs = nowMs();
+    m->expiresAtMs = core.messageExpiresAt(message.properties, m->createdAtMs);
+    core.nextWorker()->publishFromServer(std::move(m));
+    return true;
+}
+
 // ---- JSON ----------------------------------------------------------------------------------
 
 static QString text(const QByteArray &b)
@@ -529,7 +548,8 @@ bool propertiesFromJson(const QJsonObject &o, Properties &out, QString *error)
     if (o.contains(u"correlation_data"_s)) {
         const QJsonValue v = o.value(u"correlation_data"_s);
         if (!v.isString()) return fail(u"properties.correlation_data: expected base64 text"_s);
-        auto decoded = QByteArray::fromBase64Encoding(v.toString().toLatin1());
+        auto decoded =
+            QByteArray::fromBase64Encoding(v.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
         if (!decoded) return fail(u"properties.correlation_data: not valid base64"_s);
         out.correlationData = *decoded;
         out.mark(PropertyId::CorrelationData);
@@ -575,6 +595,16 @@ RetainedSnapshot retainedFromJson(const QJsonObject &o)
 }
 
 } // namespace admin
+
+bool BrokerAdmin::publish(const packets::Publish &message, QString *error) const
+{
+    BrokerCore *c = core();
+    if (!c) {
+        if (error) *error = u"the broker is not running"_s;
+        return false;
+    }
+    return admin::publish(*c, message, error);
+}
 
 // ---- BrokerAdmin ---------------------------------------------------------------------------
 

@@ -104,6 +104,11 @@ Result deleteSession(BrokerCore &core, const QByteArray &clientId);
 // Removes the retained message of `topic`; storage hooks see OnRetainMessage with change -1.
 Result deleteRetained(BrokerCore &core, const QByteArray &topic);
 
+// Publishes `message` (topic, payload, qos, retain, properties) as the server, like
+// Broker::publish. False with *error for a topic that is not a valid topic name or a QoS
+// above 2.
+bool publish(BrokerCore &core, const packets::Publish &message, QString *error);
+
 // ---- JSON shapes (the admin HTTP API and petrel-admin's attached mode) -----------------
 
 QJsonObject toJson(const ClientSnapshot &c);
@@ -132,6 +137,7 @@ public:
     admin::Result disconnectClient(const QByteArray &clientId, std::uint8_t reason) const;
     admin::Result deleteSession(const QByteArray &clientId) const;
     admin::Result deleteRetained(const QByteArray &topic) const;
+    bool publish(const packets::Publish &message, QString *error = nullptr) const;
 
 private:
     BrokerCore *core() const;

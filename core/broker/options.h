@@ -59,6 +59,7 @@ struct ListenerConfig {
     int maximumConnections = 0; // Petrel: per-listener limit, 0 = none
     QString tlsMinimumVersion;  // Petrel: "1.2" or "1.3"
     int unixPermissions = -1;   // Petrel: mode of a unix listener's socket file (0660), -1 = umask
+    QString adminToken;         // Petrel: sysinfo only; enables the admin API (Bearer token)
     QVariantMap extra;          // listener-specific settings not modelled above
 };
 

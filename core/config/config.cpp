@@ -607,7 +607,8 @@ ListenerConfig Loader::loadListener(const YAML::Node &item, const QString &path)
                                      u"tls_minimum_version"_s,
                                      u"ws_path"_s,
                                      u"maximum_connections"_s,
-                                     u"unix_permissions"_s};
+                                     u"unix_permissions"_s,
+                                     u"admin_token"_s};
     ListenerConfig listener;
     QHash<QString, Entry> given;
     for (const Entry &e : entries(item, path, keys)) {
@@ -640,6 +641,8 @@ ListenerConfig Loader::loadListener(const YAML::Node &item, const QString &path)
             const QString p = readNonEmptyString(e);
             if (!p.startsWith(u'/')) failValue(e, u"must start with '/', got %1"_s.arg(describe(e.value)));
             listener.wsPath = p;
+        } else if (e.name == u"admin_token") {
+            listener.adminToken = readNonEmptyString(e);
         } else if (e.name == u"maximum_connections") {
             listener.maximumConnections = int(readInt(e, 0, kIntMax));
         } else if (e.name == u"unix_permissions") {
@@ -666,6 +669,10 @@ ListenerConfig Loader::loadListener(const YAML::Node &item, const QString &path)
     const bool hasTls = given.contains(u"tls_cert_file"_s) || given.contains(u"tls_key_file"_s);
     requireNot(u"unix_permissions"_s, isUnix,
                u"unix_permissions applies to unix listeners only, not to type \"%1\""_s.arg(listener.type));
+    requireNot(
+        u"admin_token"_s, listener.type == u"sysinfo",
+        u"admin_token applies to sysinfo listeners only (they serve the admin API), not to type \"%1\""_s.arg(
+            listener.type));
     requireNot(u"ws_path"_s, listener.type == u"ws",
                u"ws_path applies to ws listeners only, not to type \"%1\""_s.arg(listener.type));
     for (const QString &tlsKey :

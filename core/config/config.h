@@ -25,6 +25,7 @@
 //       ws_path: "/mqtt"               (Petrel; ws only; must start with '/')
 //       maximum_connections: [int >= 0]    (Petrel; 0 = no limit)
 //       unix_permissions: "0660"       (Petrel; unix only; octal mode of the socket file)
+//       admin_token: "secret"          (Petrel; sysinfo only; enables the admin API, docs/admin-api.md)
 //   hooks:                             -> Options::hooks, in the order auth, storage, debug
 //     auth:                            -> {auth, allow_all} or {auth, ledger, {users,auth,acl}}
 //       allow_all: [bool]              (true: allow everything; must not be combined with ledger)

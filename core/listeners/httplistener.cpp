@@ -1,5 +1,6 @@
 #include "httplistener.h"
 
+#include "adminapi.h"
 #include "sysinfo.h"
 
 #include <QAbstractHttpServer>
@@ -14,8 +15,9 @@ namespace petrel {
 
 class HttpListener::Server final : public QAbstractHttpServer {
 public:
-    Server(bool full, ListenerContext context, QObject *parent)
-        : QAbstractHttpServer(parent), m_full(full), m_context(std::move(context))
+    Server(bool full, ListenerContext context, QString adminToken, QObject *parent)
+        : QAbstractHttpServer(parent), m_full(full), m_context(std::move(context)),
+          m_adminToken(std::move(adminToken))
     {
     }
 
@@ -25,6 +27,10 @@ protected:
         using Status = QHttpServerResponder::StatusCode;
         QHttpServerResponder responder = makeResponder(request, socket);
         const QString path = request.url().path();
+        if (m_full && isAdminApiPath(path)) {
+            answerAdmin(request, responder);
+            return true;
+        }
         const bool known = path == QLatin1String("/healthcheck") ||
                            (m_full && (path == QLatin1String("/") || path == QLatin1String("/metrics")));
         if (!known) {
@@ -65,8 +71,47 @@ protected:
     }
 
 private:
+    static QByteArray methodName(QHttpServerRequest::Method m)
+    {
+        using M = QHttpServerRequest::Method;
+        switch (m) {
+        case M::Get:
+            return "GET";
+        case M::Put:
+            return "PUT";
+        case M::Delete:
+            return "DELETE";
+        case M::Post:
+            return "POST";
+        case M::Head:
+            return "HEAD";
+        case M::Options:
+            return "OPTIONS";
+        case M::Patch:
+            return "PATCH";
+        default:
+            return "OTHER";
+        }
+    }
+
+    void answerAdmin(const QHttpServerRequest &request, QHttpServerResponder &responder)
+    {
+        AdminRequest r{methodName(request.method()), request.url(), request.value("Authorization"),
+                       request.body()};
+        const AdminResponse answer = handleAdminApi(r, *m_context.core, m_adminToken, m_context.stats);
+        responder.writeStatusLine(QHttpServerResponder::StatusCode(answer.status));
+        responder.writeHeader("Content-Type", "application/json");
+        responder.writeHeader("Cache-Control", "no-store");
+        for (const auto &h : answer.headers)
+            responder.writeHeader(h.first, h.second);
+        // HEAD: the headers of the GET answer, no body.
+        responder.writeHeader("Content-Length", QByteArray::number(answer.body.size()));
+        responder.writeBody(r.method == "HEAD" ? QByteArray() : answer.body);
+    }
+
     const bool m_full;
     const ListenerContext m_context;
+    const QString m_adminToken;
 };
 
 HttpListener::HttpListener(ListenerConfig config, ListenerContext context, QObject *parent)
@@ -94,7 +139,7 @@ bool HttpListener::listen(QString *error)
         delete tcp;
         return fail(QStringLiteral("cannot listen: %1").arg(reason));
     }
-    m_http = new Server(m_config.type == QLatin1String("sysinfo"), m_context, this);
+    m_http = new Server(m_config.type == QLatin1String("sysinfo"), m_context, m_config.adminToken, this);
     m_http->bind(tcp); // takes ownership
     m_tcp = tcp;
     qCInfo(lcListener).noquote() << describe() << "listening";
