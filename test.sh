@@ -3,7 +3,9 @@
 #   1. build-asan/  clang, AddressSanitizer + UndefinedBehaviorSanitizer: unit and
 #      integration tests, plus the libFuzzer targets for a bounded time (label fuzz).
 #   2. build-tsan/  clang, ThreadSanitizer: the broker's integration suites.
-#   3. build/       g++ RelWithDebInfo: every suite, the summary line printed last.
+#   3. build/       g++ RelWithDebInfo: every suite, the summary line printed last. This one
+#      includes the package test (label package, installer/test-packages.sh): it builds the
+#      .deb packages, installs, runs and purges them on this machine (as root only).
 # Exits non-zero if anything fails. PETREL_FUZZ_SECONDS sets the fuzz budget (default 60).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -19,7 +21,7 @@ CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug 
     -DPETREL_FUZZ=ON -DPETREL_BUILD_BENCH=OFF -DPETREL_BUILD_GUI=OFF >/dev/null || exit 1
 cmake --build build-asan -j "$jobs" || exit 1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE 'soak|bench' || status=1
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE 'soak|bench|package' || status=1
 
 echo "== thread sanitizer build (clang, TSan): the broker's integration suites =="
 # Suites that start other processes (interop, listeners) are left out: TSan's runtime aborts
@@ -28,7 +30,7 @@ CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWit
     -DPETREL_TSAN=ON -DPETREL_BUILD_BENCH=OFF -DPETREL_BUILD_GUI=OFF >/dev/null || exit 1
 cmake --build build-tsan -j "$jobs" || exit 1
 TSAN_OPTIONS="ignore_noninstrumented_modules=1 suppressions=$PWD/tests/tsan.supp" \
-    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L integration -E 'interop|listeners' || status=1
+    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L integration -LE package -E 'interop|listeners' || status=1
 
 echo "== main build (g++) =="
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
