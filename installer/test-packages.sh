@@ -6,7 +6,8 @@
 # unit (systemd-analyze verify), runs the installed petrel-server as the user petrel with the
 # installed config (its ports moved to free ones) and passes messages through it with
 # mosquitto_pub/mosquitto_sub, builds and runs installer/example against the installed
-# libpetrel-dev, then removes (data and config kept), reinstalls (kept), and purges (gone).
+# libpetrel-dev, then upgrades to the next Debian revision, removes (data and config kept),
+# installs again (kept), and purges (gone).
 #
 # It changes this machine (packages, the user petrel), so it needs root and skips (77)
 # otherwise, or when a Petrel package is installed already. Every wait is bounded.
@@ -241,9 +242,25 @@ mkdir -p "$work/example/headers"
 "$work/example/petrel-embed-example" >"$work/example.out" 2>&1 || { cat "$work/example.out"; die "the example failed"; }
 check "the example did not print ok" grep -qx ok "$work/example.out"
 
-# --- remove, reinstall (an upgrade keeps data and config), purge ---------------------------
+# --- upgrade, remove, install again: data and config stay --------------------------------
 echo "# changed by the package test" >>/etc/petrel/petrel.yaml
 setpriv --reuid=petrel --regid=petrel --init-groups -- touch /var/lib/petrel/package-test-marker
+next=$((revision + 1)) # the same files as revision $next: a real upgrade for dpkg
+say "apt-get install of $version-$next (upgrade)"
+cpack --config "$build/CPackConfig.cmake" -G DEB -D CPACK_DEBIAN_PACKAGE_RELEASE=$next -B "$work/next" \
+    >"$work/cpack.log" 2>&1 || { cat "$work/cpack.log"; die "cpack of revision $next failed"; }
+next_debs=("$work"/next/*_"$version-${next}_$arch".deb)
+check "${#next_debs[@]} .deb files of revision $next" test "${#next_debs[@]}" -eq "${#expected[@]}"
+apt-get install -y -qq --no-install-recommends "${next_debs[@]}" >"$work/apt.log" 2>&1 ||
+    { cat "$work/apt.log"; die "upgrading failed"; }
+check "petrel-server was not upgraded" test "$(dpkg-query -W -f='${Version}' petrel-server)" = "$version-$next"
+check "the upgrade lost the data" test -f /var/lib/petrel/package-test-marker
+check "the upgrade replaced the changed config" grep -q "changed by the package test" /etc/petrel/petrel.yaml
+check "the upgrade changed the config's owner" \
+    test "$(stat -c '%U:%G %a' /etc/petrel/petrel.yaml)" = "root:petrel 640"
+check "the service is not enabled after the upgrade" \
+    test -L /etc/systemd/system/multi-user.target.wants/petrel.service
+
 say "apt-get remove"
 apt-get remove -y -qq "${expected[@]}" >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; die "apt-get remove failed"; }
 for f in /usr/bin/petrel-server /usr/bin/petrel-admin "$unit" /usr/include/petrel; do
@@ -251,14 +268,13 @@ for f in /usr/bin/petrel-server /usr/bin/petrel-admin "$unit" /usr/include/petre
 done
 check "remove deleted the data" test -f /var/lib/petrel/package-test-marker
 check "remove deleted the changed config" grep -q "changed by the package test" /etc/petrel/petrel.yaml
+check "remove deleted the user" getent passwd petrel >/dev/null
 say "apt-get install again"
-apt-get install -y -qq --no-install-recommends "${debs[@]}" >"$work/apt.log" 2>&1 ||
-    { cat "$work/apt.log"; die "reinstalling failed"; }
-check "reinstalling lost the data" test -f /var/lib/petrel/package-test-marker
-check "reinstalling replaced the changed config" grep -q "changed by the package test" /etc/petrel/petrel.yaml
-check "reinstalling changed the config's owner" \
-    test "$(stat -c '%U:%G %a' /etc/petrel/petrel.yaml)" = "root:petrel 640"
-check "the service is not enabled after reinstalling" \
+apt-get install -y -qq --no-install-recommends "${next_debs[@]}" >"$work/apt.log" 2>&1 ||
+    { cat "$work/apt.log"; die "installing again failed"; }
+check "installing again lost the data" test -f /var/lib/petrel/package-test-marker
+check "installing again replaced the changed config" grep -q "changed by the package test" /etc/petrel/petrel.yaml
+check "the service is not enabled after installing again" \
     test -L /etc/systemd/system/multi-user.target.wants/petrel.service
 
 say "apt-get purge"
