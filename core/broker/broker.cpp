@@ -2,6 +2,7 @@
 
 #include "admin.h"
 #include "brokercore.h"
+#include "hooks/brokerevents.h"
 #include "hooks/builtin.h"
 #include "listeners/listener.h"
 #include "listeners/sysinfo.h"
@@ -38,11 +39,16 @@ void blockingCall(QObject *ctx, Fn &&fn)
 
 class BrokerPrivate {
 public:
-    BrokerPrivate(Broker *q, const Options &o) : q(q), options(o) {}
+    BrokerPrivate(Broker *q, const Options &o) : q(q), options(o), events(std::make_shared<BrokerEvents>())
+    {
+        hooks.add(events, {}, nullptr); // an observer: stays after every hook added later
+    }
 
     Broker *const q;
     Options options;
     HookChain hooks;
+    std::shared_ptr<BrokerEvents> events; // in the chain; lives in the Broker's thread
+    InlineSubscriptions inlineSubscriptions;
     bool configuredHooksAdded = false;
     std::unique_ptr<BrokerCore> core;
     QThread acceptThread;
@@ -108,11 +114,37 @@ public:
                     return stats;
                 },
                 [this](const QByteArray &topic, const QByteArray &payload) {
-                    q->publish(topic, payload, 0, true);
+                    publishAsServer(topic, payload, 0, true, {});
                 },
                 QStringLiteral(PETREL_VERSION), acceptContext);
             sys->start(options.sysTopicResendInterval);
         });
+    }
+
+    bool inlineClientEnabled(const char *call, QString *error = nullptr) const
+    {
+        if (options.inlineClient) return true;
+        const QString why =
+            QStringLiteral("Broker::%1: the inline client is disabled (Options::inlineClient, "
+                           "options.inline_client in the config file)")
+                .arg(QLatin1String(call));
+        qCWarning(lcBroker).noquote() << why;
+        if (error) *error = why;
+        return false;
+    }
+
+    void publishAsServer(const QByteArray &topic, const QByteArray &payload, quint8 qos, bool retain,
+                         const packets::Properties &properties)
+    {
+        auto message = std::make_shared<Message>();
+        message->publish.topic = topic;
+        message->publish.payload = payload;
+        message->publish.qos = qos;
+        message->publish.retain = retain;
+        message->publish.properties = properties;
+        message->createdAtMs = nowMs();
+        message->expiresAtMs = core->messageExpiresAt(properties, message->createdAtMs);
+        core->nextWorker()->publishFromServer(std::move(message));
     }
 
     // Hooks named in the config file, added once, before any added by code.
@@ -143,6 +175,7 @@ public:
     {
         if (core) return;
         core = std::make_unique<BrokerCore>(options, hooks);
+        core->inlineSubscriptions = &inlineSubscriptions;
         int n = options.workerThreads > 0 ? options.workerThreads : QThread::idealThreadCount();
         if (n < 1) n = 1;
         for (int i = 0; i < n; ++i)
@@ -263,6 +296,11 @@ bool Broker::addHook(std::shared_ptr<Hook> hook, const QVariantMap &config, QStr
     return d->hooks.add(std::move(hook), config, error);
 }
 
+BrokerEvents *Broker::events() const
+{
+    return d->events.get();
+}
+
 quint16 Broker::listenTcp(const QString &id, const QHostAddress &address, quint16 port, QString *error)
 {
     ListenerConfig config;
@@ -336,17 +374,59 @@ QList<ListenerInfo> Broker::listeners() const
 bool Broker::publish(const QByteArray &topic, const QByteArray &payload, quint8 qos, bool retain,
                      const packets::Properties &properties)
 {
+    if (!d->inlineClientEnabled("publish")) return false;
     if (!d->running || qos > 2 || !packets::isValidTopicName(topic) || !packets::isValidUtf8(topic))
         return false;
-    auto message = std::make_shared<Message>();
-    message->publish.topic = topic;
-    message->publish.payload = payload;
-    message->publish.qos = qos;
-    message->publish.retain = retain;
-    message->publish.properties = properties;
-    message->createdAtMs = nowMs();
-    message->expiresAtMs = d->core->messageExpiresAt(properties, message->createdAtMs);
-    d->core->nextWorker()->publishFromServer(std::move(message));
+    d->publishAsServer(topic, payload, qos, retain, properties);
+    return true;
+}
+
+bool Broker::subscribe(const QByteArray &filter, std::uint32_t subscriptionId, InlineHandler handler,
+                       QString *error)
+{
+    if (!d->inlineClientEnabled("subscribe", error)) return false;
+    auto fail = [&](const QString &why) {
+        if (error) *error = why;
+        return false;
+    };
+    if (!packets::isValidTopicFilter(filter) || !packets::isValidUtf8(filter))
+        return fail(QStringLiteral("not a valid topic filter: %1").arg(QString::fromUtf8(filter)));
+    if (topics::splitSharedFilter(filter).isShared())
+        return fail(QStringLiteral("the inline client cannot join shared subscriptions: %1")
+                        .arg(QString::fromUtf8(filter)));
+    if (!handler) return fail(QStringLiteral("no handler"));
+    d->inlineSubscriptions.subscribe(filter, subscriptionId, std::move(handler));
+    return true;
+}
+
+bool Broker::unsubscribe(const QByteArray &filter, std::uint32_t subscriptionId)
+{
+    if (!d->inlineClientEnabled("unsubscribe")) return false;
+    return d->inlineSubscriptions.unsubscribe(filter, subscriptionId);
+}
+
+bool Broker::injectPacket(const QByteArray &clientId, const packets::Packet &packet, QString *error)
+{
+    if (!d->inlineClientEnabled("injectPacket", error)) return false;
+    if (!d->running) {
+        if (error) *error = QStringLiteral("the broker is not running");
+        return false;
+    }
+    SessionPtr session;
+    {
+        std::lock_guard lock(d->core->registryLock);
+        session = d->core->registry.value(clientId);
+    }
+    if (!session) {
+        if (error) *error = QStringLiteral("no session for client %1").arg(QString::fromUtf8(clientId));
+        return false;
+    }
+    Worker *home = session->home.load(std::memory_order_acquire);
+    if (!home) {
+        if (error) *error = QStringLiteral("client %1 is still connecting").arg(QString::fromUtf8(clientId));
+        return false;
+    }
+    home->injectPacket(std::move(session), packet);
     return true;
 }
 

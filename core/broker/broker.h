@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hooks/hook.h"
+#include "inlineclient.h"
 #include "options.h"
 #include "packets/packets.h"
 
@@ -19,6 +20,7 @@
 namespace petrel {
 
 class BrokerPrivate;
+class BrokerEvents;
 
 struct BrokerStats {
     qint64 startedAtMs = 0;
@@ -88,11 +90,34 @@ public:
     // OnConnectAuthenticate every client is refused, and without OnACLCheck every topic.
     bool addHook(std::shared_ptr<Hook> hook, const QVariantMap &config = {}, QString *error = nullptr);
 
-    // Publishes a message as the server (no client): routed to every matching subscriber
-    // and retained if `retain` (an empty retained payload clears the topic). Thread-safe.
-    // Returns false if the broker is not running or the topic is not a valid topic name.
+    // The hook events as Qt signals (hooks/brokerevents.h). Always there; an event costs
+    // nothing until something is connected to its signal. Connect before or after start().
+    BrokerEvents *events() const;
+
+    // ---- the inline client (Options::inlineClient; every call below fails without it) ----
+    // Publishes a message as the server (the inline client, no ACL check; '$' topics such as
+    // $SYS allowed): routed to every matching subscriber and retained if `retain` (an empty
+    // retained payload clears the topic). `qos` is the highest QoS subscribers get. Any
+    // thread. False (with a log line) if the inline client is off, the broker is not running
+    // or the topic is not a valid topic name.
     bool publish(const QByteArray &topic, const QByteArray &payload, quint8 qos = 0, bool retain = false,
                  const packets::Properties &properties = {});
+    // Calls `handler` for every message published to a topic matching `filter`, on the
+    // worker thread that routes it (inlineclient.h). Several handlers may share a filter
+    // with different ids; (filter, id) again replaces the handler. Before or after start();
+    // kept across stop/start. False with *error for an invalid or shared filter.
+    bool subscribe(const QByteArray &filter, std::uint32_t subscriptionId, InlineHandler handler,
+                   QString *error = nullptr);
+    // Removes the inline subscription (filter, id). False if there was none.
+    bool unsubscribe(const QByteArray &filter, std::uint32_t subscriptionId);
+
+    // Processes `packet` as if the connected client `clientId` had sent it: hooks, ACL checks,
+    // replies to the client, all as for a packet read from its socket (any packet type; a
+    // second CONNECT is the protocol error it would be). Asynchronous: runs on the client's
+    // worker. False with *error if the inline client is off, the broker is not running or no
+    // session has that id; an injected packet for a session with no connection is logged
+    // and dropped.
+    bool injectPacket(const QByteArray &clientId, const packets::Packet &packet, QString *error = nullptr);
 
 Q_SIGNALS:
     void started();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hooks/hookchain.h"
+#include "inlineclient.h"
 #include "options.h"
 #include "session/session.h"
 #include "topics/topics.h"
@@ -49,6 +50,7 @@ public:
     const Options options;
     const Capabilities &caps() const { return options.capabilities; }
     HookChain &hooks; // owned by the Broker; filled before start, read-only while running
+    InlineSubscriptions *inlineSubscriptions = nullptr; // owned by the Broker; thread-safe
     Counters counters;
     qint64 startedAtMs = 0;
     std::vector<Worker *> workers; // fixed while running

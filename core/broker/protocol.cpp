@@ -787,6 +787,42 @@ void Worker::publishMessage(const MessagePtr &message)
             m_routed[home->index()].push_back(std::move(d));
     }
     m_routeScratch.clear();
+    m_core.inlineSubscriptions->deliver(*message);
+}
+
+// Read access is checked on every delivery, not only at SUBSCRIBE: a wildcard subscription
+// must not carry messages from topics the client may not read (as Mochi). The inline
+// client's own deliveries do not come through here.
+bool Worker::mayRead(const Session &s, const QByteArray &topic) const
+{
+    return m_core.hooks.aclAllows(s.client, topic, false);
+}
+
+void Worker::injectPacket(SessionPtr session, Packet packet)
+{
+    post([this, session = std::move(session), packet = std::move(packet)]() mutable {
+        Worker *home = session->home.load(std::memory_order_acquire);
+        if (home != this) { // moved since: follow it
+            home->injectPacket(std::move(session), std::move(packet));
+            return;
+        }
+        if (session->expired || !session->connection) {
+            qCInfo(lcProtocol).noquote() << "injected packet for" << QString::fromUtf8(session->clientId)
+                                         << "dropped: the client is not connected";
+            return;
+        }
+        Connection &c = *session->connection;
+        QByteArray whole;
+        encodePacket(packet, c.version, whole);
+        const Frame f = readFrame(whole, 0);
+        if (f.status != Frame::Status::Complete) {
+            qCWarning(lcProtocol).noquote() << "injected packet for" << QString::fromUtf8(session->clientId)
+                                            << "dropped: it cannot be encoded";
+            return;
+        }
+        handlePacket(c, f.firstByte, sharedSlice(whole, f.headerLength, f.remainingLength));
+        flushRouted();
+    });
 }
 
 // OnSelectSubscribers: hooks see the chosen subscribers and may drop, change or add them
@@ -854,7 +890,7 @@ void Worker::dropped(Session &s, const Outgoing &o, bool wasInflight)
     });
 }
 
-void Worker::deliverLocal(Delivery &&d)
+void Worker::deliverLocal(Delivery &&d, bool readChecked)
 {
     Session &s = *d.session;
     if (s.expired) return;
@@ -866,6 +902,7 @@ void Worker::deliverLocal(Delivery &&d)
     }
     const Capabilities &caps = m_core.caps();
     if (d.out.qos == 0 && !s.connection) return; // QoS 0 is not queued for offline sessions
+    if (!readChecked && !mayRead(s, d.out.message->publish.topic)) return;
     if (d.out.qos == 0 && s.connection && s.pending.empty()) {
         Connection &c = *s.connection;
         const qint64 queued = c.out.size() - c.outOffset + (c.transport ? c.transport->pendingBytes() : 0);
@@ -1190,6 +1227,7 @@ void Worker::sendRetained(Session &s, const QByteArray &filter, const SessionSub
         });
     }
     for (MessagePtr &m : found) {
+        if (!mayRead(s, m->publish.topic)) continue;
         Delivery d;
         d.session = s.shared_from_this();
         d.out.message = std::move(m);
@@ -1197,7 +1235,7 @@ void Worker::sendRetained(Session &s, const QByteArray &filter, const SessionSub
         d.out.retain = true; // retained on subscribe keeps its flag [MQTT-3.3.1-8]
         if (sub.identifier) d.out.subscriptionIds.append(sub.identifier);
         const MessagePtr message = d.out.message;
-        deliverLocal(std::move(d));
+        deliverLocal(std::move(d), true);
         if (m_core.hooks.provides(HookEvent::OnRetainPublished))
             m_core.hooks.each(HookEvent::OnRetainPublished,
                               [&](Hook &h) { h.onRetainPublished(s.client, message->publish); });
@@ -1409,6 +1447,11 @@ void Worker::endSession(const SessionPtr &s)
     }
     m_core.removeAllSubscriptions(*s);
     s->subscriptions.clear();
+    // What the session still held is lost with it: counted and reported, never silent.
+    for (const InflightOut &f : s->inflight)
+        dropped(*s, f.out, true);
+    for (const Outgoing &o : s->pending)
+        dropped(*s, o, false);
     m_core.counters.inflight.fetch_sub(qint64(s->inflight.size()), std::memory_order_relaxed);
     s->inflight.clear();
     s->pending.clear();

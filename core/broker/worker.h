@@ -95,6 +95,9 @@ public:
     void publishFromServer(MessagePtr message);
     // Runs `fn` on this worker's thread.
     void post(std::function<void()> fn);
+    // Processes `packet` as if the session's client had sent it (Broker::injectPacket).
+    // Follows the session if it moves; dropped with a log line if it has no connection.
+    void injectPacket(SessionPtr session, packets::Packet packet);
 
     // Called on the worker thread once it runs (via the thread's started signal).
     void startOnThread();
@@ -111,7 +114,8 @@ public:
     void adminEndSession(const SessionPtr &s);
 
     // ---- worker-thread API used by the protocol code ---------------------------------
-    void deliverLocal(Delivery &&d);
+    // readChecked: the caller already asked the ACL hooks whether the client may read it.
+    void deliverLocal(Delivery &&d, bool readChecked = false);
     void closeConnection(Connection &c, bool abnormal);
     void disconnectWithReason(Connection &c, packets::ReasonCode reason, const char *why);
 
@@ -150,6 +154,7 @@ private:
     void handleDisconnect(Connection &c, const QByteArray &body);
     void handleAuth(Connection &c, const QByteArray &body);
     void publishMessage(const MessagePtr &message);
+    bool mayRead(const Session &s, const QByteArray &topic) const;
     void retainFromClient(const ClientInfo &client, const MessagePtr &message);
     packets::ReasonCode obscured(packets::ReasonCode code) const;
     void flushRouted();

@@ -26,6 +26,7 @@
 #include <QString>
 #include <QVariantMap>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 
@@ -141,6 +142,10 @@ public:
     virtual QString id() const = 0;
     // The events this hook handles (OR of hookBit()). Asked once, when the hook is added.
     virtual HookMask provides() const = 0;
+    // For observers whose events change while the broker runs (the Qt signal bridge: what is
+    // connected): a mask the broker reads on each event instead of provides(). Such hooks
+    // run after all others. Default: none.
+    virtual const std::atomic<HookMask> *dynamicMask() const { return nullptr; }
     // Called when the hook is added, with its settings from the config (may be empty).
     // Returning false (with *error) refuses the hook.
     virtual bool init(const QVariantMap &config, QString *error);
@@ -151,7 +156,9 @@ public:
     virtual void onStopped();
     // true = let the client in. With no hook providing it, every client is refused.
     virtual bool onConnectAuthenticate(const ClientInfo &client, const packets::Connect &connect);
-    // true = allowed. write: PUBLISH to `topic`; read: SUBSCRIBE to the filter `topic`.
+    // true = allowed. write: PUBLISH to `topic`. read: SUBSCRIBE to the filter `topic`, and
+    // again for each message delivered to the client (`topic` is then the message's topic),
+    // so a wildcard subscription never carries what the client may not read.
     virtual bool onACLCheck(const ClientInfo &client, const QByteArray &topic, bool write);
     virtual void onSysInfoTick(const BrokerStats &stats);
     // A returned error (code >= 0x80) refuses the connection with that CONNACK code.

@@ -12,10 +12,23 @@ bool HookChain::add(std::shared_ptr<Hook> hook, const QVariantMap &config, QStri
         if (error) *error = QStringLiteral("hook %1: %2").arg(hook->id(), why);
         return false;
     }
+    const std::atomic<HookMask> *dynamic = hook->dynamicMask();
+    if (dynamic) {
+        m_dynamic.push_back(dynamic);
+        m_masks.push_back(0);
+        m_dynamicOf.push_back(dynamic);
+        m_hooks.push_back(std::move(hook));
+        return true;
+    }
     const HookMask m = hook->provides();
-    m_masks.push_back(m);
     m_static |= m;
-    m_hooks.push_back(std::move(hook));
+    // Before the first dynamic observer, which stays last.
+    size_t at = 0;
+    while (at < m_hooks.size() && !m_dynamicOf[at])
+        ++at;
+    m_masks.insert(m_masks.begin() + at, m);
+    m_dynamicOf.insert(m_dynamicOf.begin() + at, nullptr);
+    m_hooks.insert(m_hooks.begin() + at, std::move(hook));
     return true;
 }
 

@@ -13,16 +13,23 @@ namespace petrel {
 
 class HookChain {
 public:
-    // Adds a hook (not while the broker runs). Calls hook->init(config).
+    // Adds a hook (not while the broker runs). Calls hook->init(config). Hooks run in the
+    // order added, except that observers with a dynamic mask (Hook::dynamicMask(), the Qt
+    // signal bridge) always stay after every other hook, so they see what the modifying
+    // hooks made of a packet.
     bool add(std::shared_ptr<Hook> hook, const QVariantMap &config, QString *error);
     const std::vector<std::shared_ptr<Hook>> &hooks() const { return m_hooks; }
     void stopAll();
 
-    // Events provided by some hook. Bits set by setDynamic() (the Qt signal bridge, whose
-    // events depend on what is connected) are included.
-    HookMask mask() const { return m_static | m_dynamic.load(std::memory_order_relaxed); }
+    // Events provided by some hook, the current bits of dynamic hooks included.
+    HookMask mask() const
+    {
+        HookMask m = m_static;
+        for (const std::atomic<HookMask> *d : m_dynamic)
+            m |= d->load(std::memory_order_relaxed);
+        return m;
+    }
     bool provides(HookEvent e) const { return (mask() & hookBit(e)) != 0; }
-    void setDynamic(HookMask bits) { m_dynamic.store(bits, std::memory_order_relaxed); }
 
     // Calls fn(hook) for each hook that provides `e`, in order, until fn returns false.
     template <class F>
@@ -30,7 +37,8 @@ public:
     {
         const HookMask bit = hookBit(e);
         for (size_t i = 0; i < m_hooks.size(); ++i) {
-            if ((m_masks[i] & bit) == 0) continue;
+            const HookMask m = m_dynamicOf[i] ? m_dynamicOf[i]->load(std::memory_order_relaxed) : m_masks[i];
+            if ((m & bit) == 0) continue;
             if constexpr (std::is_same_v<decltype(fn(*m_hooks[i])), bool>) {
                 if (!fn(*m_hooks[i])) return;
             } else {
@@ -52,8 +60,9 @@ public:
 private:
     std::vector<std::shared_ptr<Hook>> m_hooks;
     std::vector<HookMask> m_masks;
+    std::vector<const std::atomic<HookMask> *> m_dynamicOf; // per hook: its dynamic mask, or null
+    std::vector<const std::atomic<HookMask> *> m_dynamic;   // the non-null ones
     HookMask m_static = 0;
-    std::atomic<HookMask> m_dynamic{0};
 };
 
 } // namespace petrel

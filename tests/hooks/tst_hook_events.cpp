@@ -612,10 +612,13 @@ private Q_SLOTS:
         QVERIFY2(got, qPrintable(c.lastError()));
         QCOMPARE(got->topic, QByteArray("allow/x"));
         QVERIFY(c.acknowledge(*got));
+        // The write check, then the read check for the delivery to its own subscription.
         writes = rec->of(HookEvent::OnACLCheck, "acl-1");
-        QCOMPARE(writes.size(), 2);
+        QCOMPARE(writes.size(), 3);
         QCOMPARE(writes[1].topic, QByteArray("allow/x"));
         QCOMPARE(writes[1].flag, true);
+        QCOMPARE(writes[2].topic, QByteArray("allow/x"));
+        QCOMPARE(writes[2].flag, false);
     }
 
     void connectError_data()
