@@ -5,16 +5,15 @@
 # installs them with apt-get, checks the installed files, the system user and the systemd
 # unit (systemd-analyze verify), runs the installed petrel-server as the user petrel with the
 # installed config (its ports moved to free ones) and passes messages through it with
-# mosquitto_pub/mosquitto_sub, builds and runs installer/example against the installed
-# libpetrel-dev, then upgrades to the next Debian revision, removes (data and config kept),
-# installs again (kept), and purges (gone).
+# mosquitto_pub/mosquitto_sub, builds the examples libpetrel-dev installs (installer/example,
+# examples/) against it with find_package(Petrel) and runs one, then upgrades to the next
+# Debian revision, removes (data and config kept), installs again (kept), and purges (gone).
 #
 # It changes this machine (packages, the user petrel), so it needs root and skips (77)
 # otherwise, or when a Petrel package is installed already. Every wait is bounded.
 set -euo pipefail
 
 build=$(cd "${1:?usage: test-packages.sh <build dir>}" && pwd)
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 packages=(petrel-server libpetrel-dev petrel-admin)
 
 say() { printf 'package test: %s\n' "$*"; }
@@ -211,8 +210,9 @@ check "petrel-server exited with $server_rc after SIGTERM" test "$server_rc" -eq
 sed 's/^/  server: /' "$work/server.log"
 
 # --- libpetrel-dev: an out-of-tree program with find_package(Petrel) -----------------------
-say "installer/example against the installed libpetrel-dev"
-cmake -S "$src/installer/example" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+examples=/usr/share/doc/libpetrel-dev/examples
+say "$examples (installer/example, examples/) against the installed libpetrel-dev"
+cmake -S "$examples" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON >"$work/example.log" 2>&1 ||
     { cat "$work/example.log"; die "configuring the example failed"; }
 check "the example did not find Petrel in /usr" \
@@ -239,8 +239,12 @@ mkdir -p "$work/example/headers"
         cmake -S "$work/example/headers" -B "$work/example/headers/build" -G Ninja &&
         cmake --build "$work/example/headers/build"
 } >>"$work/example.log" 2>&1 || { cat "$work/example.log"; die "building against libpetrel-dev failed"; }
-"$work/example/petrel-embed-example" >"$work/example.out" 2>&1 || { cat "$work/example.out"; die "the example failed"; }
-check "the example did not print ok" grep -qx ok "$work/example.out"
+programs=$(find "$examples" -name main.cpp | wc -l)
+built=$(find "$work/example" -maxdepth 1 -name 'example_*' -type f -executable | wc -l)
+check "$built example programs built, expected $programs" test "$built" -eq "$programs"
+check "fewer than 2 example programs" test "$programs" -ge 2
+"$work/example/example_embed" >"$work/example.out" 2>&1 || { cat "$work/example.out"; die "example_embed failed"; }
+check "example_embed did not print ok" grep -qx ok "$work/example.out"
 
 # --- upgrade, remove, install again: data and config stay --------------------------------
 echo "# changed by the package test" >>/etc/petrel/petrel.yaml

@@ -14,7 +14,7 @@ namespace {
 
 int fail(const char *what)
 {
-    std::fprintf(stderr, "petrel-embed-example: %s\n", what);
+    std::fprintf(stderr, "example_embed: %s\n", what);
     return 1;
 }
 
@@ -46,6 +46,7 @@ hooks:
   auth:
     allow_all: true
 options:
+  inline_client: true   # lets this program publish through Broker::publish
   worker_threads: 1
 )",
                                                           QStringLiteral("example.yaml"), &error);
