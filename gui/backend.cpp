@@ -1,0 +1,470 @@
+#include "backend.h"
+
+#include "hooks/hook.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkReply>
+#include <QUrlQuery>
+
+#include <unistd.h>
+
+namespace petrel::gui {
+
+QString protocolName(int version)
+{
+    switch (version) {
+    case 3:
+        return QStringLiteral("3.1");
+    case 4:
+        return QStringLiteral("3.1.1");
+    case 5:
+        return QStringLiteral("5");
+    }
+    return QString::number(version);
+}
+
+qint64 residentMemoryBytes()
+{
+    QFile f(QStringLiteral("/proc/self/statm"));
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    const QList<QByteArray> parts = f.readAll().split(' ');
+    return parts.size() < 2 ? 0 : parts[1].toLongLong() * qint64(::sysconf(_SC_PAGESIZE));
+}
+
+// ---- Backend ---------------------------------------------------------------------------------
+
+Backend::~Backend() = default;
+
+void Backend::startPolling(int snapshotMs)
+{
+    m_snapshotTimer.setInterval(snapshotMs);
+    m_fastTimer.setInterval(250);
+    disconnect(&m_snapshotTimer, nullptr, this, nullptr);
+    disconnect(&m_fastTimer, nullptr, this, nullptr);
+    connect(&m_snapshotTimer, &QTimer::timeout, this, &Backend::refresh);
+    connect(&m_fastTimer, &QTimer::timeout, this, [this] {
+        drainMessages();
+        pollLog();
+    });
+    m_snapshotTimer.start();
+    m_fastTimer.start();
+    refresh();
+}
+
+void Backend::stopPolling()
+{
+    m_snapshotTimer.stop();
+    m_fastTimer.stop();
+}
+
+// ---- MessageTap ------------------------------------------------------------------------------
+
+void MessageTap::add(MessageRecord &&r)
+{
+    std::lock_guard lock(m_lock);
+    if (int(m_batch.size()) >= m_capacity) {
+        ++m_dropped;
+        return;
+    }
+    m_batch.push_back(std::move(r));
+}
+
+qint64 MessageTap::take(std::vector<MessageRecord> &out)
+{
+    out.clear();
+    std::lock_guard lock(m_lock);
+    out.swap(m_batch);
+    const qint64 dropped = m_dropped;
+    m_dropped = 0;
+    return dropped;
+}
+
+// ---- EmbeddedBackend -------------------------------------------------------------------------
+
+namespace {
+
+// Sees every message a client publishes (after ACL and OnPublish hooks accepted it) and
+// hands a copy to the tap. Runs on worker threads: one short lock per message.
+class TapHook final : public Hook {
+public:
+    explicit TapHook(std::shared_ptr<MessageTap> tap) : m_tap(std::move(tap)) {}
+    QString id() const override { return QStringLiteral("petrel-admin-tap"); }
+    HookMask provides() const override { return hookBit(HookEvent::OnPublished); }
+    void onPublished(const ClientInfo &client, const packets::Publish &p) override
+    {
+        MessageRecord r;
+        r.timeMs = QDateTime::currentMSecsSinceEpoch();
+        r.clientId = client.clientId;
+        // Copies detach from the packet buffer the decoder sliced them from.
+        r.topic = QByteArray(p.topic.constData(), p.topic.size());
+        r.payload = QByteArray(p.payload.constData(), p.payload.size());
+        r.qos = p.qos;
+        r.retain = p.retain;
+        if (!p.properties.isEmpty()) r.properties = p.properties;
+        m_tap->add(std::move(r));
+    }
+
+private:
+    std::shared_ptr<MessageTap> m_tap;
+};
+
+} // namespace
+
+EmbeddedBackend::EmbeddedBackend(QObject *parent) : Backend(parent) {}
+
+EmbeddedBackend::~EmbeddedBackend()
+{
+    stop();
+}
+
+bool EmbeddedBackend::start(const Options &options, QString *error)
+{
+    stop();
+    LogRing::install(); // the Log view's source (idempotent)
+    m_tap = std::make_shared<MessageTap>();
+    auto broker = std::make_unique<Broker>(options);
+    if (!broker->addHook(std::make_shared<TapHook>(m_tap), {}, error)) return false;
+    if (!broker->start(error)) return false;
+    m_broker = std::move(broker);
+    m_logSeq = 0;
+    Q_EMIT activeChanged(true);
+    return true;
+}
+
+void EmbeddedBackend::stop()
+{
+    if (!m_broker) return;
+    m_broker->stop();
+    m_broker.reset();
+    Q_EMIT activeChanged(false);
+}
+
+bool EmbeddedBackend::isActive() const
+{
+    return m_broker && m_broker->isRunning();
+}
+
+QString EmbeddedBackend::describe() const
+{
+    if (!isActive()) return tr("Embedded broker stopped");
+    QStringList where;
+    for (const ListenerInfo &l : m_broker->listeners())
+        where << QStringLiteral("%1 %2").arg(l.protocol, l.address);
+    return tr("Embedded broker running: %1").arg(where.join(QStringLiteral(", ")));
+}
+
+void EmbeddedBackend::refresh()
+{
+    if (!isActive()) return;
+    BrokerAdmin admin(*m_broker);
+    Snapshot s;
+    s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
+    s.stats = m_broker->stats();
+    s.memoryBytes = residentMemoryBytes();
+    s.clients = admin.clients();
+    s.subscriptions = admin.subscriptions();
+    s.retained = admin.retained();
+    Q_EMIT snapshotReady(s);
+}
+
+void EmbeddedBackend::pollLog()
+{
+    const QList<LogEntry> entries = LogRing::instance().since(m_logSeq, 2000);
+    if (entries.isEmpty()) return;
+    m_logSeq = entries.last().seq;
+    Q_EMIT logArrived(entries);
+}
+
+void EmbeddedBackend::drainMessages()
+{
+    if (!m_tap) return;
+    const qint64 dropped = m_tap->take(m_drain);
+    if (m_drain.empty() && dropped == 0) return;
+    Q_EMIT messagesArrived(QList<MessageRecord>(std::make_move_iterator(m_drain.begin()),
+                                                std::make_move_iterator(m_drain.end())),
+                           dropped);
+    m_drain.clear();
+}
+
+static QString resultText(admin::Result r)
+{
+    switch (r) {
+    case admin::Result::Done:
+        return QString();
+    case admin::Result::NotFound:
+        return Backend::tr("no such client or topic");
+    case admin::Result::NotConnected:
+        return Backend::tr("the client is not connected");
+    case admin::Result::BadReason:
+        return Backend::tr("a server may not send this reason code");
+    case admin::Result::Timeout:
+        return Backend::tr("the broker did not answer in time");
+    }
+    return QString();
+}
+
+void EmbeddedBackend::disconnectClient(const QByteArray &clientId, quint8 reason)
+{
+    if (!isActive()) return;
+    const admin::Result r = BrokerAdmin(*m_broker).disconnectClient(clientId, reason);
+    const QString id = QString::fromUtf8(clientId);
+    Q_EMIT actionFinished(r == admin::Result::Done,
+                          r == admin::Result::Done ? tr("Client %1 disconnected").arg(id)
+                                                   : tr("Cannot disconnect %1: %2").arg(id, resultText(r)));
+    refresh();
+}
+
+void EmbeddedBackend::deleteSession(const QByteArray &clientId)
+{
+    if (!isActive()) return;
+    const admin::Result r = BrokerAdmin(*m_broker).deleteSession(clientId);
+    const QString id = QString::fromUtf8(clientId);
+    Q_EMIT actionFinished(r == admin::Result::Done,
+                          r == admin::Result::Done
+                              ? tr("Session %1 deleted").arg(id)
+                              : tr("Cannot delete session %1: %2").arg(id, resultText(r)));
+    refresh();
+}
+
+void EmbeddedBackend::deleteRetained(const QByteArray &topic)
+{
+    if (!isActive()) return;
+    const admin::Result r = BrokerAdmin(*m_broker).deleteRetained(topic);
+    const QString t = QString::fromUtf8(topic);
+    Q_EMIT actionFinished(r == admin::Result::Done,
+                          r == admin::Result::Done
+                              ? tr("Retained message on %1 deleted").arg(t)
+                              : tr("Cannot delete retained %1: %2").arg(t, resultText(r)));
+    refresh();
+}
+
+void EmbeddedBackend::publish(const packets::Publish &message)
+{
+    if (!isActive()) {
+        Q_EMIT actionFinished(false, tr("Start the broker first"));
+        return;
+    }
+    QString why;
+    const bool ok = BrokerAdmin(*m_broker).publish(message, &why);
+    const QString t = QString::fromUtf8(message.topic);
+    if (ok && m_tap) {
+        // Server publishes skip the client hooks: show them in Messages/Topics too.
+        MessageRecord r;
+        r.timeMs = QDateTime::currentMSecsSinceEpoch();
+        r.topic = message.topic;
+        r.payload = message.payload;
+        r.qos = message.qos;
+        r.retain = message.retain;
+        r.properties = message.properties;
+        m_tap->add(std::move(r));
+    }
+    Q_EMIT actionFinished(ok, ok ? tr("Published to %1").arg(t) : tr("Cannot publish to %1: %2").arg(t, why));
+}
+
+// ---- AttachedBackend -------------------------------------------------------------------------
+
+struct AttachedBackend::Pending {
+    Snapshot snapshot;
+    int remaining = 4;
+    QString error;
+};
+
+AttachedBackend::AttachedBackend(QObject *parent) : Backend(parent)
+{
+    m_nam.setTransferTimeout(5000);
+}
+
+void AttachedBackend::setTarget(const QUrl &base, const QString &token)
+{
+    m_base = base;
+    m_token = token;
+    m_logSeq = 0;
+    m_pending.reset();
+    setActive(false);
+}
+
+QString AttachedBackend::describe() const
+{
+    if (m_active) return tr("Attached to %1").arg(m_base.toString());
+    if (!m_lastError.isEmpty()) return tr("Not attached to %1: %2").arg(m_base.toString(), m_lastError);
+    return tr("Not attached");
+}
+
+void AttachedBackend::setActive(bool active, const QString &error)
+{
+    m_lastError = error;
+    if (active == m_active) return;
+    m_active = active;
+    Q_EMIT activeChanged(active);
+}
+
+QNetworkReply *AttachedBackend::send(const QByteArray &method, const QString &path, const QByteArray &body)
+{
+    QUrl url = m_base;
+    const QString pathOnly = path.section(QLatin1Char('?'), 0, 0);
+    url.setPath(url.path().chopped(url.path().endsWith(QLatin1Char('/')) ? 1 : 0) + pathOnly,
+                QUrl::TolerantMode);
+    if (path.contains(QLatin1Char('?'))) url.setQuery(path.section(QLatin1Char('?'), 1), QUrl::StrictMode);
+    QNetworkRequest req(url);
+    req.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    if (!body.isEmpty())
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    return m_nam.sendCustomRequest(req, method, body);
+}
+
+// The error text of a finished reply: the API's {"error"} if there is one.
+static QString replyError(QNetworkReply *r)
+{
+    const QJsonObject o = QJsonDocument::fromJson(r->readAll()).object();
+    const QString apiError = o.value(QStringLiteral("error")).toString();
+    if (!apiError.isEmpty()) return apiError;
+    return r->errorString();
+}
+
+void AttachedBackend::refresh()
+{
+    if (!m_base.isValid() || m_base.isEmpty()) return;
+    if (m_pending) return; // the previous refresh is still running
+    auto pending = std::make_shared<Pending>();
+    m_pending = pending;
+    pending->snapshot.takenAtMs = QDateTime::currentMSecsSinceEpoch();
+    const auto finishOne = [this, pending] {
+        if (--pending->remaining > 0) return;
+        if (m_pending == pending) m_pending.reset();
+        if (!pending->error.isEmpty()) {
+            setActive(false, pending->error);
+            return;
+        }
+        setActive(true);
+        Q_EMIT snapshotReady(pending->snapshot);
+    };
+    const auto get = [this, pending, finishOne](const QString &path, auto parse) {
+        QNetworkReply *r = send("GET", path);
+        connect(r, &QNetworkReply::finished, this, [r, pending, finishOne, parse] {
+            r->deleteLater();
+            if (r->error() != QNetworkReply::NoError) {
+                if (pending->error.isEmpty()) pending->error = replyError(r);
+            } else {
+                parse(QJsonDocument::fromJson(r->readAll()).object());
+            }
+            finishOne();
+        });
+    };
+    get(QStringLiteral("/api/v1/stats"), [pending](const QJsonObject &o) {
+        BrokerStats &s = pending->snapshot.stats;
+        s.startedAtMs = o.value(QStringLiteral("started_at_ms")).toInteger();
+        s.clientsConnected = o.value(QStringLiteral("clients_connected")).toInteger();
+        s.clientsTotal = o.value(QStringLiteral("clients_total")).toInteger();
+        s.clientsMaximum = o.value(QStringLiteral("clients_maximum")).toInteger();
+        s.messagesReceived = o.value(QStringLiteral("messages_received")).toInteger();
+        s.messagesSent = o.value(QStringLiteral("messages_sent")).toInteger();
+        s.messagesDropped = o.value(QStringLiteral("messages_dropped")).toInteger();
+        s.bytesReceived = o.value(QStringLiteral("bytes_received")).toInteger();
+        s.bytesSent = o.value(QStringLiteral("bytes_sent")).toInteger();
+        s.packetsReceived = o.value(QStringLiteral("packets_received")).toInteger();
+        s.packetsSent = o.value(QStringLiteral("packets_sent")).toInteger();
+        s.subscriptions = o.value(QStringLiteral("subscriptions")).toInteger();
+        s.retained = o.value(QStringLiteral("retained")).toInteger();
+        s.inflight = o.value(QStringLiteral("inflight")).toInteger();
+        s.threads = o.value(QStringLiteral("threads")).toInt();
+        pending->snapshot.memoryBytes = o.value(QStringLiteral("memory_rss_bytes")).toInteger();
+        // Rates are computed from the server's clock, not ours.
+        const qint64 t = o.value(QStringLiteral("time_ms")).toInteger();
+        if (t) pending->snapshot.takenAtMs = t;
+    });
+    get(QStringLiteral("/api/v1/clients"), [pending](const QJsonObject &o) {
+        for (const QJsonValue &v : o.value(QStringLiteral("clients")).toArray())
+            pending->snapshot.clients.append(admin::clientFromJson(v.toObject()));
+    });
+    get(QStringLiteral("/api/v1/subscriptions"), [pending](const QJsonObject &o) {
+        for (const QJsonValue &v : o.value(QStringLiteral("subscriptions")).toArray())
+            pending->snapshot.subscriptions.append(admin::subscriptionFromJson(v.toObject()));
+    });
+    get(QStringLiteral("/api/v1/retained"), [pending](const QJsonObject &o) {
+        for (const QJsonValue &v : o.value(QStringLiteral("retained")).toArray())
+            pending->snapshot.retained.append(admin::retainedFromJson(v.toObject()));
+    });
+}
+
+void AttachedBackend::pollLog()
+{
+    if (!m_active || m_logPending) return;
+    m_logPending = true;
+    QNetworkReply *r = send("GET", QStringLiteral("/api/v1/log?after=%1&limit=2000").arg(m_logSeq));
+    connect(r, &QNetworkReply::finished, this, [this, r] {
+        r->deleteLater();
+        m_logPending = false;
+        if (r->error() != QNetworkReply::NoError) return;
+        const QJsonObject o = QJsonDocument::fromJson(r->readAll()).object();
+        QList<LogEntry> entries;
+        for (const QJsonValue &v : o.value(QStringLiteral("entries")).toArray()) {
+            const QJsonObject e = v.toObject();
+            LogEntry entry;
+            entry.seq = e.value(QStringLiteral("seq")).toInteger();
+            entry.timeMs = e.value(QStringLiteral("time_ms")).toInteger();
+            entry.type = LogRing::levelFromName(e.value(QStringLiteral("level")).toString());
+            entry.category = e.value(QStringLiteral("category")).toString();
+            entry.message = e.value(QStringLiteral("message")).toString();
+            entries.append(entry);
+        }
+        m_logSeq = std::max(m_logSeq, o.value(QStringLiteral("next_after")).toInteger());
+        if (!entries.isEmpty()) Q_EMIT logArrived(entries);
+    });
+}
+
+void AttachedBackend::action(const QByteArray &method, const QString &path, const QByteArray &body,
+                             const QString &doneText)
+{
+    QNetworkReply *r = send(method, path, body);
+    connect(r, &QNetworkReply::finished, this, [this, r, doneText] {
+        r->deleteLater();
+        if (r->error() == QNetworkReply::NoError) {
+            Q_EMIT actionFinished(true, doneText);
+            refresh();
+        } else {
+            Q_EMIT actionFinished(false, tr("%1 failed: %2").arg(doneText, replyError(r)));
+        }
+    });
+}
+
+static QString encoded(const QByteArray &id)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(QString::fromUtf8(id)));
+}
+
+void AttachedBackend::disconnectClient(const QByteArray &clientId, quint8 reason)
+{
+    action("POST", QStringLiteral("/api/v1/clients/%1/disconnect").arg(encoded(clientId)),
+           QJsonDocument(QJsonObject{{QStringLiteral("reason"), int(reason)}}).toJson(QJsonDocument::Compact),
+           tr("Client %1 disconnected").arg(QString::fromUtf8(clientId)));
+}
+
+void AttachedBackend::deleteSession(const QByteArray &clientId)
+{
+    action("DELETE", QStringLiteral("/api/v1/sessions/%1").arg(encoded(clientId)), {},
+           tr("Session %1 deleted").arg(QString::fromUtf8(clientId)));
+}
+
+void AttachedBackend::deleteRetained(const QByteArray &topic)
+{
+    action("DELETE", QStringLiteral("/api/v1/retained?topic=%1").arg(encoded(topic)), {},
+           tr("Retained message on %1 deleted").arg(QString::fromUtf8(topic)));
+}
+
+void AttachedBackend::publish(const packets::Publish &message)
+{
+    QJsonObject o{{QStringLiteral("topic"), QString::fromUtf8(message.topic)},
+                  {QStringLiteral("payload_base64"), QString::fromLatin1(message.payload.toBase64())},
+                  {QStringLiteral("qos"), int(message.qos)},
+                  {QStringLiteral("retain"), message.retain}};
+    const QJsonObject props = admin::propertiesToJson(message.properties);
+    if (!props.isEmpty()) o.insert(QStringLiteral("properties"), props);
+    action("POST", QStringLiteral("/api/v1/publish"), QJsonDocument(o).toJson(QJsonDocument::Compact),
+           tr("Published to %1").arg(QString::fromUtf8(message.topic)));
+}
+
+} // namespace petrel::gui

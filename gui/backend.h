@@ -1,0 +1,177 @@
+// Where petrel-admin's data comes from and where its actions go:
+//   EmbeddedBackend  a petrel::Broker in this process (BrokerAdmin snapshots, a hook that
+//                    taps published messages, the process log ring);
+//   AttachedBackend  a running petrel-server, through its admin HTTP API (docs/admin-api.md).
+//
+// Both deliver the same things, on the GUI thread, in batches: one Snapshot per refresh
+// (stats, clients, subscriptions, retained), messages and log lines as lists. Views never
+// get one signal per MQTT message.
+#pragma once
+
+#include "broker/admin.h"
+#include "broker/broker.h"
+#include "broker/logring.h"
+
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace petrel::gui {
+
+struct Snapshot {
+    BrokerStats stats;
+    qint64 takenAtMs = 0;
+    qint64 memoryBytes = 0;
+    QList<admin::ClientSnapshot> clients;
+    QList<admin::SubscriptionSnapshot> subscriptions;
+    QList<admin::RetainedSnapshot> retained;
+};
+
+// One message seen passing through the broker.
+struct MessageRecord {
+    qint64 timeMs = 0;
+    QByteArray clientId; // publisher ("" for the server itself)
+    QByteArray topic;
+    QByteArray payload;
+    int qos = 0;
+    bool retain = false;
+    packets::Properties properties;
+};
+
+class Backend : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~Backend() override;
+
+    virtual bool isActive() const = 0; // embedded: running; attached: last refresh worked
+    virtual QString describe() const = 0;
+
+    // Asks for a fresh snapshot; snapshotReady follows (attached: asynchronously).
+    virtual void refresh() = 0;
+    // Log lines after the last ones delivered; logArrived follows.
+    virtual void pollLog() = 0;
+
+    virtual void disconnectClient(const QByteArray &clientId, quint8 reason) = 0;
+    virtual void deleteSession(const QByteArray &clientId) = 0;
+    virtual void deleteRetained(const QByteArray &topic) = 0;
+    virtual void publish(const packets::Publish &message) = 0;
+
+    // Starts/stops polling: snapshots every `snapshotMs`, messages and log every 250 ms.
+    void startPolling(int snapshotMs = 1000);
+    void stopPolling();
+
+Q_SIGNALS:
+    void snapshotReady(const petrel::gui::Snapshot &snapshot);
+    void messagesArrived(const QList<petrel::gui::MessageRecord> &batch, qint64 droppedSinceLast);
+    void logArrived(const QList<petrel::LogEntry> &entries);
+    // Result of an action, for the status bar ("client x disconnected", or why not).
+    void actionFinished(bool ok, const QString &message);
+    void activeChanged(bool active);
+
+protected:
+    virtual void drainMessages() {}
+    QTimer m_snapshotTimer;
+    QTimer m_fastTimer;
+};
+
+// Collects published messages on the broker's worker threads; the GUI thread takes them
+// in one swap every 250 ms. Bounded: past `capacity` per interval messages are counted, not
+// kept.
+class MessageTap {
+public:
+    explicit MessageTap(int capacity = 20000) : m_capacity(capacity) {}
+    void add(MessageRecord &&r);
+    // Swaps the collected batch out; returns how many were dropped since the last take.
+    qint64 take(std::vector<MessageRecord> &out);
+
+private:
+    std::mutex m_lock;
+    std::vector<MessageRecord> m_batch;
+    qint64 m_dropped = 0;
+    const int m_capacity;
+};
+
+class EmbeddedBackend final : public Backend {
+    Q_OBJECT
+public:
+    explicit EmbeddedBackend(QObject *parent = nullptr);
+    ~EmbeddedBackend() override;
+
+    // Starts a broker with these options (listeners included). False with *error if a
+    // listener cannot open; nothing runs then.
+    bool start(const Options &options, QString *error);
+    void stop();
+    Broker *broker() const { return m_broker.get(); }
+
+    bool isActive() const override;
+    QString describe() const override;
+    void refresh() override;
+    void pollLog() override;
+    void disconnectClient(const QByteArray &clientId, quint8 reason) override;
+    void deleteSession(const QByteArray &clientId) override;
+    void deleteRetained(const QByteArray &topic) override;
+    void publish(const packets::Publish &message) override;
+
+protected:
+    void drainMessages() override;
+
+private:
+    std::unique_ptr<Broker> m_broker;
+    std::shared_ptr<MessageTap> m_tap;
+    qint64 m_logSeq = 0;
+    std::vector<MessageRecord> m_drain;
+};
+
+class AttachedBackend final : public Backend {
+    Q_OBJECT
+public:
+    explicit AttachedBackend(QObject *parent = nullptr);
+
+    // Base URL of the sysinfo listener ("http://127.0.0.1:8080") and its admin token.
+    void setTarget(const QUrl &base, const QString &token);
+    QUrl base() const { return m_base; }
+
+    bool isActive() const override { return m_active; }
+    QString describe() const override;
+    void refresh() override;
+    void pollLog() override;
+    void disconnectClient(const QByteArray &clientId, quint8 reason) override;
+    void deleteSession(const QByteArray &clientId) override;
+    void deleteRetained(const QByteArray &topic) override;
+    void publish(const packets::Publish &message) override;
+    QString lastError() const { return m_lastError; }
+
+private:
+    QNetworkReply *send(const QByteArray &method, const QString &path, const QByteArray &body = {});
+    void setActive(bool active, const QString &error = {});
+    void action(const QByteArray &method, const QString &path, const QByteArray &body,
+                const QString &doneText);
+
+    QNetworkAccessManager m_nam;
+    QUrl m_base;
+    QString m_token;
+    bool m_active = false;
+    QString m_lastError;
+    qint64 m_logSeq = 0;
+    bool m_logPending = false;
+    // One refresh in flight at a time: four requests, combined when all have answered.
+    struct Pending;
+    std::shared_ptr<Pending> m_pending;
+};
+
+// "3.1", "3.1.1", "5" for admin::ClientSnapshot::protocolVersion.
+QString protocolName(int version);
+// Resident memory of this process in bytes (Linux /proc), 0 if unknown.
+qint64 residentMemoryBytes();
+
+} // namespace petrel::gui
+
+Q_DECLARE_METATYPE(petrel::gui::Snapshot)
+Q_DECLARE_METATYPE(petrel::gui::MessageRecord)

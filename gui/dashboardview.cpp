@@ -1,0 +1,170 @@
+#include "views.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QDateTimeAxis>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineSeries>
+#include <QLocale>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+namespace petrel::gui {
+
+static QString bytesText(double bytes)
+{
+    return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeTraditionalFormat);
+}
+
+static QString durationText(qint64 seconds)
+{
+    const qint64 d = seconds / 86400, h = (seconds / 3600) % 24, m = (seconds / 60) % 60, s = seconds % 60;
+    if (d > 0) return DashboardView::tr("%1 d %2 h %3 min").arg(d).arg(h).arg(m);
+    if (h > 0) return DashboardView::tr("%1 h %2 min").arg(h).arg(m);
+    return DashboardView::tr("%1 min %2 s").arg(m).arg(s);
+}
+
+DashboardView::DashboardView(QWidget *parent) : QWidget(parent)
+{
+    auto *layout = new QVBoxLayout(this);
+    auto *numbers = new QGroupBox(tr("Broker"), this);
+    auto *grid = new QGridLayout(numbers);
+    const QList<QPair<QString, QString>> items = {
+        {QStringLiteral("clients"), tr("Connected clients")},
+        {QStringLiteral("sessions"), tr("Sessions")},
+        {QStringLiteral("msgsIn"), tr("Messages in /s")},
+        {QStringLiteral("msgsOut"), tr("Messages out /s")},
+        {QStringLiteral("bytesIn"), tr("Bytes in /s")},
+        {QStringLiteral("bytesOut"), tr("Bytes out /s")},
+        {QStringLiteral("subscriptions"), tr("Subscriptions")},
+        {QStringLiteral("retained"), tr("Retained messages")},
+        {QStringLiteral("inflight"), tr("Inflight")},
+        {QStringLiteral("dropped"), tr("Dropped")},
+        {QStringLiteral("uptime"), tr("Uptime")},
+        {QStringLiteral("memory"), tr("Memory")},
+    };
+    for (int i = 0; i < items.size(); ++i) {
+        auto *caption = new QLabel(items[i].second, numbers);
+        auto *value = new QLabel(QStringLiteral("–"), numbers);
+        value->setObjectName(QStringLiteral("dashboard_") + items[i].first);
+        QFont f = value->font();
+        f.setPointSizeF(f.pointSizeF() * 1.6);
+        f.setBold(true);
+        value->setFont(f);
+        const int row = (i / 6) * 2, col = i % 6;
+        grid->addWidget(caption, row, col);
+        grid->addWidget(value, row + 1, col);
+        m_values.insert(items[i].first, value);
+    }
+    layout->addWidget(numbers);
+    m_messages = makeChart(tr("Messages per second"), tr("in"), tr("out"));
+    m_bytes = makeChart(tr("Bytes per second"), tr("in"), tr("out"));
+    for (Chart *c : {&m_messages, &m_bytes}) {
+        auto *view = new QChartView(c->chart, this);
+        view->setRenderHint(QPainter::Antialiasing);
+        view->setMinimumHeight(180);
+        layout->addWidget(view, 1);
+    }
+}
+
+DashboardView::Chart DashboardView::makeChart(const QString &title, const QString &inName,
+                                              const QString &outName)
+{
+    Chart c;
+    c.chart = new QChart;
+    c.chart->setTitle(title);
+    c.chart->legend()->setAlignment(Qt::AlignRight);
+    c.in = new QLineSeries;
+    c.in->setName(inName);
+    c.out = new QLineSeries;
+    c.out->setName(outName);
+    c.chart->addSeries(c.in);
+    c.chart->addSeries(c.out);
+    c.x = new QDateTimeAxis;
+    c.x->setFormat(QStringLiteral("HH:mm:ss"));
+    c.x->setTickCount(6);
+    c.y = new QValueAxis;
+    c.y->setLabelFormat(QStringLiteral("%.0f"));
+    c.y->setRange(0, 10);
+    c.chart->addAxis(c.x, Qt::AlignBottom);
+    c.chart->addAxis(c.y, Qt::AlignLeft);
+    for (QLineSeries *s : {c.in, c.out}) {
+        s->attachAxis(c.x);
+        s->attachAxis(c.y);
+    }
+    const QDateTime now = QDateTime::currentDateTime();
+    c.x->setRange(now.addSecs(-kWindowSeconds), now);
+    return c;
+}
+
+void DashboardView::addPoint(Chart &c, qint64 t, double in, double out)
+{
+    c.in->append(double(t), in);
+    c.out->append(double(t), out);
+    const double oldest = double(t - kWindowSeconds * 1000LL);
+    int drop = 0;
+    while (drop < c.in->count() && c.in->at(drop).x() < oldest)
+        ++drop;
+    if (drop > 0) {
+        c.in->removePoints(0, drop);
+        c.out->removePoints(0, drop);
+    }
+    double maximum = 10;
+    for (const QPointF &p : c.in->points())
+        maximum = std::max(maximum, p.y());
+    for (const QPointF &p : c.out->points())
+        maximum = std::max(maximum, p.y());
+    c.y->setRange(0, maximum * 1.15);
+    c.x->setRange(QDateTime::fromMSecsSinceEpoch(t - kWindowSeconds * 1000LL),
+                  QDateTime::fromMSecsSinceEpoch(t));
+}
+
+void DashboardView::reset()
+{
+    m_previous.reset();
+    for (Chart *c : {&m_messages, &m_bytes}) {
+        c->in->clear();
+        c->out->clear();
+    }
+    for (QLabel *l : std::as_const(m_values))
+        l->setText(QStringLiteral("–"));
+}
+
+void DashboardView::onSnapshot(const Snapshot &s)
+{
+    const BrokerStats &st = s.stats;
+    const QLocale locale;
+    m_values[QStringLiteral("clients")]->setText(locale.toString(st.clientsConnected));
+    m_values[QStringLiteral("sessions")]->setText(locale.toString(st.clientsTotal));
+    m_values[QStringLiteral("subscriptions")]->setText(locale.toString(st.subscriptions));
+    m_values[QStringLiteral("retained")]->setText(locale.toString(st.retained));
+    m_values[QStringLiteral("inflight")]->setText(locale.toString(st.inflight));
+    m_values[QStringLiteral("dropped")]->setText(locale.toString(st.messagesDropped));
+    m_values[QStringLiteral("uptime")]->setText(
+        st.startedAtMs ? durationText((s.takenAtMs - st.startedAtMs) / 1000) : QStringLiteral("–"));
+    m_values[QStringLiteral("memory")]->setText(s.memoryBytes ? bytesText(double(s.memoryBytes))
+                                                              : QStringLiteral("–"));
+    if (m_previous && s.takenAtMs > m_previous->takenAtMs &&
+        st.startedAtMs == m_previous->stats.startedAtMs) {
+        const double dt = double(s.takenAtMs - m_previous->takenAtMs) / 1000.0;
+        const BrokerStats &p = m_previous->stats;
+        const double msgIn = std::max(0.0, double(st.messagesReceived - p.messagesReceived) / dt);
+        const double msgOut = std::max(0.0, double(st.messagesSent - p.messagesSent) / dt);
+        const double bIn = std::max(0.0, double(st.bytesReceived - p.bytesReceived) / dt);
+        const double bOut = std::max(0.0, double(st.bytesSent - p.bytesSent) / dt);
+        m_values[QStringLiteral("msgsIn")]->setText(locale.toString(msgIn, 'f', 0));
+        m_values[QStringLiteral("msgsOut")]->setText(locale.toString(msgOut, 'f', 0));
+        m_values[QStringLiteral("bytesIn")]->setText(bytesText(bIn));
+        m_values[QStringLiteral("bytesOut")]->setText(bytesText(bOut));
+        addPoint(m_messages, s.takenAtMs, msgIn, msgOut);
+        addPoint(m_bytes, s.takenAtMs, bIn, bOut);
+    }
+    m_previous = s;
+    m_previous->clients.clear(); // only the counters are needed next time
+    m_previous->subscriptions.clear();
+    m_previous->retained.clear();
+}
+
+} // namespace petrel::gui

@@ -1,0 +1,144 @@
+// petrel-admin: see mainwindow.h. Options: --embedded / --attach URL --token T to pick the
+// mode, --start to start (or attach) at once, --view NAME to open a view.
+#include "mainwindow.h"
+
+#include "broker/logring.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QPointer>
+#include <QSettings>
+#include <QTimer>
+#include <QTranslator>
+
+#include <cstdio>
+#include <functional>
+
+using namespace petrel::gui;
+
+namespace {
+
+// Installs the translation for `code` ("" = system language), replacing the previous one.
+void installTranslation(QApplication &app, const QString &code)
+{
+    static QTranslator *ours = nullptr;
+    static QTranslator *qt = nullptr;
+    for (QTranslator **t : {&ours, &qt}) {
+        if (*t) {
+            app.removeTranslator(*t);
+            delete *t;
+            *t = nullptr;
+        }
+    }
+    const QLocale locale = code.isEmpty() ? QLocale::system() : QLocale(code);
+    ours = new QTranslator(&app);
+    if (ours->load(locale, QStringLiteral("petrel-admin"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+        app.installTranslator(ours);
+    qt = new QTranslator(&app);
+    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                 QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        app.installTranslator(qt);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    petrel::LogRing::install();
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Petrel"));
+    QApplication::setApplicationName(QStringLiteral("petrel-admin"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Petrel Admin"));
+    QApplication::setApplicationVersion(QStringLiteral(PETREL_ADMIN_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/petrel-admin.svg")));
+    QApplication::setQuitOnLastWindowClosed(true);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Petrel Admin: run or watch a Petrel MQTT broker."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption embeddedOpt(QStringLiteral("embedded"),
+                                   QStringLiteral("Embedded mode (a broker in this process)."));
+    QCommandLineOption configOpt({QStringLiteral("c"), QStringLiteral("config")},
+                                 QStringLiteral("Load the embedded broker's settings from <file>."),
+                                 QStringLiteral("file"));
+    QCommandLineOption attachOpt(QStringLiteral("attach"),
+                                 QStringLiteral("Attached mode: the admin API at <url>."),
+                                 QStringLiteral("url"));
+    QCommandLineOption tokenOpt(QStringLiteral("token"), QStringLiteral("Admin token for --attach."),
+                                QStringLiteral("token"));
+    QCommandLineOption startOpt(QStringLiteral("start"),
+                                QStringLiteral("Start the broker (or attach) right away."));
+    QCommandLineOption viewOpt(
+        QStringLiteral("view"),
+        QStringLiteral("Open a view: dashboard, clients, subscriptions, topics, publish, "
+                       "messages, log, settings."),
+        QStringLiteral("name"));
+    QCommandLineOption langOpt(QStringLiteral("language"), QStringLiteral("UI language: en, de, ja, zh_CN."),
+                               QStringLiteral("code"));
+    parser.addOptions({embeddedOpt, configOpt, attachOpt, tokenOpt, startOpt, viewOpt, langOpt});
+    parser.process(app);
+
+    QString language = QSettings().value(QStringLiteral("language")).toString();
+    if (parser.isSet(langOpt)) language = parser.value(langOpt);
+    installTranslation(app, language);
+
+    Controller controller;
+    QPointer<MainWindow> window;
+    std::function<void()> build = [&] {
+        window = new MainWindow(&controller);
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        QObject::connect(window, &MainWindow::languageChangeRequested, &app, [&](const QString &code) {
+            QSettings().setValue(QStringLiteral("language"), code);
+            installTranslation(app, code);
+            // Rebuild the window in the new language; the broker keeps running.
+            QPointer<MainWindow> old = window;
+            QTimer::singleShot(0, &app, [&, old] {
+                if (!old) return;
+                old->savePersistentState();
+                build(); // restores what the old window saved
+                if (controller.active()) controller.active()->refresh();
+                window->showView(MainWindow::Settings);
+                window->show();
+                old->hide();
+                old->deleteLater();
+            });
+        });
+    };
+    build();
+
+    if (parser.isSet(configOpt)) {
+        QString why;
+        if (!window->settingsView()->loadConfig(parser.value(configOpt), &why)) {
+            std::fprintf(stderr, "petrel-admin: %s\n", qPrintable(why));
+            return 1;
+        }
+    }
+    if (parser.isSet(embeddedOpt)) window->settingsView()->setMode(SettingsView::Mode::Embedded);
+    if (parser.isSet(attachOpt)) {
+        window->settingsView()->setMode(SettingsView::Mode::Attached);
+        window->settingsView()->setAttachTarget(parser.value(attachOpt), parser.value(tokenOpt));
+    }
+    if (parser.isSet(viewOpt)) {
+        static const QStringList names = {QStringLiteral("dashboard"),     QStringLiteral("clients"),
+                                          QStringLiteral("subscriptions"), QStringLiteral("topics"),
+                                          QStringLiteral("publish"),       QStringLiteral("messages"),
+                                          QStringLiteral("log"),           QStringLiteral("settings")};
+        const int i = names.indexOf(parser.value(viewOpt).toLower());
+        if (i < 0) {
+            std::fprintf(stderr, "petrel-admin: unknown view '%s'\n", qPrintable(parser.value(viewOpt)));
+            return 2;
+        }
+        window->showView(MainWindow::View(i));
+    }
+    window->show();
+    if (parser.isSet(startOpt)) {
+        QString why;
+        if (!window->startBackend(&why)) std::fprintf(stderr, "petrel-admin: %s\n", qPrintable(why));
+    }
+    const int rc = app.exec();
+    controller.embedded()->stop();
+    return rc;
+}

@@ -1,0 +1,151 @@
+// petrel-admin in attached mode against a real petrel-server process (its admin API over
+// HTTP): the client list, subscriptions and log tail arrive, Publish reaches a client,
+// Disconnect disconnects it, and a wrong token is reported.
+#include "gui_test_util.h"
+#include "mainwindow.h"
+#include "support/test_client.h"
+
+#include <QAction>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QTcpServer>
+#include <QTest>
+
+using namespace petrel;
+using namespace petrel::gui;
+using namespace petrel::test;
+using namespace petrel::packets;
+
+namespace {
+
+quint16 freePort()
+{
+    QTcpServer s;
+    if (!s.listen(QHostAddress::LocalHost, 0)) return 0;
+    return s.serverPort();
+}
+
+QString serverPath()
+{
+    return qEnvironmentVariable("PETREL_BINARY_DIR") + QStringLiteral("/server/petrel-server");
+}
+
+} // namespace
+
+class TestGuiAttached : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void endToEnd();
+    void wrongToken();
+
+private:
+    QProcess m_server;
+    quint16 m_mqtt = 0;
+    quint16 m_http = 0;
+};
+
+void TestGuiAttached::initTestCase()
+{
+    isolateSettings(QStringLiteral("tst_gui_attached"));
+    QVERIFY2(QFile::exists(serverPath()), qPrintable(serverPath()));
+    // Ports picked then released: a rare clash makes the server exit, which the test reports.
+    m_mqtt = freePort();
+    m_http = freePort();
+    QVERIFY(m_mqtt && m_http && m_mqtt != m_http);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PETREL_ADMIN_TOKEN"), QStringLiteral("gui-secret"));
+    m_server.setProcessEnvironment(env);
+    m_server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_server.start(serverPath(),
+                   {QStringLiteral("--allow-all"), QStringLiteral("--workers"), QStringLiteral("2"),
+                    QStringLiteral("--tcp"), QStringLiteral("127.0.0.1:%1").arg(m_mqtt),
+                    QStringLiteral("--http"), QStringLiteral("127.0.0.1:%1").arg(m_http)});
+    QVERIFY(m_server.waitForStarted(5000));
+    bool up = false;
+    for (int i = 0; i < 100 && !up && m_server.state() == QProcess::Running; ++i) {
+        QTcpSocket probe;
+        probe.connectToHost(QHostAddress::LocalHost, m_http);
+        up = probe.waitForConnected(100);
+        if (!up) QTest::qWait(50);
+    }
+    QVERIFY2(up, "petrel-server did not start listening");
+}
+
+void TestGuiAttached::cleanupTestCase()
+{
+    if (m_server.state() != QProcess::NotRunning) {
+        m_server.terminate();
+        if (!m_server.waitForFinished(5000)) m_server.kill();
+    }
+}
+
+void TestGuiAttached::endToEnd()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    w.show();
+    w.settingsView()->setMode(SettingsView::Mode::Attached);
+    w.settingsView()->setAttachTarget(QStringLiteral("http://127.0.0.1:%1").arg(m_http),
+                                      QStringLiteral("gui-secret"));
+    QCOMPARE(w.startAction()->text(), QStringLiteral("&Attach"));
+    w.startAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(controller.attached()->isActive(), 5000);
+
+    TestClient c("attached", ProtocolVersion::V5);
+    QVERIFY(c.open(m_mqtt, makeConnect(ProtocolVersion::V5, "remote-client")));
+    QVERIFY(c.subscribe("remote/#", 1));
+    QTRY_VERIFY_WITH_TIMEOUT(w.clientsView()->model()->rowOf("remote-client") >= 0, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.subscriptionsView()->model()->rows().isEmpty(), 5000);
+    QCOMPARE(w.subscriptionsView()->model()->rows().first().filter, QByteArray("remote/#"));
+    // The server's log tail (its listeners opening, at least).
+    QTRY_VERIFY_WITH_TIMEOUT(w.logView()->model()->rowCount() > 0, 5000);
+
+    // Publish view -> admin API -> the client.
+    w.showView(MainWindow::Publish);
+    w.findChild<QLineEdit *>(QStringLiteral("publishTopic"))->setText(QStringLiteral("remote/cmd"));
+    w.findChild<QPlainTextEdit *>(QStringLiteral("publishPayload"))->setPlainText(QStringLiteral("reboot"));
+    QTest::mouseClick(w.findChild<QPushButton *>(QStringLiteral("publishButton")), Qt::LeftButton);
+    // The HTTP request runs on this thread's event loop: let it finish before blocking on the socket.
+    QTRY_VERIFY_WITH_TIMEOUT(w.statusText().startsWith(QStringLiteral("Published to remote/cmd")), 5000);
+    auto p = c.receivePublish(5000);
+    QVERIFY(p);
+    QCOMPARE(p->topic, QByteArray("remote/cmd"));
+    QCOMPARE(p->payload, QByteArray("reboot"));
+
+    // Retained messages reach the Topics view through the snapshot.
+    QVERIFY(c.publishAndWait(makePublish("remote/state", "up", 1, true)));
+    QVERIFY(c.receivePublish());
+    QTRY_VERIFY_WITH_TIMEOUT(w.topicsView()->model()->indexOfTopic("remote/state").isValid(), 5000);
+
+    // Disconnect from the UI.
+    w.showView(MainWindow::Clients);
+    QTRY_VERIFY_WITH_TIMEOUT(w.clientsView()->selectClient("remote-client"), 5000);
+    QTest::mouseClick(w.findChild<QPushButton *>(QStringLiteral("disconnectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(QStringLiteral("remote-client disconnected")), 5000);
+    QVERIFY(c.expectServerDisconnect(0x98, false, 5000));
+    QTRY_VERIFY_WITH_TIMEOUT(w.clientsView()->model()->rowOf("remote-client") < 0, 5000);
+    w.stopAction()->trigger();
+    QVERIFY(!controller.attached()->isActive());
+}
+
+void TestGuiAttached::wrongToken()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    w.settingsView()->setMode(SettingsView::Mode::Attached);
+    w.settingsView()->setAttachTarget(QStringLiteral("http://127.0.0.1:%1").arg(m_http),
+                                      QStringLiteral("nope"));
+    QVERIFY(w.startBackend());
+    QTRY_VERIFY_WITH_TIMEOUT(controller.attached()->lastError().contains(QStringLiteral("token")), 5000);
+    QVERIFY(!controller.attached()->isActive());
+    QVERIFY(w.clientsView()->model()->rows().isEmpty());
+    w.stopBackend();
+}
+
+QTEST_MAIN(TestGuiAttached)
+#include "tst_gui_attached.moc"

@@ -1,0 +1,242 @@
+// Every petrel-admin model under QAbstractItemModelTester (fatal mode) while it is fed the
+// way the app feeds it: snapshots that add, change and remove rows, message and log
+// batches past the capacity. Plus the YAML the Settings view saves loads back unchanged.
+#include "config/config.h"
+#include "configio.h"
+#include "gui_test_util.h"
+#include "models.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTest>
+
+using namespace petrel;
+using namespace petrel::gui;
+
+namespace {
+
+admin::ClientSnapshot client(const QByteArray &id, bool connected = true, int subs = 0)
+{
+    admin::ClientSnapshot c;
+    c.clientId = id;
+    c.connected = connected;
+    c.subscriptions = subs;
+    c.protocolVersion = 5;
+    return c;
+}
+
+MessageRecord message(const QByteArray &topic, const QByteArray &payload, bool retain = false)
+{
+    MessageRecord r;
+    r.topic = topic;
+    r.payload = payload;
+    r.retain = retain;
+    r.timeMs = 1000;
+    return r;
+}
+
+} // namespace
+
+class TestGuiModels : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { petrel::test::isolateSettings(QStringLiteral("tst_gui_models")); }
+    void clientsModel();
+    void subscriptionsModel();
+    void topicTree();
+    void messagesModel();
+    void logModel();
+    void payloadRendering();
+    void configRoundTrip();
+};
+
+void TestGuiModels::clientsModel()
+{
+    ClientsModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&m);
+    proxy.setSortRole(ClientsModel::SortRole);
+    proxy.sort(ClientsModel::ClientId);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+
+    m.setClients({client("a"), client("b"), client("c")});
+    QCOMPARE(m.rowCount(), 3);
+    QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&m, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
+    // b leaves, c changes, d and e arrive: one removal, one insertion, rows kept in place.
+    m.setClients({client("a"), client("c", false, 4), client("d"), client("e")});
+    QCOMPARE(m.rowCount(), 4);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(m.rowOf("c"), 1);
+    QCOMPARE(m.index(1, ClientsModel::Status).data().toString(), QStringLiteral("offline"));
+    QCOMPARE(m.index(1, ClientsModel::Subscriptions).data().toInt(), 4);
+    QCOMPARE(m.index(1, ClientsModel::Protocol).data().toString(), QStringLiteral("5"));
+    QCOMPARE(proxy.index(3, ClientsModel::ClientId).data().toString(), QStringLiteral("e"));
+    m.setClients({});
+    QCOMPARE(m.rowCount(), 0);
+    QCOMPARE(m.headerData(ClientsModel::ConnectedSince, Qt::Horizontal, Qt::DisplayRole).toString(),
+             QStringLiteral("Connected since"));
+}
+
+void TestGuiModels::subscriptionsModel()
+{
+    SubscriptionsModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    admin::SubscriptionSnapshot s1{"c1", "a/#", {}, 1, true, false, 2, 7};
+    admin::SubscriptionSnapshot s2{"c2", "$share/g/a/#", "g", 0, false, true, 0, 0};
+    m.setSubscriptions({s1, s2});
+    QCOMPARE(m.rowCount(), 2);
+    QCOMPARE(m.index(0, SubscriptionsModel::NoLocal).data().toString(), QStringLiteral("yes"));
+    QCOMPARE(m.index(0, SubscriptionsModel::Identifier).data().toInt(), 7);
+    QCOMPARE(m.index(1, SubscriptionsModel::ShareGroup).data().toString(), QStringLiteral("g"));
+    // Same client, same filter, new QoS: updated in place (keyed by client + filter).
+    s1.qos = 2;
+    m.setSubscriptions({s1});
+    QCOMPARE(m.rowCount(), 1);
+    QCOMPARE(m.index(0, SubscriptionsModel::Qos).data().toInt(), 2);
+}
+
+void TestGuiModels::topicTree()
+{
+    TopicTreeModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    QList<MessageRecord> batch;
+    for (int i = 0; i < 100; ++i)
+        batch.append(message("home/kitchen/temp", QByteArray::number(20 + i % 3)));
+    batch.append(message("home/hall/lamp", "on", true));
+    batch.append(message("office", "{\"x\":1}"));
+    m.addMessages(batch);
+    QCOMPARE(m.topicCount(), 3);
+    QCOMPARE(m.rowCount(), 2); // home, office
+    // One dataChanged per changed node, not per message: home, kitchen, temp, hall, lamp, office.
+    QCOMPARE(changed.size(), 6);
+    const QModelIndex temp = m.indexOfTopic("home/kitchen/temp");
+    QVERIFY(temp.isValid());
+    QCOMPARE(m.nodeAt(temp)->ownMessages, 100);
+    QCOMPARE(temp.data(TopicTreeModel::TopicRole).toByteArray(), QByteArray("home/kitchen/temp"));
+    const QModelIndex home = m.indexOfTopic("home");
+    QCOMPARE(m.nodeAt(home)->totalMessages, 101);
+    QCOMPARE(
+        m.index(m.indexOfTopic("home/hall/lamp").row(), TopicTreeModel::Retained, m.indexOfTopic("home/hall"))
+            .data()
+            .toString(),
+        QStringLiteral("retained"));
+    QCOMPARE(m.index(temp.row(), TopicTreeModel::LastPayload, temp.parent()).data().toString(),
+             QStringLiteral("20"));
+
+    // Retained snapshot: lamp's retained message gone, a new retained topic appears, $SYS ignored.
+    admin::RetainedSnapshot r;
+    r.message.topic = "garden/rain";
+    r.message.payload = "0mm";
+    admin::RetainedSnapshot sys;
+    sys.message.topic = "$SYS/broker/uptime";
+    m.setRetained({r, sys});
+    QVERIFY(!m.nodeAt(m.indexOfTopic("home/hall/lamp"))->retained);
+    QVERIFY(m.nodeAt(m.indexOfTopic("garden/rain"))->retained);
+    QVERIFY(!m.indexOfTopic("$SYS").isValid());
+    // Empty levels and odd topics are fine.
+    m.addMessages({message("a//b", "x"), message("/lead", "y")});
+    QVERIFY(m.indexOfTopic("a//b").isValid());
+    QVERIFY(m.indexOfTopic("/lead").isValid());
+    m.clear();
+    QCOMPARE(m.rowCount(), 0);
+}
+
+void TestGuiModels::messagesModel()
+{
+    MessagesModel m;
+    m.setCapacity(50);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QList<MessageRecord> batch;
+    for (int i = 0; i < 30; ++i)
+        batch.append(message("t/" + QByteArray::number(i), "p"));
+    m.append(batch);
+    QCOMPARE(m.rowCount(), 30);
+    m.append(batch); // 60 > 50: the oldest 10 go
+    QCOMPARE(m.rowCount(), 50);
+    QCOMPARE(m.index(0, MessagesModel::Topic).data().toString(), QStringLiteral("t/10"));
+    QList<MessageRecord> big;
+    for (int i = 0; i < 120; ++i)
+        big.append(message("big/" + QByteArray::number(i), "p"));
+    m.append(big); // a batch larger than the capacity keeps its newest
+    QCOMPARE(m.rowCount(), 50);
+    QCOMPARE(m.index(49, MessagesModel::Topic).data().toString(), QStringLiteral("big/119"));
+    MessageRecord bin = message("b", QByteArray("\x00\xff", 2));
+    bin.properties.userProperties.append({"k", "v"});
+    const QByteArray line = MessagesModel::toJsonLine(bin);
+    QVERIFY(line.endsWith('\n'));
+    QVERIFY(line.contains("\"payload_base64\":\"AP8=\""));
+    QVERIFY(line.contains("\"user_properties\":[[\"k\",\"v\"]]"));
+    m.clear();
+    QCOMPARE(m.rowCount(), 0);
+}
+
+void TestGuiModels::logModel()
+{
+    LogModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QList<LogEntry> entries;
+    for (int i = 0; i < 6000; ++i)
+        entries.append(LogEntry{i + 1, 0, i % 2 ? QtWarningMsg : QtInfoMsg, QStringLiteral("petrel.x"),
+                                QStringLiteral("line %1").arg(i)});
+    m.append(entries.mid(0, 10));
+    QCOMPARE(m.rowCount(), 10);
+    m.append(entries); // bounded at 5000
+    QCOMPARE(m.rowCount(), 5000);
+    QCOMPARE(m.index(4999, LogModel::Message).data().toString(), QStringLiteral("line 5999"));
+    QCOMPARE(m.index(0, 0).data(LogModel::LevelRankRole).toInt(), 1);
+    QCOMPARE(m.index(1, LogModel::Level).data().toString(), QStringLiteral("warning"));
+}
+
+void TestGuiModels::payloadRendering()
+{
+    QCOMPARE(renderPayload("{\"a\":1}", PayloadFormat::Json), QStringLiteral("{\n    \"a\": 1\n}\n"));
+    QCOMPARE(renderPayload("not json", PayloadFormat::Json), QStringLiteral("not json"));
+    QVERIFY(renderPayload(QByteArray("AB\x01", 3), PayloadFormat::Hex)
+                .startsWith(QStringLiteral("00000000  41 42 01")));
+    QVERIFY(renderPayload(QByteArray("AB\x01", 3), PayloadFormat::Hex).contains(QStringLiteral("AB.")));
+    QCOMPARE(shortPayload(QByteArray("\xff\xfe", 2)), QStringLiteral("0xfffe"));
+    QCOMPARE(shortPayload("a\nb"), QStringLiteral("a b"));
+}
+
+void TestGuiModels::configRoundTrip()
+{
+    Options o;
+    o.allowAllClients();
+    ListenerConfig tcp{QStringLiteral("tcp"), QStringLiteral("t1"), QStringLiteral("127.0.0.1:1883")};
+    ListenerConfig http{QStringLiteral("sysinfo"), QStringLiteral("stats"), QStringLiteral(":8080")};
+    http.adminToken = QStringLiteral("to\"ken: x");
+    ListenerConfig ws{QStringLiteral("ws"), QStringLiteral("w"), QStringLiteral(":1882")};
+    ws.wsPath = QStringLiteral("/mqtt");
+    o.listeners = {tcp, http, ws};
+    o.workerThreads = 3;
+    o.sysTopicResendInterval = 5;
+    o.capabilities.maximumQos = 1;
+    o.capabilities.maximumClients = 100;
+    o.capabilities.maximumKeepalive = 120;
+    o.logLevel = LogLevel::Warn;
+    const QByteArray yaml = optionsToYaml(o);
+    config::ConfigError e;
+    const auto back = config::loadConfigString(yaml, QStringLiteral("saved.yaml"), &e);
+    QVERIFY2(back, qPrintable(e.toString() + QLatin1Char('\n') + QString::fromUtf8(yaml)));
+    QCOMPARE(back->listeners.size(), 3);
+    QCOMPARE(back->listeners[1].adminToken, http.adminToken);
+    QCOMPARE(back->listeners[2].wsPath, QStringLiteral("/mqtt"));
+    QCOMPARE(back->workerThreads, 3);
+    QCOMPARE(back->sysTopicResendInterval, 5);
+    QCOMPARE(back->capabilities.maximumQos, 1);
+    QCOMPARE(back->capabilities.maximumClients, 100);
+    QCOMPARE(back->capabilities.maximumKeepalive, 120);
+    QCOMPARE(back->logLevel, LogLevel::Warn);
+    QCOMPARE(back->hooks.size(), 1);
+    QCOMPARE(back->hooks[0].name, QStringLiteral("allow_all"));
+}
+
+QTEST_MAIN(TestGuiModels)
+#include "tst_gui_models.moc"
