@@ -5,13 +5,17 @@
 #include "broker/logring.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QPointer>
 #include <QSettings>
+#include <QTableView>
 #include <QTimer>
 #include <QTranslator>
+#include <QTreeView>
 
 #include <cstdio>
 #include <functional>
@@ -78,7 +82,15 @@ int main(int argc, char **argv)
         QStringLiteral("name"));
     QCommandLineOption langOpt(QStringLiteral("language"), QStringLiteral("UI language: en, de, ja, zh_CN."),
                                QStringLiteral("code"));
-    parser.addOptions({embeddedOpt, configOpt, attachOpt, tokenOpt, startOpt, viewOpt, langOpt});
+    QCommandLineOption shotsOpt(QStringLiteral("screenshots"),
+                                QStringLiteral("Save a PNG of every view into <dir> after --screenshot-delay "
+                                               "seconds, then quit (gui/screenshots.sh)."),
+                                QStringLiteral("dir"));
+    QCommandLineOption shotsDelayOpt(QStringLiteral("screenshot-delay"),
+                                     QStringLiteral("Seconds to run before --screenshots (default 8)."),
+                                     QStringLiteral("seconds"), QStringLiteral("8"));
+    parser.addOptions(
+        {embeddedOpt, configOpt, attachOpt, tokenOpt, startOpt, viewOpt, langOpt, shotsOpt, shotsDelayOpt});
     parser.process(app);
 
     QString language = QSettings().value(QStringLiteral("language")).toString();
@@ -137,6 +149,36 @@ int main(int argc, char **argv)
     if (parser.isSet(startOpt)) {
         QString why;
         if (!window->startBackend(&why)) std::fprintf(stderr, "petrel-admin: %s\n", qPrintable(why));
+    }
+    if (parser.isSet(shotsOpt)) {
+        const QString dir = parser.value(shotsOpt);
+        QDir().mkpath(dir);
+        window->resize(1280, 800);
+        // Each view is shown for a second (charts and tables settle), grabbed, then the next.
+        static const char *names[] = {"dashboard", "clients",  "subscriptions", "topics",
+                                      "publish",   "messages", "log",           "settings"};
+        const int delayMs = std::max(1, parser.value(shotsDelayOpt).toInt()) * 1000;
+        for (int i = 0; i < MainWindow::ViewCount; ++i) {
+            QTimer::singleShot(delayMs + i * 1200, &app, [&, i] {
+                window->showView(MainWindow::View(i));
+                if (i == MainWindow::Clients) window->clientsView()->table()->selectRow(0);
+                if (i == MainWindow::Topics) {
+                    QTreeView *tree = window->topicsView()->tree();
+                    tree->expandAll();
+                    const QModelIndex leaf =
+                        window->topicsView()->model()->indexOfTopic("site/kitchen/temperature");
+                    if (leaf.isValid()) tree->setCurrentIndex(leaf);
+                    if (auto *format = window->findChild<QComboBox *>(QStringLiteral("topicPayloadFormat")))
+                        format->setCurrentIndex(2); // pretty JSON
+                }
+            });
+            QTimer::singleShot(delayMs + i * 1200 + 1000, &app, [&, i, dir] {
+                const QString path = QStringLiteral("%1/%2.png").arg(dir, QLatin1String(names[i]));
+                if (!window->grab().save(path))
+                    std::fprintf(stderr, "petrel-admin: cannot write %s\n", qPrintable(path));
+                if (i == MainWindow::ViewCount - 1) app.quit();
+            });
+        }
     }
     const int rc = app.exec();
     controller.embedded()->stop();

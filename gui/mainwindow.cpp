@@ -16,6 +16,13 @@
 #include <QSystemTrayIcon>
 #include <QToolBar>
 
+// The icons' .qrc is compiled into the static petrel_admin_lib: register it explicitly, or
+// the linker may drop it. Q_INIT_RESOURCE must be used outside any namespace.
+static void initResources()
+{
+    Q_INIT_RESOURCE(petrel_admin);
+}
+
 namespace petrel::gui {
 
 Controller::Controller(QObject *parent)
@@ -26,6 +33,7 @@ Controller::Controller(QObject *parent)
 MainWindow::MainWindow(Controller *controller, QWidget *parent)
     : QMainWindow(parent), m_controller(controller)
 {
+    initResources();
     setWindowTitle(tr("Petrel Admin"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/petrel-admin.svg")));
     setObjectName(QStringLiteral("petrelAdminMainWindow"));
