@@ -166,7 +166,11 @@ public:
                            .arg(hc.type, hc.name);
                 continue;
             }
-            if (!hooks.add(std::move(hook), hc.settings, error)) return false;
+            QVariantMap settings = hc.settings;
+            // Storage paths are relative to the data directory (petrel-server --data-dir).
+            if (hc.type == QLatin1String("storage") && !options.dataDir.isEmpty())
+                settings.insert(QStringLiteral("data_dir"), options.dataDir);
+            if (!hooks.add(std::move(hook), settings, error)) return false;
         }
         return true;
     }
@@ -198,6 +202,24 @@ public:
         }
     }
 
+    // Sessions, messages, retained messages and counters from the storage hooks, and the
+    // durability gate of a storage hook in sync mode.
+    void restoreState()
+    {
+        core->restore();
+        for (const auto &h : hooks.hooks()) {
+            if (DurabilityGate *g = h->durabilityGate()) {
+                core->durability = g;
+                std::vector<Worker *> workers = core->workers;
+                g->setDurableCallback([workers](std::uint64_t) {
+                    for (Worker *w : workers)
+                        w->durableAdvanced();
+                });
+                break;
+            }
+        }
+    }
+
     void stopAll()
     {
         if (acceptContext) {
@@ -221,6 +243,7 @@ public:
                     });
                 }
             }
+            if (core->durability) core->durability->setDurableCallback({});
             for (QThread *t : threads) {
                 t->quit();
                 t->wait();
@@ -263,6 +286,7 @@ bool Broker::start(QString *error)
     if (!d->addConfiguredHooks(error)) return false;
     d->ensureCore();
     d->core->startedAtMs = nowMs();
+    d->restoreState(); // persistence: before any listener opens
     d->startThreads();
     d->running = true;
     for (const ListenerConfig &l : std::as_const(d->options.listeners)) {

@@ -90,6 +90,16 @@ public:
     bool removeSubscription(Session &session, const QByteArray &filter);
     void removeAllSubscriptions(Session &session);
 
+    // Persistence (storage hooks): the broker-wide order of stored deliveries, and the gate
+    // of a hook in sync mode (output waits until changes are durable), if any.
+    std::atomic<std::uint64_t> messageSequence{0};
+    DurabilityGate *durability = nullptr; // set before the workers start
+
+    // Rebuilds sessions, subscriptions, queued/inflight messages, retained messages and
+    // counters from the hooks' Stored* loaders (before the workers start; restore.cpp).
+    // Expired entries are dropped, and the hooks told so. Returns the number of sessions.
+    int restore();
+
     Worker *nextWorker();
     std::atomic<unsigned> roundRobin{0};
     std::atomic<quint64> assignedIdCounter{0};

@@ -191,6 +191,14 @@ void Worker::send(Connection &c, Packet &&packet)
 void Worker::wrote(Connection &c)
 {
     m_core.counters.packetsSent.fetch_add(1, std::memory_order_relaxed);
+    if (const DurabilityGate *g = m_core.durability) {
+        // Sync persistence: this packet (an acknowledgement, a delivery, ...) may follow
+        // changes not durable yet; it waits for them, and so does all later output.
+        const std::uint64_t written = g->writeSequence();
+        if (written > g->durableSequence() && (c.held.empty() || c.held.back().second < written))
+            c.held.emplace_back(c.lastEnd, written);
+        c.lastEnd = c.outBase + quint64(c.out.size());
+    }
     markDirty(c);
 }
 
@@ -394,7 +402,13 @@ void Worker::establishSession(Connection &c, Connect connect)
         }
     }
     if (previous && previous != session) {
-        // Clean start over an existing session: that session ends now (will included).
+        // Clean start over an existing session: that session ends now (will included). Its
+        // stored state goes now, before the new session's; the old session's own end later
+        // finds the registry pointing elsewhere and leaves the store alone.
+        if (previous->persistent.load(std::memory_order_relaxed) &&
+            m_core.hooks.provides(HookEvent::OnSessionEnded))
+            m_core.hooks.each(HookEvent::OnSessionEnded,
+                              [&](Hook &h) { h.onSessionEnded(connect.clientId); });
         Worker *home = previous->home.load();
         if (home == this)
             takeOverLocally(previous, true);
@@ -502,6 +516,11 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
     const bool expiryCapped = expiry > caps.maximumSessionExpiryInterval;
     if (expiryCapped) expiry = caps.maximumSessionExpiryInterval;
     session->expiryInterval = expiry;
+    if (session->persistent.exchange(expiry != 0, std::memory_order_relaxed) && expiry == 0 &&
+        m_core.hooks.provides(HookEvent::OnSessionEnded)) {
+        // Resumed without an expiry: it ends with this connection, so nothing of it is kept.
+        m_core.hooks.each(HookEvent::OnSessionEnded, [&](Hook &h) { h.onSessionEnded(session->clientId); });
+    }
 
     // A new connection cancels a will still waiting for its delay [MQTT-3.1.3-9].
     session->willDueAtMs = 0;
@@ -512,6 +531,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
     } else {
         session->will = Will{};
     }
+    persistSession(*session);
 
     // Keep alive, with the server maximum (v5 tells the client via Server Keep Alive).
     std::uint16_t keepAlive = connect.keepAlive;
@@ -739,7 +759,12 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
         ack.reasonCode = ackCode;
         send(c, Packet(std::move(ack)));
     } else if (qos == 2) {
-        if (ackCode < 0x80) s.inboundQos2.insert(packetId); // a refused QoS 2 flow ends here
+        if (ackCode < 0x80) { // a refused QoS 2 flow ends here
+            s.inboundQos2.insert(packetId);
+            if (s.persistent.load(std::memory_order_relaxed) && hooks.provides(HookEvent::OnInboundQos2))
+                hooks.each(HookEvent::OnInboundQos2,
+                           [&](Hook &h) { h.onInboundQos2(s.clientId, packetId, true); });
+        }
         Ack rec;
         rec.type = PacketType::Pubrec;
         rec.packetId = packetId;
@@ -779,6 +804,12 @@ void Worker::publishMessage(const MessagePtr &message)
     m_routeScratch.clear();
     m_core.route(message, m_routeScratch);
     if (m_core.hooks.provides(HookEvent::OnSelectSubscribers)) selectSubscribers(message, m_routeScratch);
+    if (m_core.hooks.provides(HookEvent::OnMessageQueued)) {
+        // Stored here, on the publisher's worker, so the publisher's acknowledgement comes
+        // after every subscriber's copy was handed to storage (sync mode waits for it).
+        for (Delivery &d : m_routeScratch)
+            persistQueued(d);
+    }
     for (Delivery &d : m_routeScratch) {
         Worker *home = d.session->home.load(std::memory_order_acquire);
         if (home == this)
@@ -880,6 +911,7 @@ void Worker::flushRouted()
 void Worker::dropped(Session &s, const Outgoing &o, bool wasInflight)
 {
     m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+    persistDone(s, o.storeSeq);
     const HookEvent e = wasInflight ? HookEvent::OnQosDropped : HookEvent::OnPublishDropped;
     if (!m_core.hooks.provides(e) || !o.message) return;
     m_core.hooks.each(e, [&](Hook &h) {
@@ -893,7 +925,12 @@ void Worker::dropped(Session &s, const Outgoing &o, bool wasInflight)
 void Worker::deliverLocal(Delivery &&d, bool readChecked)
 {
     Session &s = *d.session;
-    if (s.expired) return;
+    if (s.expired) {
+        if (d.out.storeSeq && m_core.hooks.provides(HookEvent::OnMessageDone))
+            m_core.hooks.each(HookEvent::OnMessageDone,
+                              [&](Hook &h) { h.onMessageDone(s.clientId, d.out.storeSeq); });
+        return;
+    }
     Worker *home = s.home.load(std::memory_order_acquire);
     if (home != this) {
         // The session moved to another worker after this delivery was routed.
@@ -919,6 +956,7 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
             << "queue full for" << QString::fromUtf8(s.clientId) << "- message dropped";
         return;
     }
+    if (d.out.storeSeq == 0) persistQueued(d); // retained on subscribe, shared hand-off
     s.pending.push_back(std::move(d.out));
     if (s.connection) pump(s);
 }
@@ -963,6 +1001,9 @@ void Worker::pump(Session &s)
         if (m_core.hooks.provides(HookEvent::OnQosPublish))
             m_core.hooks.each(HookEvent::OnQosPublish,
                               [&](Hook &h) { h.onQosPublish(s.client, f.out.message->publish, now, 0); });
+        if (f.out.storeSeq && m_core.hooks.provides(HookEvent::OnMessageInflight))
+            m_core.hooks.each(HookEvent::OnMessageInflight,
+                              [&](Hook &h) { h.onMessageInflight(s.clientId, f.out.storeSeq, id, false); });
         s.inflight.push_back(std::move(f));
         m_core.counters.inflight.fetch_add(1, std::memory_order_relaxed);
         s.pending.pop_front();
@@ -1081,8 +1122,14 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         Ack comp;
         comp.type = PacketType::Pubcomp;
         comp.packetId = a.packetId;
-        if (!s.inboundQos2.remove(a.packetId) && isV5(c.version))
+        if (s.inboundQos2.remove(a.packetId)) {
+            if (s.persistent.load(std::memory_order_relaxed) &&
+                m_core.hooks.provides(HookEvent::OnInboundQos2))
+                m_core.hooks.each(HookEvent::OnInboundQos2,
+                                  [&](Hook &h) { h.onInboundQos2(s.clientId, a.packetId, false); });
+        } else if (isV5(c.version)) {
             comp.reasonCode = std::uint8_t(ReasonCode::PacketIdentifierNotFound);
+        }
         send(c, Packet(std::move(comp)));
         return;
     }
@@ -1117,6 +1164,10 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         }
         if (a.type == PacketType::Pubrec && a.reasonCode < 0x80) {
             it->state = InflightOut::State::AwaitPubcomp;
+            if (it->out.storeSeq && m_core.hooks.provides(HookEvent::OnMessageInflight))
+                m_core.hooks.each(HookEvent::OnMessageInflight, [&](Hook &h) {
+                    h.onMessageInflight(s.clientId, it->out.storeSeq, it->packetId, true);
+                });
             Ack rel;
             rel.type = PacketType::Pubrel;
             rel.packetId = a.packetId;
@@ -1127,6 +1178,7 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         if (m_core.hooks.provides(HookEvent::OnQosComplete))
             m_core.hooks.each(HookEvent::OnQosComplete,
                               [&](Hook &h) { h.onQosComplete(c.info, it->out.message->publish); });
+        persistDone(s, it->out.storeSeq);
         s.usedPacketIds.remove(it->packetId);
         s.inflight.erase(it);
         m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
@@ -1354,6 +1406,7 @@ void Worker::detachSession(Connection &c, bool abnormal)
     if (s->expiryInterval == 0) {
         endSession(s);
     } else {
+        persistSession(*s);
         m_offline.push_back(s);
     }
     flushRouted();
@@ -1375,14 +1428,16 @@ void Worker::handOffShared(Session &s)
         return true;
     };
     for (auto it = s.pending.begin(); it != s.pending.end();) {
-        if (!it->sharedFilter.isEmpty() && reroute(*it))
+        if (!it->sharedFilter.isEmpty() && reroute(*it)) {
+            persistDone(s, it->storeSeq);
             it = s.pending.erase(it);
-        else
+        } else
             ++it;
     }
     for (auto it = s.inflight.begin(); it != s.inflight.end();) {
         if (!it->out.sharedFilter.isEmpty() && it->state != InflightOut::State::AwaitPubcomp &&
             reroute(it->out)) {
+            persistDone(s, it->out.storeSeq);
             s.usedPacketIds.remove(it->packetId);
             m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
             it = s.inflight.erase(it);
@@ -1437,14 +1492,20 @@ void Worker::endSession(const SessionPtr &s)
     fireWill(*s); // a will still waiting for its delay goes out when the session ends
     handOffShared(*s);
     s->expired = true;
+    bool current = false;
     {
         std::lock_guard lock(m_core.registryLock);
         auto it = m_core.registry.find(s->clientId);
         if (it != m_core.registry.end() && it->get() == s.get()) {
             m_core.registry.erase(it);
             m_core.counters.clientsTotal.fetch_sub(1, std::memory_order_relaxed);
+            current = true;
         }
     }
+    // A session replaced by a clean start had its stored state removed then already.
+    if (s->persistent.exchange(false, std::memory_order_relaxed) && current &&
+        m_core.hooks.provides(HookEvent::OnSessionEnded))
+        m_core.hooks.each(HookEvent::OnSessionEnded, [&](Hook &h) { h.onSessionEnded(s->clientId); });
     m_core.removeAllSubscriptions(*s);
     s->subscriptions.clear();
     // What the session still held is lost with it: counted and reported, never silent.
@@ -1460,11 +1521,60 @@ void Worker::endSession(const SessionPtr &s)
     std::erase(m_offline, s);
 }
 
+// ---- persistence events -----------------------------------------------------------------
+
+void Worker::persistSession(const Session &s)
+{
+    if (!s.persistent.load(std::memory_order_relaxed) || !m_core.hooks.provides(HookEvent::OnSessionUpdated))
+        return;
+    StoredClient r;
+    r.clientId = s.clientId;
+    r.username = s.client.username;
+    r.version = s.version;
+    r.sessionExpiryInterval = s.expiryInterval;
+    r.disconnectedAtMs = s.disconnectedAtMs;
+    r.hasWill = s.hasWill;
+    if (s.hasWill) r.will = s.will;
+    m_core.hooks.each(HookEvent::OnSessionUpdated, [&](Hook &h) { h.onSessionUpdated(r); });
+}
+
+// Gives a QoS 1/2 delivery to a persistent session its storage sequence and tells the hooks.
+// Any worker (the session may live elsewhere; only its const id and atomic flag are read).
+void Worker::persistQueued(Delivery &d)
+{
+    if (d.out.qos == 0 || d.out.storeSeq || !d.session->persistent.load(std::memory_order_relaxed) ||
+        !m_core.hooks.provides(HookEvent::OnMessageQueued))
+        return;
+    d.out.storeSeq = m_core.messageSequence.fetch_add(1, std::memory_order_relaxed) + 1;
+    StoredMessage m;
+    m.kind = StoredMessage::Kind::QueuedOut;
+    m.clientId = d.session->clientId;
+    m.sequence = d.out.storeSeq;
+    m.qos = d.out.qos;
+    m.retainFlag = d.out.retain;
+    for (std::uint32_t id : d.out.subscriptionIds)
+        m.subscriptionIds.append(id);
+    const Message &msg = *d.out.message;
+    m.publish = msg.publish;
+    m.createdAtMs = msg.createdAtMs;
+    m.expiresAtMs = msg.expiresAtMs;
+    m_core.hooks.each(HookEvent::OnMessageQueued, [&](Hook &h) { h.onMessageQueued(m); });
+}
+
+void Worker::persistDone(const Session &s, std::uint64_t storeSeq)
+{
+    if (storeSeq == 0 || !m_core.hooks.provides(HookEvent::OnMessageDone)) return;
+    m_core.hooks.each(HookEvent::OnMessageDone, [&](Hook &h) { h.onMessageDone(s.clientId, storeSeq); });
+}
+
 void Worker::checkSessions(qint64 now)
 {
     std::vector<SessionPtr> ending;
     for (const SessionPtr &s : m_offline) {
-        if (s->willDueAtMs && s->willDueAtMs <= now) fireWill(*s);
+        if (s->willDueAtMs && s->willDueAtMs <= now) {
+            fireWill(*s);
+            persistSession(*s); // the will is gone from the stored session too
+        }
         // Drop queued messages that expired while the client is away (oldest first).
         while (!s->pending.empty() && s->pending.front().message->expiresAtMs &&
                s->pending.front().message->expiresAtMs <= now) {

@@ -311,6 +311,51 @@ bool Worker::parseBuffer(Connection &c, const char *data, qsizetype size, qsizet
 
 // ---- writing ---------------------------------------------------------------------------
 
+void Worker::durableAdvanced()
+{
+    // Pairs with flushLimit(): it sets the flag, then reads the durable sequence again.
+    if (m_durableWanted.exchange(false)) post([this] { releaseHeld(); });
+}
+
+void Worker::adoptRestoredSession(SessionPtr session)
+{
+    session->home.store(this);
+    m_offline.push_back(std::move(session));
+}
+
+void Worker::releaseHeld()
+{
+    std::vector<quint64> held;
+    held.swap(m_held);
+    for (quint64 serial : held) {
+        Connection *c = m_connections.value(serial);
+        if (!c) continue;
+        c->inHeldList = false;
+        flush(*c);
+    }
+}
+
+// How much of c.out may be written now: all of it, unless sync persistence holds output
+// written after changes that are not durable yet.
+qsizetype Worker::flushLimit(Connection &c)
+{
+    if (c.held.empty()) return c.out.size();
+    for (;;) {
+        const std::uint64_t durable = m_core.durability->durableSequence();
+        while (!c.held.empty() && c.held.front().second <= durable)
+            c.held.pop_front();
+        if (c.held.empty()) return c.out.size();
+        if (!c.inHeldList) {
+            c.inHeldList = true;
+            m_held.push_back(c.serial);
+        }
+        m_durableWanted.store(true);
+        // The storage thread may have advanced before it could see the flag: look again.
+        if (c.held.front().second > m_core.durability->durableSequence())
+            return qsizetype(c.held.front().first - c.outBase);
+    }
+}
+
 void Worker::markDirty(Connection &c)
 {
     if (!c.dirty) {
@@ -344,26 +389,35 @@ void Worker::flushAll()
 
 bool Worker::flush(Connection &c)
 {
+    const qsizetype limit = flushLimit(c);
     if (c.transport) {
-        if (c.outOffset < c.out.size()) {
-            const qint64 n = c.out.size() - c.outOffset;
-            c.transport->write(c.outOffset ? c.out.mid(c.outOffset) : c.out);
+        if (c.outOffset < limit) {
+            const qint64 n = limit - c.outOffset;
+            c.transport->write(c.outOffset == 0 && limit == c.out.size() ? c.out : c.out.mid(c.outOffset, n));
             m_core.counters.bytesSent.fetch_add(n, std::memory_order_relaxed);
         }
-        c.out.clear();
+        if (limit == c.out.size()) {
+            c.outBase += quint64(c.out.size());
+            c.out.clear();
+        } else {
+            c.out.remove(0, limit);
+            c.outBase += quint64(limit);
+        }
         c.outOffset = 0;
-        if (c.closing && !c.passive) scheduleDestroy(c);
+        if (c.closing && !c.passive && c.out.isEmpty()) scheduleDestroy(c);
         return true;
     }
     if (c.fd < 0) return false;
-    while (c.outOffset < c.out.size()) {
-        ssize_t n = ::send(c.fd, c.out.constData() + c.outOffset, c.out.size() - c.outOffset,
-                           MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (c.outOffset < limit) {
+        ssize_t n =
+            ::send(c.fd, c.out.constData() + c.outOffset, limit - c.outOffset, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            c.outBase += quint64(c.out.size());
             c.out.clear();
             c.outOffset = 0;
+            c.held.clear();
             closeConnection(c, true);
             return false;
         }
@@ -371,8 +425,10 @@ bool Worker::flush(Connection &c)
         c.outOffset += n;
     }
     const bool drained = c.outOffset >= c.out.size();
+    const bool socketFull = c.outOffset < limit; // (not output held for durability)
     if (drained) {
         // Free big buffers so idle connections stay small; keep small ones for reuse.
+        c.outBase += quint64(c.out.size());
         if (c.out.capacity() > 64 * 1024)
             c.out = QByteArray();
         else
@@ -380,10 +436,11 @@ bool Worker::flush(Connection &c)
         c.outOffset = 0;
     } else if (c.outOffset > 1024 * 1024) {
         c.out.remove(0, c.outOffset);
+        c.outBase += quint64(c.outOffset);
         c.outOffset = 0;
     }
-    if (drained == c.wantWrite) {
-        c.wantWrite = !drained;
+    if (socketFull != c.wantWrite) {
+        c.wantWrite = socketFull;
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLRDHUP | (c.wantWrite ? EPOLLOUT : 0);
         ev.data.ptr = &c;
@@ -453,8 +510,10 @@ void Worker::onTick()
     }
     for (Connection *c : expired) {
         if (c->closing) {
+            c->outBase += quint64(c->out.size());
             c->out.clear();
             c->outOffset = 0;
+            c->held.clear();
             scheduleDestroy(*c);
         } else if (!c->connectSeen) {
             closeConnection(*c, true);
@@ -463,6 +522,7 @@ void Worker::onTick()
         }
     }
     checkSessions(now);
+    if (!m_held.empty()) releaseHeld(); // in case a durability wake-up was missed
     if (m_index == 0 && now >= m_nextRetainedPurgeMs) {
         // One worker drops expired retained messages, once a second.
         m_nextRetainedPurgeMs = now + 1000;

@@ -69,6 +69,13 @@ struct Connection {
     std::unique_ptr<packets::Connect> pendingConnect; // CONNECT waiting for enhanced auth
     std::unique_ptr<packets::Properties> authReply;   // method/data for the CONNACK
 
+    // Sync persistence: output written after a change waits until the change is durable.
+    // Offsets are absolute (bytes ever appended to `out`); outBase is what left its front.
+    quint64 outBase = 0;
+    quint64 lastEnd = 0;                                // absolute end of the last packet written
+    std::deque<std::pair<quint64, std::uint64_t>> held; // (absolute start, sequence needed)
+    bool inHeldList = false;
+
     QHash<std::uint16_t, QByteArray> inboundAliases;
     QHash<QByteArray, std::uint16_t> outboundAliases;
 };
@@ -98,6 +105,10 @@ public:
     // Processes `packet` as if the session's client had sent it (Broker::injectPacket).
     // Follows the session if it moves; dropped with a log line if it has no connection.
     void injectPacket(SessionPtr session, packets::Packet packet);
+    // Storage made more changes durable (sync persistence): releases held output. Any thread.
+    void durableAdvanced();
+    // A session rebuilt from storage, offline on this worker. Only before the threads start.
+    void adoptRestoredSession(SessionPtr session);
 
     // Called on the worker thread once it runs (via the thread's started signal).
     void startOnThread();
@@ -134,6 +145,8 @@ private:
     void flushAll();
     bool flush(Connection &c);
     void destroyConnection(Connection *c);
+    qsizetype flushLimit(Connection &c);
+    void releaseHeld();
     void onTick();
 
     // protocol (protocol.cpp)
@@ -169,6 +182,9 @@ private:
     void takeOverLocally(const SessionPtr &s, bool sessionEnds);
     void fireWill(Session &s);
     void checkSessions(qint64 now);
+    void persistSession(const Session &s);
+    void persistQueued(Delivery &d);
+    void persistDone(const Session &s, std::uint64_t storeSeq);
     void sendConnackError(Connection &c, const packets::Connect &connect, packets::ReasonCode reason);
 
     BrokerCore &m_core;
@@ -187,6 +203,8 @@ private:
     std::vector<SessionPtr> m_offline;   // sessions on this worker with no connection
     std::vector<char> m_scratch;         // 64 KiB read buffer
     std::vector<Connection *> m_closing; // destroyed after the current pass
+    std::vector<quint64> m_held;         // serials of connections with output held (sync persistence)
+    std::atomic<bool> m_durableWanted{false};
 
     // Routing results of the current read pass, per target worker, flushed once per pass.
     std::vector<std::vector<Delivery>> m_routed;

@@ -2,6 +2,7 @@
 
 #include "debughook.h"
 #include "ledger.h"
+#include "storage/sqlstorage.h"
 
 namespace petrel {
 
@@ -10,7 +11,9 @@ std::shared_ptr<Hook> createBuiltinHook(const HookConfig &config, QString *error
     if (error) error->clear();
     if (config.type == QLatin1String("auth") && config.name == QLatin1String("allow_all"))
         return std::make_shared<AllowAllHook>();
-    // Not in this build yet: the broker logs and goes on.
+    if (config.type == QLatin1String("storage") && config.name == QLatin1String("sqlite"))
+        return std::make_shared<storage::SqlStorageHook>();
+    // Mochi's other stores (badger, bolt, pebble, redis) are not in Petrel: logged, ignored.
     if (config.type == QLatin1String("storage")) return nullptr;
     if (config.type == QLatin1String("auth") && config.name == QLatin1String("ledger"))
         return std::make_shared<LedgerHook>();

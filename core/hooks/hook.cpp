@@ -44,6 +44,12 @@ const char *hookEventName(HookEvent e)
         "StoredInflightMessages",
         "StoredRetainedMessages",
         "StoredSysInfo",
+        "OnSessionUpdated",
+        "OnSessionEnded",
+        "OnMessageQueued",
+        "OnMessageInflight",
+        "OnMessageDone",
+        "OnInboundQos2",
     };
     static_assert(sizeof names / sizeof names[0] == unsigned(HookEvent::Count));
     return unsigned(e) < unsigned(HookEvent::Count) ? names[unsigned(e)] : "?";
@@ -129,5 +135,16 @@ std::optional<StoredSysInfo> Hook::storedSysInfo()
 {
     return std::nullopt;
 }
+void Hook::onSessionUpdated(const StoredClient &) {}
+void Hook::onSessionEnded(const QByteArray &) {}
+void Hook::onMessageQueued(const StoredMessage &) {}
+void Hook::onMessageInflight(const QByteArray &, std::uint64_t, std::uint16_t, bool) {}
+void Hook::onMessageDone(const QByteArray &, std::uint64_t) {}
+void Hook::onInboundQos2(const QByteArray &, std::uint16_t, bool) {}
+DurabilityGate *Hook::durabilityGate()
+{
+    return nullptr;
+}
+DurabilityGate::~DurabilityGate() = default;
 
 } // namespace petrel

@@ -28,11 +28,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 namespace petrel {
 
 struct BrokerStats;
+class DurabilityGate;
 
 enum class HookEvent : std::uint8_t {
     OnStarted,
@@ -72,6 +74,14 @@ enum class HookEvent : std::uint8_t {
     StoredInflightMessages,
     StoredRetainedMessages,
     StoredSysInfo,
+    // Persistence events (Petrel): what a storage hook needs to follow a session's state
+    // exactly. Fired only for sessions that outlive their connection (session expiry > 0).
+    OnSessionUpdated,
+    OnSessionEnded,
+    OnMessageQueued,
+    OnMessageInflight,
+    OnMessageDone,
+    OnInboundQos2,
     Count
 };
 
@@ -108,13 +118,14 @@ struct StoredClient {
     std::uint32_t sessionExpiryInterval = 0;
     qint64 disconnectedAtMs = 0; // 0 = was connected when the state was saved
     bool hasWill = false;
-    packets::Will will;
+    packets::Will will; // with its Will Delay Interval, if any
 };
 
 struct StoredMessage {
     enum class Kind : std::uint8_t { Retained, InflightOut, QueuedOut, InboundQos2 };
     Kind kind = Kind::Retained;
-    QByteArray clientId; // for inflight/queued/inbound
+    QByteArray clientId;        // for inflight/queued/inbound
+    std::uint64_t sequence = 0; // InflightOut/QueuedOut: broker-wide order of the delivery
     std::uint16_t packetId = 0;
     bool awaitingPubcomp = false; // InflightOut: PUBREC received, PUBREL sent
     std::uint8_t qos = 0;         // delivery QoS for this client
@@ -208,6 +219,46 @@ public:
     virtual QList<StoredMessage> storedInflightMessages();
     virtual QList<StoredMessage> storedRetainedMessages();
     virtual std::optional<StoredSysInfo> storedSysInfo();
+
+    // ---- persistence events (Petrel) ------------------------------------------------
+    // Fired for sessions with a session expiry > 0 only, on the worker that owns the session
+    // except onMessageQueued (see below). A storage hook applies them in the order received.
+    //
+    // The session's durable state changed: connected (expiry, will), disconnected
+    // (disconnectedAtMs, will kept for its delay), a delayed will was sent.
+    virtual void onSessionUpdated(const StoredClient &session);
+    // The session of this client id ended for good (clean start, expiry, DISCONNECT with
+    // expiry 0): its subscriptions, messages and inbound QoS 2 ids go with it.
+    virtual void onSessionEnded(const QByteArray &clientId);
+    // A QoS 1/2 message was queued for a session (kind QueuedOut, sequence set). Called on
+    // the worker that routed the message, before the publisher's acknowledgement is sent.
+    virtual void onMessageQueued(const StoredMessage &message);
+    // A queued message was sent with `packetId` (awaitingPubcomp false), or its PUBREC came
+    // (awaitingPubcomp true).
+    virtual void onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t packetId,
+                                   bool awaitingPubcomp);
+    // A queued or inflight message is finished: acknowledged, dropped or expired.
+    virtual void onMessageDone(const QByteArray &clientId, std::uint64_t sequence);
+    // An inbound QoS 2 packet id was recorded (received: PUBREC sent) or released (PUBREL).
+    virtual void onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received);
+
+    // Durability (Petrel): a hook whose writes become durable after the event returns (a
+    // storage hook in sync mode) returns a gate; the broker then holds every packet it writes
+    // to a client after a change until that change is durable. Asked once at start.
+    virtual DurabilityGate *durabilityGate();
+};
+
+// See Hook::durabilityGate(). Sequence numbers count the changes a hook has accepted.
+class DurabilityGate {
+public:
+    virtual ~DurabilityGate();
+    // The sequence number of the last change accepted (any thread).
+    virtual std::uint64_t writeSequence() const = 0;
+    // Every change up to this sequence number is durable (any thread).
+    virtual std::uint64_t durableSequence() const = 0;
+    // `fn(durable)` is called after each commit, on the hook's thread; it must be cheap.
+    // Cleared with an empty function before the broker's workers go away.
+    virtual void setDurableCallback(std::function<void(std::uint64_t)> fn) = 0;
 };
 
 // Lets every client in and allows every topic. For development and local testing.

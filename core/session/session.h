@@ -48,7 +48,8 @@ struct Outgoing {
     std::uint8_t qos = 0;
     bool retain = false; // retain flag to send
     QVarLengthArray<std::uint32_t, 2> subscriptionIds;
-    QByteArray sharedFilter; // "$share/g/f" when delivered through a shared subscription
+    QByteArray sharedFilter;    // "$share/g/f" when delivered through a shared subscription
+    std::uint64_t storeSeq = 0; // persistence: sequence of this delivery in storage, 0 = not stored
 };
 
 struct InflightOut {
@@ -82,6 +83,9 @@ public:
     std::uint64_t messagesIn = 0;     // PUBLISH packets received from this client (admin)
     std::uint64_t messagesOut = 0;    // PUBLISH packets sent to this client (admin)
     bool expired = false;             // removed from the registry; drop deliveries
+    // Outlives its connection (expiry > 0): persistence events are fired for it. Written by
+    // the home worker, read by workers routing messages to it.
+    std::atomic<bool> persistent{false};
 
     QHash<QByteArray, SessionSubscription> subscriptions; // filter -> options
 
