@@ -67,6 +67,7 @@ int BrokerCore::restore()
     // ---- subscriptions
     QList<StoredSubscription> subs;
     hooks.each(HookEvent::StoredSubscriptions, [&](Hook &h) { subs += h.storedSubscriptions(); });
+    int restoredSubscriptions = 0;
     for (const StoredSubscription &sub : std::as_const(subs)) {
         const SessionPtr s = sessions.value(sub.clientId);
         if (!s || !isValidTopicFilter(sub.filter)) continue;
@@ -75,6 +76,7 @@ int BrokerCore::restore()
         ss.identifier = sub.identifier;
         addSubscription(*s, sub.filter, ss);
         s->subscriptions.insert(sub.filter, ss);
+        ++restoredSubscriptions;
     }
 
     // ---- queued and inflight messages, inbound QoS 2 ids
@@ -191,7 +193,7 @@ int BrokerCore::restore()
                                                   "messages (%5 expired), %6 retained (%7 expired)")
                                        .arg(sessions.size())
                                        .arg(expiredSessions)
-                                       .arg(subs.size())
+                                       .arg(restoredSubscriptions)
                                        .arg(restoredMessages)
                                        .arg(expiredMessages)
                                        .arg(retainedMessages.size() - expiredRetained)

@@ -809,9 +809,11 @@ QList<HookConfig> Loader::loadStorage(const Entry &e) const
         if (s.name == u"sqlite") {
             std::optional<Entry> flush;
             QString mode;
-            for (const Entry &f : entries(s, {u"path"_s, u"mode"_s, u"flush_ms"_s})) {
+            for (const Entry &f : entries(s, {u"path"_s, u"mode"_s, u"flush_ms"_s, u"max_page_count"_s})) {
                 if (f.name == u"path") {
                     settings.insert(f.name, readNonEmptyString(f));
+                } else if (f.name == u"max_page_count") {
+                    settings.insert(f.name, readInt(f, 1, kIntMax));
                 } else if (f.name == u"mode") {
                     mode = readString(f).toLower();
                     if (mode != u"sync" && mode != u"batched")

@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHash>
 #include <QLoggingCategory>
@@ -673,7 +674,15 @@ void SqlStorageHook::run()
         }
         bool ok = true;
         if (!batch.empty()) {
+            QElapsedTimer took;
+            took.start();
             ok = applyBatch(batch);
+            if (took.elapsed() > 1000)
+                qCWarning(lcStorage).noquote()
+                    << QStringLiteral("%1: a commit of %2 changes took %3 ms (slow disk?)")
+                           .arg(m_path)
+                           .arg(batch.size())
+                           .arg(took.elapsed());
             if (!ok) {
                 m_failures.fetch_add(1);
                 if (batch.size() > kMaxRetained) {
