@@ -11,4 +11,4 @@ mkdir -p data
 if [ $# -eq 0 ]; then
     set -- --config resources/config/default.yaml
 fi
-exec build-release/server/petrel-server "$@"
+exec build-release/server/petrel-server --data-dir data "$@"

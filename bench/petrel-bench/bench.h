@@ -57,7 +57,8 @@ struct Config {
     long brokerPid = 0;      // for RSS (connstorm) and broker CPU
     double stallSeconds = 3; // an incomplete message older than this is declared lost
     int keepAlive = 60;
-    std::string label; // free text copied into the JSON line (e.g. broker name)
+    std::int64_t sessionExpiry = 0; // > 0: persistent sessions (see --session-expiry)
+    std::string label;              // free text copied into the JSON line (e.g. broker name)
     bool jsonOnly = false;
     bool fullDecode = false; // decode received PUBLISH packets with the codec, not the slicer
 };

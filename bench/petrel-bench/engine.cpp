@@ -290,6 +290,15 @@ void Loop::open(Conn &c, std::int64_t now)
     connect.version = run_.cfg.version;
     if (connect.version == packets::ProtocolVersion::V31) connect.protocolName = "MQIsdp";
     connect.cleanStart = true;
+    if (run_.cfg.sessionExpiry > 0) {
+        // Persistent sessions; a fresh one each run (v5: clean start with an expiry).
+        if (connect.version == packets::ProtocolVersion::V5) {
+            connect.properties.sessionExpiryInterval = std::uint32_t(run_.cfg.sessionExpiry);
+            connect.properties.mark(packets::PropertyId::SessionExpiryInterval);
+        } else {
+            connect.cleanStart = false;
+        }
+    }
     connect.keepAlive = std::uint16_t(run_.cfg.keepAlive);
     connect.clientId = c.clientId;
     packets::encodeConnect(connect, c.out);

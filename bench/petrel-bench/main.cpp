@@ -58,6 +58,8 @@ Run
   --concurrency 64     handshakes in flight at once (set-up and connstorm)
   --broker-pid PID     read the broker's CPU time and (connstorm) VmRSS from /proc
   --keepalive 60       seconds
+  --session-expiry N   persistent sessions: 3.1.1 clean session 0, v5 Session Expiry N s
+                       (default: clean sessions), so a storage hook has work to do
   --label TEXT         copied into the JSON line
   --json               print only the JSON line
   --full-decode        decode received PUBLISH packets with petrel_core's decodePublish()
@@ -172,6 +174,8 @@ Config parseArgs(int argc, char **argv)
             cfg.stallSeconds = number(name, value, 0.05, 600);
         else if (name == "keepalive")
             cfg.keepAlive = int(number(name, value, 0, 65535));
+        else if (name == "session-expiry")
+            cfg.sessionExpiry = std::int64_t(number(name, value, 1, 4294967295.0));
         else if (name == "label")
             cfg.label = value;
         else

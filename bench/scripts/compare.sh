@@ -4,6 +4,10 @@
 #
 #   bench/scripts/compare.sh [-r REPS] [-s SECONDS] [-w WARMUP] [-o FILE.jsonl]
 #                            [--scenarios "pairs-q0 ..."] [--brokers "mosquitto petrel petrel-w1"]
+#
+# Persistence (docs/benchmarks.md): --scenarios pairs-q1-persist --brokers "petrel petrel-batched
+# petrel-sync mosquitto mosquitto-persist" — persistent sessions, storage off / SQLite batched /
+# SQLite sync, Mosquitto without and with `persistence true`; each start gets an empty data dir.
 #                            [--no-build]
 #
 # Each measurement starts a fresh broker pinned to CPU $BROKER_CPU (default 0), runs
@@ -37,7 +41,7 @@ while [ $# -gt 0 ]; do
     --scenarios) SCENARIOS=$2; shift 2 ;;
     --brokers) BROKERS=$2; shift 2 ;;
     --no-build) NO_BUILD=1; shift ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -97,6 +101,13 @@ log_type error
 connection_messages false
 EOF
 
+sed -e 's/^persistence false$/persistence true/' "$TMP/mosquitto.conf" >"$TMP/mosquitto-persist.conf"
+echo "persistence_location $TMP/data/" >>"$TMP/mosquitto-persist.conf"
+for mode in batched sync; do
+    printf 'hooks:\n  auth:\n    allow_all: true\n  storage:\n    sqlite:\n      path: %s\n      mode: %s\n' \
+        "$TMP/data/petrel.db" "$mode" >"$TMP/petrel-$mode.yaml"
+done
+
 port_open() { ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q .; }
 
 start_broker() { # name
@@ -108,6 +119,13 @@ start_broker() { # name
     petrel) taskset -c "$BROKER_CPU" "$SERVER" --tcp "127.0.0.1:$PORT" --allow-all --log-level warn >"$TMP/broker.log" 2>&1 & ;;
     petrel-w1) taskset -c "$BROKER_CPU" "$SERVER" --tcp "127.0.0.1:$PORT" --allow-all --workers 1 --log-level warn \
         >"$TMP/broker.log" 2>&1 & ;;
+    petrel-batched | petrel-sync)
+        rm -rf "$TMP/data" && mkdir -p "$TMP/data"
+        taskset -c "$BROKER_CPU" "$SERVER" --config "$TMP/$name.yaml" --tcp "127.0.0.1:$PORT" --log-level warn \
+            >"$TMP/broker.log" 2>&1 & ;;
+    mosquitto-persist)
+        rm -rf "$TMP/data" && mkdir -p "$TMP/data"
+        taskset -c "$BROKER_CPU" "$MOSQUITTO" -c "$TMP/mosquitto-persist.conf" >"$TMP/broker.log" 2>&1 & ;;
     *) echo "compare.sh: unknown broker $name" >&2; exit 2 ;;
     esac
     BROKER_PID=$!
@@ -127,6 +145,7 @@ scenario_args() { # name -> petrel-bench arguments
     pairs-q1) echo "pairs --pairs 10 --qos 1" ;;
     pairs-q2) echo "pairs --pairs 10 --qos 2" ;;
     pairs-q1-v5) echo "pairs --pairs 10 --qos 1 --mqtt 5" ;;
+    pairs-q1-persist) echo "pairs --pairs 10 --qos 1 --session-expiry 3600" ;;
     fanout-100) echo "fanout --subscribers 100 --qos 0" ;;
     fanout-1000) echo "fanout --subscribers 1000 --qos 0" ;;
     wildcard) echo "wildcard --publishers 10 --subscribers 200 --filters 5 --tree-width 16 --tree-depth 3 --qos 0" ;;
@@ -138,7 +157,7 @@ scenario_args() { # name -> petrel-bench arguments
 
 runs=0
 for s in $SCENARIOS; do scenario_args "$s" >/dev/null; done
-for b in $BROKERS; do case $b in mosquitto | petrel | petrel-w1) ;; *) echo "unknown broker $b" >&2; exit 2 ;; esac; done
+for b in $BROKERS; do case $b in mosquitto | mosquitto-persist | petrel | petrel-w1 | petrel-batched | petrel-sync) ;; *) echo "unknown broker $b" >&2; exit 2 ;; esac; done
 echo "compare.sh: $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $("$MOSQUITTO" -h | head -1)" >&2
 echo "compare.sh: $REPS repetitions x [$SCENARIOS] x [$BROKERS], ${SECS}s + ${WARMUP}s warm-up each;" \
     "broker on CPU $BROKER_CPU, petrel-bench on CPU $BENCH_CPU, port $PORT -> $OUT" >&2
@@ -194,7 +213,9 @@ default = {
     "fanout-1000": [("deliveries_per_s", "deliveries/s", True), cpu_row],
     "wildcard": [("deliveries_per_s", "deliveries/s", True), cpu_row],
 }
-names = {"mosquitto": "Mosquitto", "petrel": "Petrel", "petrel-w1": "Petrel --workers 1"}
+names = {"mosquitto": "Mosquitto", "petrel": "Petrel", "petrel-w1": "Petrel --workers 1",
+         "mosquitto-persist": "Mosquitto persistence true", "petrel-batched": "Petrel SQLite batched",
+         "petrel-sync": "Petrel SQLite sync"}
 
 def fmt(v):
     if v is None:
