@@ -33,8 +33,12 @@ inline QString storageConfig(const QString &storage)
 
 class ServerProcess {
 public:
+    // The server's output goes to a file in `dir` (not a pipe: a test busy with its clients
+    // would not drain a pipe, and a server blocked on a full stderr pipe stalls).
     explicit ServerProcess(QString dir) : m_dir(std::move(dir))
     {
+        static int counter = 0;
+        m_logPath = m_dir + QStringLiteral("/server-%1.log").arg(++counter);
         m_process.setProcessChannelMode(QProcess::MergedChannels);
     }
     ~ServerProcess()
@@ -53,7 +57,10 @@ public:
     bool start(const QString &config)
     {
         m_log.clear();
+        m_logOffset = 0;
         m_port = 0;
+        QFile::remove(m_logPath);
+        m_process.setStandardOutputFile(m_logPath);
         const QString configPath = m_dir + QStringLiteral("/petrel.yaml");
         QFile f(configPath);
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
@@ -77,16 +84,16 @@ public:
             QStringLiteral("listener cli-tcp1: tcp on 127\\.0\\.0\\.1:(\\d+)"));
         QDeadlineTimer deadline(10000);
         while (!deadline.hasExpired()) {
-            m_log += QString::fromUtf8(m_process.readAll());
+            readLog();
             const auto m = portLine.match(m_log);
             if (m.hasMatch() && m_log.contains(QStringLiteral("running"))) {
                 m_port = quint16(m.captured(1).toUInt());
                 return true;
             }
             if (m_process.state() == QProcess::NotRunning) break;
-            m_process.waitForReadyRead(100);
+            m_process.waitForFinished(50);
         }
-        m_log += QString::fromUtf8(m_process.readAll());
+        readLog();
         return false;
     }
 
@@ -95,7 +102,7 @@ public:
     {
         if (start(config)) return -1;
         m_process.waitForFinished(5000);
-        m_log += QString::fromUtf8(m_process.readAll());
+        readLog();
         return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -2;
     }
 
@@ -104,7 +111,7 @@ public:
     {
         m_process.terminate();
         const bool done = m_process.waitForFinished(10000);
-        m_log += QString::fromUtf8(m_process.readAll());
+        readLog();
         return done && m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
     }
 
@@ -113,14 +120,14 @@ public:
     {
         m_process.kill();
         m_process.waitForFinished(5000);
-        m_log += QString::fromUtf8(m_process.readAll());
+        readLog();
     }
 
     bool isRunning() const { return m_process.state() == QProcess::Running; }
     quint16 port() const { return m_port; }
     QString log()
     {
-        m_log += QString::fromUtf8(m_process.readAll());
+        readLog();
         return m_log;
     }
     // Waits (bounded) for `text` to appear in the server's output.
@@ -130,13 +137,25 @@ public:
         while (!log().contains(text)) {
             if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning)
                 return log().contains(text);
-            m_process.waitForReadyRead(100);
+            QTest::qWait(50);
         }
         return true;
     }
 
 private:
+    void readLog()
+    {
+        QFile f(m_logPath);
+        if (!f.open(QIODevice::ReadOnly)) return;
+        f.seek(m_logOffset);
+        const QByteArray more = f.readAll();
+        m_logOffset += more.size();
+        m_log += QString::fromUtf8(more);
+    }
+
     QString m_dir;
+    QString m_logPath;
+    qint64 m_logOffset = 0;
     QProcess m_process;
     QString m_log;
     quint16 m_port = 0;

@@ -298,8 +298,9 @@ private Q_SLOTS:
                 }
             }
         };
-        // About two seconds of load: windows of 20 QoS 1 messages, then one QoS 2 exchange.
-        while (clock.elapsed() < 2000) {
+        // About two seconds of load: windows of 20 QoS 1 messages, then one QoS 2 exchange;
+        // at most 4000 messages, well within the offline session's queue (8192 by default).
+        while (clock.elapsed() < 2000 && n < 4000) {
             for (int i = 0; i < 20; ++i) {
                 Publish p = makePublish("c/1", "q1-" + QByteArray::number(++n), 1);
                 p.packetId = q1.nextPacketId();
