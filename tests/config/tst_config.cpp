@@ -862,7 +862,7 @@ void tst_Config::shippedDefaultConfig()
                           listener(u"sysinfo"_s, u"stats"_s, u":8080"_s)};
     expected.hooks = {HookConfig{u"auth"_s, u"allow_all"_s, {}},
                       HookConfig{u"storage"_s, u"sqlite"_s,
-                                 QVariantMap{{u"path"_s, u"data/petrel.db"_s}, {u"mode"_s, u"batched"_s}}}};
+                                 QVariantMap{{u"path"_s, u"petrel.db"_s}, {u"mode"_s, u"batched"_s}}}};
     expected.inlineClient = true;
     expected.sysTopicResendInterval = 10;
     COMPARE_OPTIONS(*options, expected);
