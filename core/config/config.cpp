@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
+#include <QLoggingCategory>
 #include <QStringList>
 
 #include <yaml-cpp/depthguard.h>
@@ -24,6 +25,8 @@
 namespace petrel::config {
 
 using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcConfig, "petrel.config")
 
 QString ConfigError::toString() const
 {
@@ -760,8 +763,29 @@ QVariantMap Loader::loadLedger(const Entry &e) const
             const YAML::Node item = *it;
             const QString path = indexPath(list.path, index);
             if (!item.IsMap()) fail(item, path, u"expected a rule mapping, got %1"_s.arg(describe(item)));
+            // Mochi's own example config indents ACL filters at the level of `filters:`; Mochi
+            // ignores them and so does Petrel, with a warning (so that file starts unchanged),
+            // because the rule then has no filters and allows every topic.
+            QStringList allowed = keys;
+            QStringList misplaced;
+            if (acl) {
+                for (auto k = item.begin(); k != item.end(); ++k) {
+                    const QString name = k->first.IsScalar() ? scalarText(k->first) : QString();
+                    if (!keys.contains(name) && !hint(name).isEmpty()) {
+                        misplaced.append(name);
+                        qCWarning(lcConfig).noquote()
+                            << u"%1:%2: %3.%4 is at the level of \"filters:\" and is ignored, as Mochi does: "
+                               u"this rule has no filters and allows every topic. Indent the topic filters "
+                               u"under \"filters:\" to restrict it."_s.arg(m_file)
+                                   .arg(positionOf(k->first).line)
+                                   .arg(path, name);
+                    }
+                }
+                allowed += misplaced;
+            }
             QVariantMap rule;
-            for (const Entry &r : entries(item, path, keys, hint)) {
+            for (const Entry &r : entries(item, path, allowed, hint)) {
+                if (misplaced.contains(r.name)) continue;
                 if (r.name == u"allow")
                     rule.insert(r.name, readBool(r));
                 else if (r.name == u"filters")

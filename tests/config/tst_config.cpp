@@ -417,6 +417,7 @@ private Q_SLOTS:
     void jsonFile();
     void shippedDefaultConfig();
     void shippedMochiExample();
+    void mochiMisindentedAclFilters();
     void errorToString();
     void mutatedInputNeverCrashes();
 };
@@ -717,10 +718,8 @@ void tst_Config::errors_data()
 
     // Hooks.
     const QByteArray ledger = "hooks:\n  auth:\n    ledger:\n";
-    row("ledger filters mis-indented (Mochi's example)",
-        ledger + "      acl:\n        - remote: 127.0.0.1:*\n        - username: melon\n          filters:\n"
-                 "          melon/#: 3\n",
-        8, 11, u"hooks.auth.ledger.acl[1].melon/#"_s, u"topic filters go under \"filters:\""_s);
+    row("unknown key in an acl rule", ledger + "      acl:\n        - username: melon\n          filter: x\n",
+        6, 11, u"hooks.auth.ledger.acl[0].filter"_s, u"did you mean \"filters\"?"_s);
     row("access 4", ledger + "      acl:\n        - filters:\n            a/#: 4\n", 6, 18,
         u"hooks.auth.ledger.acl[0].filters.a/#"_s,
         u"must be 0 (deny), 1 (read), 2 (write) or 3 (read and write)"_s);
@@ -866,6 +865,44 @@ void tst_Config::shippedDefaultConfig()
     expected.inlineClient = true;
     expected.sysTopicResendInterval = 10;
     COMPARE_OPTIONS(*options, expected);
+}
+
+// Mochi's own examples/config/config.yaml indents the ACL filters at the level of
+// `filters:`. Mochi ignores them (the rule then has no filters and allows every topic); so
+// does Petrel, so that file starts unchanged, but it says so for each one, naming the line.
+void tst_Config::mochiMisindentedAclFilters()
+{
+    const QByteArray text = "hooks:\n"
+                            "  auth:\n"
+                            "    allow_all: false\n"
+                            "    ledger:\n"
+                            "      auth:\n"
+                            "        - username: peach\n"
+                            "          password: password1\n"
+                            "          allow: true\n"
+                            "      acl:\n"
+                            "        - remote: 127.0.0.1:*\n"
+                            "        - username: melon\n"
+                            "          filters:\n"
+                            "          melon/#: 3\n"
+                            "          updates/#: 2\n"
+                            "logging:\n"
+                            "  level: INFO\n";
+    QTest::ignoreMessage(
+        QtWarningMsg,
+        QRegularExpression(u"^mochi\\.yaml:13: hooks\\.auth\\.ledger\\.acl\\[1\\]\\.melon/# is at the "
+                           u"level of \"filters:\" and is ignored.*allows every topic"_s));
+    QTest::ignoreMessage(
+        QtWarningMsg,
+        QRegularExpression(u"^mochi\\.yaml:14: hooks\\.auth\\.ledger\\.acl\\[1\\]\\.updates/# is"_s));
+    ConfigError error;
+    const auto options = loadConfigString(text, u"mochi.yaml"_s, &error);
+    QVERIFY2(options, qPrintable(error.toString()));
+    QCOMPARE(options->hooks.size(), 1); // the ledger
+    const QVariantList acl = options->hooks[0].settings.value(u"acl"_s).toList();
+    QCOMPARE(acl.size(), 2);
+    // `filters:` with nothing under it: no filters, as in Mochi.
+    QCOMPARE(acl[1].toMap(), (QVariantMap{{u"username"_s, u"melon"_s}, {u"filters"_s, QVariantMap{}}}));
 }
 
 void tst_Config::shippedMochiExample()
