@@ -5,9 +5,10 @@
 # installs them with apt-get, checks the installed files, the system user and the systemd
 # unit (systemd-analyze verify), runs the installed petrel-server as the user petrel with the
 # installed config (its ports moved to free ones) and passes messages through it with
-# mosquitto_pub/mosquitto_sub, builds the examples libpetrel-dev installs (installer/example,
-# examples/) against it with find_package(Petrel) and runs one, then upgrades to the next
-# Debian revision, removes (data and config kept), installs again (kept), and purges (gone).
+# mosquitto_pub/mosquitto_sub (and through the installed petrel-admin's embedded broker),
+# builds the examples libpetrel-dev installs (installer/example, examples/) against it with
+# find_package(Petrel) and runs one, then upgrades to the next Debian revision, removes (data
+# and config kept), installs again (kept), and purges (gone).
 #
 # It changes this machine (packages, the user petrel), so it needs root and skips (77)
 # otherwise, or when a Petrel package is installed already. Every wait is bounded.
@@ -208,6 +209,29 @@ wait "$server_pid" || server_rc=$?
 server_pid=
 check "petrel-server exited with $server_rc after SIGTERM" test "$server_rc" -eq 0
 sed 's/^/  server: /' "$work/server.log"
+
+# --- petrel-admin: the installed app runs a broker that real clients use ---------------------
+if [[ " ${expected[*]} " == *" petrel-admin "* ]]; then
+    admin_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    printf 'listeners:\n  - type: tcp\n    id: t\n    address: "127.0.0.1:%s"\nhooks:\n  auth:\n    allow_all: true\n' \
+        "$admin_port" >"$work/admin.yaml"
+    mkdir -m 0700 "$work/admin-home" "$work/admin-runtime"
+    say "petrel-admin --embedded --start (offscreen) on 127.0.0.1:$admin_port"
+    HOME="$work/admin-home" XDG_CONFIG_HOME="$work/admin-home" XDG_RUNTIME_DIR="$work/admin-runtime" \
+        QT_QPA_PLATFORM=offscreen /usr/bin/petrel-admin --embedded --start --config "$work/admin.yaml" \
+        >"$work/admin.log" 2>&1 &
+    server_pid=$! # cleanup stops it if anything below fails
+    for _ in $(seq 50); do
+        mosquitto_pub -h 127.0.0.1 -p "$admin_port" -q 1 -r -t petrel/package/admin -m up 2>/dev/null && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$work/admin.log"; die "petrel-admin exited"; }
+        sleep 0.2
+    done
+    got=$(mosquitto_sub -h 127.0.0.1 -p "$admin_port" -t petrel/package/admin -C 1 -W 10 || true)
+    [ "$got" = up ] || { cat "$work/admin.log"; die "petrel-admin's broker did not pass a message: got '$got'"; }
+    kill -TERM "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+fi
 
 # --- libpetrel-dev: an out-of-tree program with find_package(Petrel) -----------------------
 examples=/usr/share/doc/libpetrel-dev/examples
