@@ -24,28 +24,6 @@ using namespace petrel::gui;
 
 namespace {
 
-// Installs the translation for `code` ("" = system language), replacing the previous one.
-void installTranslation(QApplication &app, const QString &code)
-{
-    static QTranslator *ours = nullptr;
-    static QTranslator *qt = nullptr;
-    for (QTranslator **t : {&ours, &qt}) {
-        if (*t) {
-            app.removeTranslator(*t);
-            delete *t;
-            *t = nullptr;
-        }
-    }
-    const QLocale locale = code.isEmpty() ? QLocale::system() : QLocale(code);
-    ours = new QTranslator(&app);
-    if (ours->load(locale, QStringLiteral("petrel-admin"), QStringLiteral("_"), QStringLiteral(":/i18n")))
-        app.installTranslator(ours);
-    qt = new QTranslator(&app);
-    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
-                 QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-        app.installTranslator(qt);
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -95,7 +73,7 @@ int main(int argc, char **argv)
 
     QString language = QSettings().value(QStringLiteral("language")).toString();
     if (parser.isSet(langOpt)) language = parser.value(langOpt);
-    installTranslation(app, language);
+    installTranslation(language);
 
     Controller controller;
     QPointer<MainWindow> window;
@@ -104,7 +82,7 @@ int main(int argc, char **argv)
         window->setAttribute(Qt::WA_DeleteOnClose);
         QObject::connect(window, &MainWindow::languageChangeRequested, &app, [&](const QString &code) {
             QSettings().setValue(QStringLiteral("language"), code);
-            installTranslation(app, code);
+            installTranslation(code);
             // Rebuild the window in the new language; the broker keeps running.
             QPointer<MainWindow> old = window;
             QTimer::singleShot(0, &app, [&, old] {

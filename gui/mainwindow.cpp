@@ -5,16 +5,20 @@
 #include <QCloseEvent>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLibraryInfo>
 #include <QListWidget>
+#include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
 #include <QSettings>
 #include <QShortcut>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QToolBar>
+#include <QTranslator>
 
 // The icons' .qrc is compiled into the static petrel_admin_lib: register it explicitly, or
 // the linker may drop it. Q_INIT_RESOURCE must be used outside any namespace.
@@ -24,6 +28,28 @@ static void initResources()
 }
 
 namespace petrel::gui {
+
+bool installTranslation(const QString &code)
+{
+    static QPointer<QTranslator> ours;
+    static QPointer<QTranslator> qt;
+    for (QPointer<QTranslator> *t : {&ours, &qt}) {
+        if (*t) {
+            QCoreApplication::removeTranslator(*t);
+            delete t->data();
+        }
+    }
+    const QLocale locale = code.isEmpty() ? QLocale::system() : QLocale(code);
+    ours = new QTranslator(qApp);
+    const bool found =
+        ours->load(locale, QStringLiteral("petrel-admin"), QStringLiteral("_"), QStringLiteral(":/i18n"));
+    if (found) QCoreApplication::installTranslator(ours);
+    qt = new QTranslator(qApp);
+    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                 QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(qt);
+    return found;
+}
 
 Controller::Controller(QObject *parent)
     : QObject(parent), m_embedded(new EmbeddedBackend(this)), m_attached(new AttachedBackend(this))

@@ -16,6 +16,11 @@ class QSystemTrayIcon;
 
 namespace petrel::gui {
 
+// Installs petrel-admin's translation for `code` ("de", "ja", "zh_CN", "en"; "" = the system
+// language) and Qt's own, replacing earlier ones. False if petrel-admin has none for it
+// (English is then shown).
+bool installTranslation(const QString &code);
+
 class Controller final : public QObject {
     Q_OBJECT
 public:

@@ -29,6 +29,7 @@ private Q_SLOTS:
     void endToEnd();
     void deleteSessionAndRetainedFromTheUi();
     void badListenerShowsWhy();
+    void languages();
 };
 
 namespace {
@@ -202,6 +203,33 @@ void TestGuiEmbedded::badListenerShowsWhy()
     QVERIFY(w.statusText().contains(QStringLiteral("Cannot start")));
     QVERIFY(!controller.embedded()->isActive());
     QVERIFY(w.startAction()->isEnabled());
+}
+
+// The translations are built into the app and switch the whole window (Settings' language
+// list rebuilds the window the same way main() does).
+void TestGuiEmbedded::languages()
+{
+    const QList<QPair<QString, QString>> expected = {{QStringLiteral("de"), QStringLiteral("Übersicht")},
+                                                     {QStringLiteral("ja"), QStringLiteral("ダッシュボード")},
+                                                     {QStringLiteral("zh_CN"), QStringLiteral("仪表板")}};
+    Controller controller;
+    for (const auto &[code, dashboard] : expected) {
+        QVERIFY2(installTranslation(code), qPrintable(code));
+        MainWindow w(&controller);
+        auto *nav = w.findChild<QListWidget *>(QStringLiteral("viewList"));
+        QCOMPARE(nav->item(0)->text(), dashboard);
+        QVERIFY(w.startAction()->text() != QStringLiteral("&Start"));
+        // Strings with arguments keep them.
+        QVERIFY(w.clientsView()
+                    ->model()
+                    ->headerData(ClientsModel::ClientId, Qt::Horizontal, Qt::DisplayRole)
+                    .toString()
+                    .contains(QStringLiteral("ID")));
+    }
+    QVERIFY(!installTranslation(QStringLiteral("en")));
+    MainWindow w(&controller);
+    QCOMPARE(w.findChild<QListWidget *>(QStringLiteral("viewList"))->item(0)->text(),
+             QStringLiteral("Dashboard"));
 }
 
 QTEST_MAIN(TestGuiEmbedded)
