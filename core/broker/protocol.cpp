@@ -1546,18 +1546,13 @@ void Worker::persistQueued(Delivery &d)
         !m_core.hooks.provides(HookEvent::OnMessageQueued))
         return;
     d.out.storeSeq = m_core.messageSequence.fetch_add(1, std::memory_order_relaxed) + 1;
-    StoredMessage m;
-    m.kind = StoredMessage::Kind::QueuedOut;
+    QueuedMessage m;
     m.clientId = d.session->clientId;
     m.sequence = d.out.storeSeq;
     m.qos = d.out.qos;
     m.retainFlag = d.out.retain;
-    for (std::uint32_t id : d.out.subscriptionIds)
-        m.subscriptionIds.append(id);
-    const Message &msg = *d.out.message;
-    m.publish = msg.publish;
-    m.createdAtMs = msg.createdAtMs;
-    m.expiresAtMs = msg.expiresAtMs;
+    m.subscriptionIds = d.out.subscriptionIds;
+    m.message = d.out.message;
     m_core.hooks.each(HookEvent::OnMessageQueued, [&](Hook &h) { h.onMessageQueued(m); });
 }
 

@@ -137,7 +137,7 @@ std::optional<StoredSysInfo> Hook::storedSysInfo()
 }
 void Hook::onSessionUpdated(const StoredClient &) {}
 void Hook::onSessionEnded(const QByteArray &) {}
-void Hook::onMessageQueued(const StoredMessage &) {}
+void Hook::onMessageQueued(const QueuedMessage &) {}
 void Hook::onMessageInflight(const QByteArray &, std::uint64_t, std::uint16_t, bool) {}
 void Hook::onMessageDone(const QByteArray &, std::uint64_t) {}
 void Hook::onInboundQos2(const QByteArray &, std::uint16_t, bool) {}

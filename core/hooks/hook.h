@@ -136,6 +136,17 @@ struct StoredMessage {
     qint64 expiresAtMs = 0;
 };
 
+// OnMessageQueued: one session's copy of a message. The message itself is shared with the
+// broker (no copy of topic, payload or properties is made for the event).
+struct QueuedMessage {
+    QByteArray clientId;
+    std::uint64_t sequence = 0; // broker-wide order of the delivery
+    std::uint8_t qos = 0;       // delivery QoS for this client
+    bool retainFlag = false;
+    QVarLengthArray<std::uint32_t, 2> subscriptionIds;
+    MessagePtr message; // publish (topic, payload, properties), createdAtMs, expiresAtMs
+};
+
 struct StoredSysInfo {
     qint64 startedAtMs = 0;
     qint64 messagesReceived = 0;
@@ -230,9 +241,9 @@ public:
     // The session of this client id ended for good (clean start, expiry, DISCONNECT with
     // expiry 0): its subscriptions, messages and inbound QoS 2 ids go with it.
     virtual void onSessionEnded(const QByteArray &clientId);
-    // A QoS 1/2 message was queued for a session (kind QueuedOut, sequence set). Called on
-    // the worker that routed the message, before the publisher's acknowledgement is sent.
-    virtual void onMessageQueued(const StoredMessage &message);
+    // A QoS 1/2 message was queued for a session. Called on the worker that routed the
+    // message, before the publisher's acknowledgement is sent.
+    virtual void onMessageQueued(const QueuedMessage &message);
     // A queued message was sent with `packetId` (awaitingPubcomp false), or its PUBREC came
     // (awaitingPubcomp true).
     virtual void onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t packetId,

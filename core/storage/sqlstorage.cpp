@@ -14,6 +14,8 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcStorage, "petrel.storage")
 
 namespace petrel::storage {
@@ -218,7 +220,7 @@ void SqlStorageHook::onSessionUpdated(const StoredClient &session)
     Op op;
     op.type = Op::Client;
     op.key = session.clientId;
-    op.data = session;
+    op.data = std::make_shared<const StoredClient>(session);
     std::lock_guard lock(m_lock);
     m_persistent.insert(session.clientId);
     m_ops.push_back(std::move(op));
@@ -300,7 +302,7 @@ void SqlStorageHook::onRetainMessage(const ClientInfo &, const Publish &publish,
         if (publish.properties.has(PropertyId::MessageExpiryInterval) &&
             publish.properties.messageExpiryInterval)
             m.expiresAtMs = m.createdAtMs + qint64(publish.properties.messageExpiryInterval) * 1000;
-        op.data = std::move(m);
+        op.data = std::make_shared<const StoredMessage>(std::move(m));
     }
     push(std::move(op));
 }
@@ -329,7 +331,7 @@ void SqlStorageHook::onSysInfoTick(const BrokerStats &stats)
     push(std::move(op));
 }
 
-void SqlStorageHook::onMessageQueued(const StoredMessage &message)
+void SqlStorageHook::onMessageQueued(const QueuedMessage &message)
 {
     Op op;
     op.type = Op::Queue;
@@ -650,6 +652,7 @@ void SqlStorageHook::run()
     for (;;) {
         bool stopping;
         bool load;
+        bool writeAll;
         std::uint64_t upTo;
         {
             std::unique_lock lock(m_lock);
@@ -663,20 +666,27 @@ void SqlStorageHook::run()
                 m_wake.wait_for(lock, std::chrono::milliseconds(m_flushMs), ready);
             stopping = m_stopping;
             load = m_loadRequested;
+            writeAll = m_sync || stopping || load || m_flushRequested;
             m_flushRequested = false;
             batch.swap(m_ops);
             upTo = m_written.load();
         }
-        if (!retry.empty()) {
-            std::move(batch.begin(), batch.end(), std::back_inserter(retry));
-            batch.clear();
-            batch.swap(retry);
+        // Oldest first: messages kept back from the last batch, changes of a failed commit,
+        // then the new ones.
+        if (!retry.empty() || !m_deferred.empty()) {
+            std::vector<Op> all;
+            all.reserve(m_deferred.size() + retry.size() + batch.size());
+            for (std::vector<Op> *part : {&m_deferred, &retry, &batch}) {
+                std::move(part->begin(), part->end(), std::back_inserter(all));
+                part->clear();
+            }
+            batch.swap(all);
         }
         bool ok = true;
         if (!batch.empty()) {
             QElapsedTimer took;
             took.start();
-            ok = applyBatch(batch);
+            ok = applyBatch(batch, writeAll);
             if (took.elapsed() > 1000)
                 qCWarning(lcStorage).noquote()
                     << QStringLiteral("%1: a commit of %2 changes took %3 ms (slow disk?)")
@@ -733,7 +743,7 @@ void SqlStorageHook::run()
     m_done.notify_all();
 }
 
-bool SqlStorageHook::applyBatch(std::vector<Op> &batch)
+bool SqlStorageHook::applyBatch(std::vector<Op> &batch, bool writeAll)
 {
     // Cancel what cancels out within the batch: a message queued and finished before this
     // commit is never written; an inflight update of a message queued in this batch goes
@@ -749,9 +759,8 @@ bool SqlStorageHook::applyBatch(std::vector<Op> &batch)
         case Op::Inflight: {
             auto it = queued.constFind(op.seq);
             if (it == queued.constEnd()) break;
-            auto &m = std::get<StoredMessage>(batch[*it].data);
-            m.packetId = op.packetId;
-            m.awaitingPubcomp = op.flag;
+            batch[*it].packetId = op.packetId;
+            batch[*it].flag = op.flag;
             op.type = Op::Done; // placeholder, skipped below
             op.seq = 0;
             break;
@@ -766,6 +775,19 @@ bool SqlStorageHook::applyBatch(std::vector<Op> &batch)
             queued.erase(it);
             break;
         }
+        case Op::EndClient:
+            // The session's rows go: its messages queued earlier in this batch need no insert.
+            for (auto it = queued.begin(); it != queued.end();) {
+                Op &q = batch[*it];
+                if (q.key == op.key) {
+                    q.type = Op::Done;
+                    q.seq = 0;
+                    it = queued.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            break;
         case Op::SysInfo:
             if (lastSys < batch.size()) batch[lastSys].type = Op::Done, batch[lastSys].seq = 0;
             lastSys = i;
@@ -774,6 +796,18 @@ bool SqlStorageHook::applyBatch(std::vector<Op> &batch)
             break;
         }
     }
+    // Batched mode: a message queued in this batch and still unfinished is kept back for one
+    // more batch; most are acknowledged by then and never written. (No later change in this
+    // batch concerns its row: inflight updates folded into it, an end of its session
+    // cancelled it.) Sync mode, flush(), stop and load write everything.
+    std::vector<std::size_t> keepBack;
+    if (!writeAll) {
+        for (std::size_t index : std::as_const(queued)) {
+            if (!batch[index].deferredOnce) keepBack.push_back(index);
+        }
+        std::sort(keepBack.begin(), keepBack.end());
+    }
+    std::size_t nextKeptBack = 0;
 
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (!db.isOpen() || !db.transaction()) {
@@ -802,10 +836,15 @@ bool SqlStorageHook::applyBatch(std::vector<Op> &batch)
         return false;
     };
     bool ok = true;
-    for (Op &op : batch) {
+    for (std::size_t index = 0; index < batch.size(); ++index) {
+        Op &op = batch[index];
+        if (nextKeptBack < keepBack.size() && keepBack[nextKeptBack] == index) {
+            ++nextKeptBack;
+            continue;
+        }
         switch (op.type) {
         case Op::Client: {
-            const auto &c = std::get<StoredClient>(op.data);
+            const StoredClient &c = *std::get<std::shared_ptr<const StoredClient>>(op.data);
             prepare(m_dialect.upsertClient);
             q.addBindValue(blob(c.clientId));
             q.addBindValue(blob(c.username));
@@ -845,18 +884,21 @@ bool SqlStorageHook::applyBatch(std::vector<Op> &batch)
             ok = exec();
             break;
         case Op::Queue: {
-            const auto &m = std::get<StoredMessage>(op.data);
+            const auto &m = std::get<QueuedMessage>(op.data);
             prepare(m_dialect.upsertMessage);
             q.addBindValue(blob(m.clientId));
             q.addBindValue(qint64(m.sequence));
-            q.addBindValue(int(m.packetId));
-            q.addBindValue(int(m.awaitingPubcomp));
+            q.addBindValue(int(op.packetId));
+            q.addBindValue(int(op.flag));
             q.addBindValue(int(m.qos));
             q.addBindValue(int(m.retainFlag));
-            q.addBindValue(joinIds(m.subscriptionIds));
-            q.addBindValue(encodeMessage(m.publish));
-            q.addBindValue(m.createdAtMs);
-            q.addBindValue(m.expiresAtMs);
+            QList<std::uint32_t> ids;
+            for (std::uint32_t id : m.subscriptionIds)
+                ids.append(id);
+            q.addBindValue(joinIds(ids));
+            q.addBindValue(encodeMessage(m.message->publish));
+            q.addBindValue(m.message->createdAtMs);
+            q.addBindValue(m.message->expiresAtMs);
             ok = exec();
             break;
         }
@@ -883,7 +925,7 @@ bool SqlStorageHook::applyBatch(std::vector<Op> &batch)
             ok = exec();
             break;
         case Op::Retain: {
-            const auto &m = std::get<StoredMessage>(op.data);
+            const StoredMessage &m = *std::get<std::shared_ptr<const StoredMessage>>(op.data);
             prepare(m_dialect.upsertRetained);
             q.addBindValue(blob(op.key));
             q.addBindValue(encodeMessage(m.publish));
@@ -933,6 +975,10 @@ bool SqlStorageHook::applyBatch(std::vector<Op> &batch)
         return false;
     }
     m_commits.fetch_add(1);
+    for (std::size_t index : keepBack) {
+        batch[index].deferredOnce = true;
+        m_deferred.push_back(std::move(batch[index]));
+    }
     return true;
 }
 

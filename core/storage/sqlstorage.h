@@ -59,7 +59,7 @@ public:
     void onSysInfoTick(const BrokerStats &stats) override;
     void onSessionUpdated(const StoredClient &session) override;
     void onSessionEnded(const QByteArray &clientId) override;
-    void onMessageQueued(const StoredMessage &message) override;
+    void onMessageQueued(const QueuedMessage &message) override;
     void onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t packetId,
                            bool awaitingPubcomp) override;
     void onMessageDone(const QByteArray &clientId, std::uint64_t sequence) override;
@@ -107,14 +107,18 @@ public:
         std::uint64_t seq = 0;
         QByteArray key;  // client id or topic
         QByteArray key2; // filter
-        std::variant<std::monostate, StoredClient, StoredSubscription, StoredMessage, StoredSysInfo> data;
+        // Rare, large records by pointer: the vector of changes stays compact.
+        std::variant<std::monostate, std::shared_ptr<const StoredClient>, StoredSubscription, QueuedMessage,
+                     std::shared_ptr<const StoredMessage>, StoredSysInfo>
+            data;
+        bool deferredOnce = false; // Queue: already kept back from one batch
     };
 
 private:
     void push(Op &&op);
     void run();
     bool openOnThread(QString *error);
-    bool applyBatch(std::vector<Op> &batch);
+    bool applyBatch(std::vector<Op> &batch, bool writeAll);
     void loadOnThread();
     QString describe(const QString &driverError) const;
 
@@ -158,6 +162,9 @@ private:
     bool m_loadRequested = false;
 
     std::map<const QString *, std::unique_ptr<QSqlQuery>> m_queries; // storage thread only
+    // Batched mode: messages queued in the last batch and not finished yet, kept back one
+    // batch (most are acknowledged by then and never written). Storage thread only.
+    std::vector<Op> m_deferred;
     std::thread m_thread;
 };
 

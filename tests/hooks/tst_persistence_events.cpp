@@ -24,7 +24,7 @@ struct Event {
     std::uint16_t packetId = 0;
     bool flag = false; // awaitingPubcomp / received
     StoredClient client;
-    StoredMessage message;
+    QueuedMessage message;
 };
 
 class PersistenceRecorder : public Hook {
@@ -43,7 +43,7 @@ public:
         add(e);
     }
     void onSessionEnded(const QByteArray &clientId) override { add({HookEvent::OnSessionEnded, clientId}); }
-    void onMessageQueued(const StoredMessage &m) override
+    void onMessageQueued(const QueuedMessage &m) override
     {
         Event e{HookEvent::OnMessageQueued, m.clientId, m.sequence};
         e.message = m;
@@ -168,11 +168,11 @@ private Q_SLOTS:
         QCOMPARE(queued.size(), 1);
         const std::uint64_t seq1 = queued[0].sequence;
         QVERIFY(seq1 > 0);
-        QCOMPARE(queued[0].message.kind, StoredMessage::Kind::QueuedOut);
         QCOMPARE(queued[0].message.qos, 1);
-        QCOMPARE(queued[0].message.publish.topic, QByteArray("ev/1"));
-        QCOMPARE(queued[0].message.publish.payload, QByteArray("one"));
-        QVERIFY(queued[0].message.createdAtMs > 0);
+        QVERIFY(queued[0].message.message);
+        QCOMPARE(queued[0].message.message->publish.topic, QByteArray("ev/1"));
+        QCOMPARE(queued[0].message.message->publish.payload, QByteArray("one"));
+        QVERIFY(queued[0].message.message->createdAtMs > 0);
 
         // Back online: sent (inflight with its packet id), acknowledged (done).
         QVERIFY(ev.open(port, persistentConnect("ev", false)));
