@@ -243,6 +243,9 @@ private Q_SLOTS:
         for (ListenerConfig &l : options->listeners)
             l.address = QStringLiteral("127.0.0.1:0");
         options->workerThreads = 2;
+        // default.yaml names the SQLite storage file relative to the data directory.
+        QTemporaryDir data;
+        options->dataDir = data.path();
         Broker broker(*options);
         QString startError;
         QVERIFY2(broker.start(&startError), qPrintable(startError));
