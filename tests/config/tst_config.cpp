@@ -733,6 +733,8 @@ void tst_Config::errors_data()
         u"hooks.storage.sqlite.mode"_s, u"expected sync or batched"_s);
     row("sqlite flush_ms with sync", "hooks:\n  storage:\n    sqlite: {mode: sync, flush_ms: 10}\n", 3, 26,
         u"hooks.storage.sqlite.flush_ms"_s, u"batched only"_s);
+    row("sqlite max_page_count", "hooks:\n  storage:\n    sqlite: {max_page_count: 0}\n", 3, 30,
+        u"hooks.storage.sqlite.max_page_count"_s, u"got 0"_s);
     row("pebble mode", "hooks:\n  storage:\n    pebble: {mode: Fast}\n", 3, 20,
         u"hooks.storage.pebble.mode"_s, u"expected NoSync or Sync"_s);
     row("badger ratio", "hooks:\n  storage:\n    badger: {gc_discard_ratio: 1.5}\n", 3, 32,
