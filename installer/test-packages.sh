@@ -152,40 +152,64 @@ if systemd-analyze security --offline=true "$unit" >"$work/security.log" 2>&1; t
 fi
 
 # --- run the installed server with the installed config -------------------------------------
-read -r tcp_port ws_port http_port < <(python3 -c '
+# start_server <log>: the installed petrel-server as petrel, with the installed config whose
+# three listener addresses are moved to free loopback ports (nothing else changes), and the
+# service's data directory. Sets tcp_port, http_port, server_pid.
+start_server() {
+    local log=$1 ws_port config="$work/petrel.yaml"
+    read -r tcp_port ws_port http_port < <(python3 -c '
 import socket
 socks = [socket.socket() for _ in range(3)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])
 for s in socks: s.close()')
-config="$work/petrel.yaml"
-# The installed file with its three listener addresses on free loopback ports; nothing else.
-sed -e "s/address: \":1883\"/address: \"127.0.0.1:$tcp_port\"/" \
-    -e "s/address: \":1882\"/address: \"127.0.0.1:$ws_port\"/" \
-    -e "s/address: \"127.0.0.1:8080\"/address: \"127.0.0.1:$http_port\"/" /etc/petrel/petrel.yaml >"$config"
-check "the installed config's listeners are not :1883, :1882, 127.0.0.1:8080" \
-    test "$(diff /etc/petrel/petrel.yaml "$config" | grep -c '^>')" -eq 3
-chmod 0644 "$config"
-# setpriv execs the server itself (runuser would stay in between and answer the signal).
-say "petrel-server as petrel on 127.0.0.1:$tcp_port (ws $ws_port, http $http_port)"
-setpriv --reuid=petrel --regid=petrel --init-groups -- /usr/bin/petrel-server --config "$config" --data-dir /var/lib/petrel \
-    >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do
-    grep -q 'running' "$work/server.log" && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; die "petrel-server exited"; }
-    sleep 0.1
-done
-grep -q 'running' "$work/server.log" || { cat "$work/server.log"; die "petrel-server did not start in 10 s"; }
-for l in "tcp: tcp on 127.0.0.1:$tcp_port" "ws: ws on 127.0.0.1:$ws_port" "stats: http on 127.0.0.1:$http_port"; do
-    check "no listener $l in the server log" grep -q "listener $l" "$work/server.log"
-done
+    sed -e "s/address: \":1883\"/address: \"127.0.0.1:$tcp_port\"/" \
+        -e "s/address: \":1882\"/address: \"127.0.0.1:$ws_port\"/" \
+        -e "s/address: \"127.0.0.1:8080\"/address: \"127.0.0.1:$http_port\"/" /etc/petrel/petrel.yaml >"$config"
+    check "the installed config's listeners are not :1883, :1882, 127.0.0.1:8080" \
+        test "$(diff /etc/petrel/petrel.yaml "$config" | grep -c '^>')" -eq 3
+    chmod 0644 "$config"
+    # setpriv execs the server itself (runuser would stay in between and answer the signal).
+    say "petrel-server as petrel on 127.0.0.1:$tcp_port (ws $ws_port, http $http_port)"
+    setpriv --reuid=petrel --regid=petrel --init-groups -- /usr/bin/petrel-server --config "$config" \
+        --data-dir /var/lib/petrel >"$log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 100); do
+        grep -qs 'running' "$log" && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$log"; die "petrel-server exited"; }
+        sleep 0.1
+    done
+    grep -q 'running' "$log" || { cat "$log"; die "petrel-server did not start in 10 s"; }
+    for l in "tcp: tcp on 127.0.0.1:$tcp_port" "ws: ws on 127.0.0.1:$ws_port" "stats: http on 127.0.0.1:$http_port"; do
+        check "no listener $l in the server log" grep -q "listener $l" "$log"
+    done
+}
+# stop_server <log>: SIGTERM; it must exit 0 within 10 s.
+stop_server() {
+    local log=$1 rc=0
+    kill -TERM "$server_pid"
+    for _ in $(seq 100); do
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$server_pid" 2>/dev/null && die "petrel-server did not stop in 10 s after SIGTERM"
+    wait "$server_pid" || rc=$?
+    server_pid=
+    sed 's/^/  server: /' "$log"
+    check "petrel-server exited with $rc after SIGTERM" test "$rc" -eq 0
+}
+# retained_is <value>: the retained message the first run published, from the running server.
+retained_is() {
+    local got
+    got=$(mosquitto_sub -h 127.0.0.1 -p "$tcp_port" -V mqttv5 -t petrel/package/retained -C 1 -W 10 || true)
+    check "retained message: got '$got', expected '$1'" test "$got" = "$1"
+}
 
+start_server "$work/server.log"
 # A retained message (MQTT 5, QoS 1), then a live one (3.1.1, QoS 2) to a waiting subscriber.
 check "mosquitto_pub retained" mosquitto_pub -h 127.0.0.1 -p "$tcp_port" -V mqttv5 -q 1 -r \
     -t petrel/package/retained -m "kept"
-got=$(mosquitto_sub -h 127.0.0.1 -p "$tcp_port" -V mqttv5 -t petrel/package/retained -C 1 -W 10)
-check "retained message: got '$got'" test "$got" = kept
+retained_is kept
 mosquitto_sub -h 127.0.0.1 -p "$tcp_port" -V mqttv311 -q 2 -t petrel/package/live -C 1 -W 20 \
     >"$work/live.txt" &
 sub_pid=$!
@@ -198,17 +222,10 @@ wait "$sub_pid" || die "mosquitto_sub got no live message"
 check "live message: got '$(cat "$work/live.txt")'" grep -q '^live [0-9]*$' "$work/live.txt"
 check "HTTP /healthcheck" curl -fsS -o /dev/null "http://127.0.0.1:$http_port/healthcheck"
 
-kill -TERM "$server_pid"
-server_rc=0
-for _ in $(seq 100); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
-kill -0 "$server_pid" 2>/dev/null && die "petrel-server did not stop in 10 s after SIGTERM"
-wait "$server_pid" || server_rc=$?
-server_pid=
-check "petrel-server exited with $server_rc after SIGTERM" test "$server_rc" -eq 0
-sed 's/^/  server: /' "$work/server.log"
+stop_server "$work/server.log"
+db=/var/lib/petrel/petrel.db
+check "no SQLite file $db" test -f "$db"
+check "$db is not owned by petrel" test "$(stat -c %U "$db")" = petrel
 
 # --- petrel-admin: the installed app runs a broker that real clients use ---------------------
 if [[ " ${expected[*]} " == *" petrel-admin "* ]]; then
@@ -288,6 +305,9 @@ check "the upgrade changed the config's owner" \
     test "$(stat -c '%U:%G %a' /etc/petrel/petrel.yaml)" = "root:petrel 640"
 check "the service is not enabled after the upgrade" \
     test -L /etc/systemd/system/multi-user.target.wants/petrel.service
+start_server "$work/server-upgraded.log" # the upgraded server has the retained message
+retained_is kept
+stop_server "$work/server-upgraded.log"
 
 say "apt-get remove"
 apt-get remove -y -qq "${expected[@]}" >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; die "apt-get remove failed"; }
@@ -304,6 +324,9 @@ check "installing again lost the data" test -f /var/lib/petrel/package-test-mark
 check "installing again replaced the changed config" grep -q "changed by the package test" /etc/petrel/petrel.yaml
 check "the service is not enabled after installing again" \
     test -L /etc/systemd/system/multi-user.target.wants/petrel.service
+start_server "$work/server-again.log" # and after remove and install
+retained_is kept
+stop_server "$work/server-again.log"
 
 say "apt-get purge"
 dpkg -L "${expected[@]}" | sort -u >"$work/files.list"
