@@ -761,7 +761,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     } else if (qos == 2) {
         if (ackCode < 0x80) { // a refused QoS 2 flow ends here
             s.inboundQos2.insert(packetId);
-            if (s.persistent.load(std::memory_order_relaxed) && hooks.provides(HookEvent::OnInboundQos2))
+            if (hooks.provides(HookEvent::OnInboundQos2) && s.persistent.load(std::memory_order_relaxed))
                 hooks.each(HookEvent::OnInboundQos2,
                            [&](Hook &h) { h.onInboundQos2(s.clientId, packetId, true); });
         }
@@ -1123,8 +1123,8 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         comp.type = PacketType::Pubcomp;
         comp.packetId = a.packetId;
         if (s.inboundQos2.remove(a.packetId)) {
-            if (s.persistent.load(std::memory_order_relaxed) &&
-                m_core.hooks.provides(HookEvent::OnInboundQos2))
+            if (m_core.hooks.provides(HookEvent::OnInboundQos2) &&
+                s.persistent.load(std::memory_order_relaxed))
                 m_core.hooks.each(HookEvent::OnInboundQos2,
                                   [&](Hook &h) { h.onInboundQos2(s.clientId, a.packetId, false); });
         } else if (isV5(c.version)) {
@@ -1525,7 +1525,7 @@ void Worker::endSession(const SessionPtr &s)
 
 void Worker::persistSession(const Session &s)
 {
-    if (!s.persistent.load(std::memory_order_relaxed) || !m_core.hooks.provides(HookEvent::OnSessionUpdated))
+    if (!m_core.hooks.provides(HookEvent::OnSessionUpdated) || !s.persistent.load(std::memory_order_relaxed))
         return;
     StoredClient r;
     r.clientId = s.clientId;
@@ -1542,8 +1542,8 @@ void Worker::persistSession(const Session &s)
 // Any worker (the session may live elsewhere; only its const id and atomic flag are read).
 void Worker::persistQueued(Delivery &d)
 {
-    if (d.out.qos == 0 || d.out.storeSeq || !d.session->persistent.load(std::memory_order_relaxed) ||
-        !m_core.hooks.provides(HookEvent::OnMessageQueued))
+    if (!m_core.hooks.provides(HookEvent::OnMessageQueued) || d.out.qos == 0 || d.out.storeSeq ||
+        !d.session->persistent.load(std::memory_order_relaxed))
         return;
     d.out.storeSeq = m_core.messageSequence.fetch_add(1, std::memory_order_relaxed) + 1;
     QueuedMessage m;
