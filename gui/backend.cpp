@@ -130,13 +130,21 @@ bool EmbeddedBackend::start(const Options &options, QString *error)
     if (!broker->addHook(std::make_shared<TapHook>(m_tap), {}, error)) return false;
     if (!broker->start(error)) return false;
     m_broker = std::move(broker);
+    ++m_generation;
     m_logSeq = 0;
     Q_EMIT activeChanged(true);
     return true;
 }
 
+void EmbeddedBackend::joinRefresh()
+{
+    if (m_refreshThread.joinable()) m_refreshThread.join();
+}
+
 void EmbeddedBackend::stop()
 {
+    joinRefresh();
+    ++m_generation;
     if (!m_broker) return;
     m_broker->stop();
     m_broker.reset();
@@ -159,16 +167,28 @@ QString EmbeddedBackend::describe() const
 
 void EmbeddedBackend::refresh()
 {
-    if (!isActive()) return;
-    BrokerAdmin admin(*m_broker);
-    Snapshot s;
-    s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
-    s.stats = m_broker->stats();
-    s.memoryBytes = residentMemoryBytes();
-    s.clients = admin.clients();
-    s.subscriptions = admin.subscriptions();
-    s.retained = admin.retained();
-    Q_EMIT snapshotReady(s);
+    if (!isActive() || m_refreshing.load()) return;
+    joinRefresh(); // the previous one has finished: release its thread
+    m_refreshing = true;
+    Broker *broker = m_broker.get();
+    const quint64 generation = m_generation;
+    m_refreshThread = std::thread([this, broker, generation] {
+        BrokerAdmin admin(*broker);
+        Snapshot s;
+        s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
+        s.stats = broker->stats();
+        s.memoryBytes = residentMemoryBytes();
+        s.clients = admin.clients();
+        s.subscriptions = admin.subscriptions();
+        s.retained = admin.retained();
+        QMetaObject::invokeMethod(
+            this,
+            [this, s = std::move(s), generation] {
+                m_refreshing = false;
+                if (generation == m_generation) Q_EMIT snapshotReady(s);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void EmbeddedBackend::pollLog()

@@ -18,8 +18,10 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace petrel::gui {
@@ -123,8 +125,14 @@ protected:
     void drainMessages() override;
 
 private:
+    void joinRefresh();
     std::unique_ptr<Broker> m_broker;
     std::shared_ptr<MessageTap> m_tap;
+    // Snapshots are taken on a helper thread (gathering thousands of sessions from busy
+    // workers takes milliseconds); one at a time, joined before the broker stops.
+    std::thread m_refreshThread;
+    std::atomic<bool> m_refreshing{false};
+    quint64 m_generation = 0; // bumped per start/stop: late snapshots of an old broker are dropped
     qint64 m_logSeq = 0;
     std::vector<MessageRecord> m_drain;
 };
