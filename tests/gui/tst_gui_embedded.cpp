@@ -2,6 +2,7 @@
 // toolbar, a real MQTT client connects and subscribes, the Clients and Subscriptions views
 // show it, the Publish view's message arrives at the client, the client's own messages
 // show in Messages and Topics, the Disconnect button disconnects it and it leaves the list.
+#include "config/config.h"
 #include "gui_test_util.h"
 #include "mainwindow.h"
 #include "support/test_client.h"
@@ -30,6 +31,7 @@ private Q_SLOTS:
     void deleteSessionAndRetainedFromTheUi();
     void badListenerShowsWhy();
     void languages();
+    void settingsSavedAsYamlAndRemembered();
 };
 
 namespace {
@@ -230,6 +232,60 @@ void TestGuiEmbedded::languages()
     MainWindow w(&controller);
     QCOMPARE(w.findChild<QListWidget *>(QStringLiteral("viewList"))->item(0)->text(),
              QStringLiteral("Dashboard"));
+}
+
+// Settings saves a normal Petrel YAML config (petrel-server's loader reads it back), and the
+// next window opens with that config, the same mode, attach target and view (QSettings).
+void TestGuiEmbedded::settingsSavedAsYamlAndRemembered()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("petrel.yaml"));
+    Controller controller;
+    {
+        MainWindow w(&controller);
+        Options o;
+        o.allowAllClients();
+        o.workerThreads = 3;
+        o.capabilities.maximumQos = 1;
+        o.listeners = {
+            ListenerConfig{QStringLiteral("tcp"), QStringLiteral("saved-tcp"), QStringLiteral("127.0.0.1:0")},
+            ListenerConfig{QStringLiteral("sysinfo"), QStringLiteral("saved-http"),
+                           QStringLiteral("127.0.0.1:0")}};
+        w.settingsView()->setOptions(o);
+        QString why;
+        QVERIFY2(w.settingsView()->saveConfig(path, &why), qPrintable(why));
+        config::ConfigError e;
+        const auto loaded = config::loadConfigFile(path, &e);
+        QVERIFY2(loaded, qPrintable(e.toString()));
+        QCOMPARE(loaded->listeners.size(), 2);
+        QCOMPARE(loaded->listeners[1].type, QStringLiteral("sysinfo"));
+        QCOMPARE(loaded->workerThreads, 3);
+        QCOMPARE(loaded->capabilities.maximumQos, 1);
+        w.settingsView()->setMode(SettingsView::Mode::Attached);
+        w.settingsView()->setAttachTarget(QStringLiteral("http://127.0.0.1:9"), QStringLiteral("t0k"));
+        w.showView(MainWindow::Topics);
+        w.close(); // saves the window state
+    }
+    MainWindow again(&controller);
+    QCOMPARE(again.settingsView()->configPath(), path);
+    QCOMPARE(again.settingsView()->mode(), SettingsView::Mode::Attached);
+    QCOMPARE(again.settingsView()->attachToken(), QStringLiteral("t0k"));
+    QCOMPARE(again.findChild<QListWidget *>(QStringLiteral("viewList"))->currentRow(),
+             int(MainWindow::Topics));
+    Options o;
+    QString why;
+    QVERIFY(again.settingsView()->options(o, &why));
+    QCOMPARE(o.listeners.value(0).id, QStringLiteral("saved-tcp"));
+    QCOMPARE(o.workerThreads, 3);
+    // A file that is not a valid config is refused with the loader's message.
+    QFile bad(dir.filePath(QStringLiteral("bad.yaml")));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("listeners:\n  - {type: tcp, id: x, address: \":1883\", colour: red}\n");
+    bad.close();
+    QVERIFY(!again.settingsView()->loadConfig(bad.fileName(), &why));
+    QVERIFY(why.contains(QStringLiteral("colour")));
+    QSettings().remove(QStringLiteral("config/path"));
+    QSettings().remove(QStringLiteral("mode"));
 }
 
 QTEST_MAIN(TestGuiEmbedded)
