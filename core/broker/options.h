@@ -46,6 +46,15 @@ struct Capabilities {
     int connectTimeoutMs = 10000;
     // Petrel: bound on bytes queued for one client's socket before QoS 0 is dropped.
     std::int64_t maximumClientBytesPending = 16 * 1024 * 1024;
+    // Petrel: subscriptions one client may hold; more get SUBACK 0x97 (v3: 0x80). 0 = no limit.
+    std::int32_t maximumSubscriptionsPerClient = 10000;
+    // Petrel: levels in a topic name or filter; deeper filters get SUBACK 0x8F, deeper topics
+    // PUBACK/PUBREC 0x90 (v3: acknowledged, dropped). 0 = no limit.
+    std::int32_t maximumTopicLevels = 128;
+    // Petrel: retained messages the broker keeps; a retained PUBLISH to a new topic beyond it
+    // is refused with 0x97 (v3: acknowledged, dropped). Replacing or clearing always works.
+    // 0 = no limit.
+    std::int64_t maximumRetainedMessages = 1000000;
 };
 
 struct ListenerConfig {

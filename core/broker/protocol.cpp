@@ -62,6 +62,16 @@ bool isServerDisconnectCode(ReasonCode r)
 
 } // namespace
 
+// More levels than the limit (0 = none)? Counts separators, stopping early.
+bool tooDeep(const QByteArray &topic, std::int32_t maximumLevels)
+{
+    if (maximumLevels <= 0 || topic.size() < maximumLevels) return false;
+    qsizetype levels = 1;
+    for (const char ch : topic)
+        if (ch == '/' && ++levels > maximumLevels) return true;
+    return false;
+}
+
 qint64 remainingExpirySeconds(const Message &m, qint64 now)
 {
     if (m.expiresAtMs == 0) return -1;
@@ -730,8 +740,12 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     // reason (v5; v3 has no reason codes) and not published.
     const HookChain &hooks = m_core.hooks;
     ReasonCode refused = ReasonCode::Success;
-    if (!hooks.aclAllows(c.info, p.topic, true)) {
+    if (tooDeep(p.topic, caps.maximumTopicLevels)) {
+        refused = ReasonCode::TopicNameInvalid;
+    } else if (!hooks.aclAllows(c.info, p.topic, true)) {
         refused = ReasonCode::NotAuthorized;
+    } else if (p.retain && !p.payload.isEmpty() && retainedStoreFull(p.topic)) {
+        refused = ReasonCode::QuotaExceeded;
     } else if (hooks.provides(HookEvent::OnPublish)) {
         if (Error e = hooks.onPublish(c.info, p)) refused = e.code;
     }
@@ -780,6 +794,15 @@ ReasonCode Worker::obscured(ReasonCode code) const
         (code == ReasonCode::NotAuthorized || code == ReasonCode::BadUserNameOrPassword))
         return ReasonCode::UnspecifiedError;
     return code;
+}
+
+// At the retained-message limit, a retained message to a topic not yet stored is refused.
+bool Worker::retainedStoreFull(const QByteArray &topic) const
+{
+    const std::int64_t limit = m_core.caps().maximumRetainedMessages;
+    if (limit <= 0 || m_core.counters.retained.load(std::memory_order_relaxed) < limit) return false;
+    std::shared_lock lock(m_core.retainedLock);
+    return qint64(m_core.retained.size()) >= limit && !m_core.retained.find(topic);
 }
 
 void Worker::retainFromClient(const ClientInfo &client, const MessagePtr &message)
@@ -951,9 +974,14 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
         return;
     }
     if (qsizetype(s.pending.size()) >= caps.maximumClientWritesPending) {
+        // Never a silent loss: counted, reported (OnPublishDropped), logged; and a connected
+        // client that lets QoS 1/2 pile up this far is disconnected with Quota Exceeded, so it
+        // knows. Its session keeps the queue (up to the limit) for when it comes back.
         dropped(s, d.out, false);
         qCWarning(lcProtocol).noquote()
             << "queue full for" << QString::fromUtf8(s.clientId) << "- message dropped";
+        if (d.out.qos > 0 && s.connection)
+            disconnectWithReason(*s.connection, ReasonCode::QuotaExceeded, "outbound queue full");
         return;
     }
     if (d.out.storeSeq == 0) persistQueued(d); // retained on subscribe, shared hand-off
@@ -1230,6 +1258,8 @@ void Worker::handleSubscribe(Connection &c, const QByteArray &body)
             code = ReasonCode::SharedSubscriptionsNotSupported;
         else if (wildcard && !caps.wildcardSubAvailable)
             code = ReasonCode::WildcardSubscriptionsNotSupported;
+        else if (tooDeep(t.filter, caps.maximumTopicLevels))
+            code = ReasonCode::TopicFilterInvalid;
         else if (shared && t.options.noLocal) {
             disconnectWithReason(c, ReasonCode::ProtocolError,
                                  "No Local on a shared subscription [MQTT-3.8.3-4]");
@@ -1237,6 +1267,10 @@ void Worker::handleSubscribe(Connection &c, const QByteArray &body)
         } else if (!hooks.aclAllows(c.info, t.filter, false)) {
             code = obscured(ReasonCode::NotAuthorized);
         }
+        if (std::uint8_t(code) < 0x80 && caps.maximumSubscriptionsPerClient > 0 &&
+            s.subscriptions.size() >= caps.maximumSubscriptionsPerClient &&
+            !s.subscriptions.contains(t.filter))
+            code = ReasonCode::QuotaExceeded;
         if (std::uint8_t(code) >= 0x80) {
             ack.reasonCodes.append(isV5(c.version) ? std::uint8_t(code) : 0x80);
             continue;

@@ -168,6 +168,7 @@ private:
     void handleAuth(Connection &c, const QByteArray &body);
     void publishMessage(const MessagePtr &message);
     bool mayRead(const Session &s, const QByteArray &topic) const;
+    bool retainedStoreFull(const QByteArray &topic) const;
     void retainFromClient(const ClientInfo &client, const MessagePtr &message);
     packets::ReasonCode obscured(packets::ReasonCode code) const;
     void flushRouted();

@@ -157,13 +157,28 @@ const QHash<QString, QString> &homeOfKey()
         for (const char *k : {"client_net_write_buffer_size", "client_net_read_buffer_size",
                               "sys_topic_resend_interval", "inline_client", "capabilities", "worker_threads"})
             h.insert(QString::fromLatin1(k), u"options"_s);
-        for (const char *k :
-             {"maximum_clients", "maximum_message_expiry_interval", "maximum_client_writes_pending",
-              "maximum_session_expiry_interval", "maximum_packet_size", "receive_maximum", "maximum_inflight",
-              "topic_alias_maximum", "shared_sub_available", "minimum_protocol_version", "maximum_qos",
-              "retain_available", "wildcard_sub_available", "sub_id_available", "compatibilities",
-              "maximum_keepalive", "maximum_connect_packet_size", "connect_timeout_ms",
-              "maximum_client_bytes_pending"})
+        for (const char *k : {"maximum_clients",
+                              "maximum_message_expiry_interval",
+                              "maximum_client_writes_pending",
+                              "maximum_session_expiry_interval",
+                              "maximum_packet_size",
+                              "receive_maximum",
+                              "maximum_inflight",
+                              "topic_alias_maximum",
+                              "shared_sub_available",
+                              "minimum_protocol_version",
+                              "maximum_qos",
+                              "retain_available",
+                              "wildcard_sub_available",
+                              "sub_id_available",
+                              "compatibilities",
+                              "maximum_keepalive",
+                              "maximum_connect_packet_size",
+                              "connect_timeout_ms",
+                              "maximum_client_bytes_pending",
+                              "maximum_subscriptions_per_client",
+                              "maximum_topic_levels",
+                              "maximum_retained_messages"})
             h.insert(QString::fromLatin1(k), u"options.capabilities"_s);
         for (const char *k :
              {"obscure_not_authorized", "passive_client_disconnect", "always_return_response_info",
@@ -330,6 +345,12 @@ const CapabilityField kCapabilityFields[] = {
     {"connect_timeout_ms", 1, kIntMax, [](Capabilities &c, qint64 v) { c.connectTimeoutMs = int(v); }},
     {"maximum_client_bytes_pending", 1, kInt64Max,
      [](Capabilities &c, qint64 v) { c.maximumClientBytesPending = v; }},
+    {"maximum_subscriptions_per_client", 0, kIntMax,
+     [](Capabilities &c, qint64 v) { c.maximumSubscriptionsPerClient = std::int32_t(v); }},
+    {"maximum_topic_levels", 0, kIntMax,
+     [](Capabilities &c, qint64 v) { c.maximumTopicLevels = std::int32_t(v); }},
+    {"maximum_retained_messages", 0, kInt64Max,
+     [](Capabilities &c, qint64 v) { c.maximumRetainedMessages = v; }},
 };
 
 struct CompatibilityField {
