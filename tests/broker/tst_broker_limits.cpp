@@ -219,6 +219,88 @@ private Q_SLOTS:
         QCOMPARE(got, (QList<QByteArray>{base + "/1=uno", base + "/3=three"}));
     }
 
+    // A subscriber that stops reading: once the bytes waiting for its socket pass the limit,
+    // further QoS 0 messages for it are dropped and counted; the publisher carries on.
+    void bytesPendingQos0()
+    {
+        BrokerFixture fixture(withCaps([](Capabilities &c) { c.maximumClientBytesPending = 64 * 1024; }));
+        PETREL_START(fixture);
+        const QByteArray topic = petrel::test::uniqueTopic("bytes/");
+        TestClient reader("not-reading");
+        QVERIFY(reader.open(fixture.port(), makeConnect(ProtocolVersion::V311, "not-reading")));
+        QVERIFY(reader.subscribe(topic, 0));
+        TestClient pub("bytes-pub");
+        QVERIFY(pub.open(fixture.port(), makeConnect(ProtocolVersion::V311, "bytes-pub")));
+        const QByteArray payload(100 * 1024, 'x');
+        for (int i = 0; i < 300; ++i) // 30 MB: more than the kernel's socket buffers hold
+            QVERIFY(pub.publish(makePublish(topic, payload, 0)));
+        QVERIFY(pub.ping(10000)); // the publisher is still served
+        QTRY_VERIFY_WITH_TIMEOUT(fixture.broker()->stats().messagesDropped > 0, 10000);
+    }
+
+    // At most maximum_inflight unacknowledged QoS 1 messages go to a client.
+    void inflightWindow()
+    {
+        BrokerFixture fixture(withCaps([](Capabilities &c) { c.maximumInflight = 3; }));
+        PETREL_START(fixture);
+        const QByteArray topic = petrel::test::uniqueTopic("window/");
+        TestClient sub("window-sub");
+        QVERIFY(sub.open(fixture.port(), makeConnect(ProtocolVersion::V311, "window-sub")));
+        QVERIFY(sub.subscribe(topic, 1));
+        TestClient pub("window-pub");
+        QVERIFY(pub.open(fixture.port(), makeConnect(ProtocolVersion::V311, "window-pub")));
+        for (int i = 0; i < 6; ++i)
+            QVERIFY(pub.publishQos1(makePublish(topic, QByteArray::number(i), 1)));
+        QList<Publish> got;
+        while (auto p = sub.receivePublish(300))
+            got.append(*p);
+        QCOMPARE(got.size(), 3);
+        QVERIFY(sub.acknowledge(got.first())); // one slot frees: one more comes
+        const auto next = sub.receivePublish();
+        QVERIFY(next);
+        QCOMPARE(next->payload, QByteArray("3"));
+        QVERIFY(sub.expectNoPacket(200));
+    }
+
+    // A v5 client asking for a longer session than allowed is told the cap in its CONNACK.
+    void sessionExpiryCapped()
+    {
+        BrokerFixture fixture(withCaps([](Capabilities &c) { c.maximumSessionExpiryInterval = 5; }));
+        PETREL_START(fixture);
+        TestClient c("long-session", ProtocolVersion::V5);
+        Connect conn = makeConnect(ProtocolVersion::V5, "long-session", false);
+        conn.properties.sessionExpiryInterval = 3600;
+        conn.properties.mark(PropertyId::SessionExpiryInterval);
+        const auto ack = c.open(fixture.port(), conn);
+        QVERIFY(ack);
+        QVERIFY(ack->properties.has(PropertyId::SessionExpiryInterval));
+        QCOMPARE(ack->properties.sessionExpiryInterval, 5u);
+    }
+
+    // Messages without an expiry get maximum_message_expiry_interval: a retained one is gone
+    // after it.
+    void messageExpiryCapped()
+    {
+        Options o = withCaps([](Capabilities &c) { c.maximumMessageExpiryInterval = 1; });
+        BrokerFixture fixture(o);
+        PETREL_START(fixture);
+        const QByteArray topic = petrel::test::uniqueTopic("expire/");
+        TestClient pub("expire-pub");
+        QVERIFY(pub.open(fixture.port(), makeConnect(ProtocolVersion::V311, "expire-pub")));
+        QVERIFY(pub.publishQos1(makePublish(topic, "soon gone", 1, true)));
+        {
+            TestClient early("early");
+            QVERIFY(early.open(fixture.port(), makeConnect(ProtocolVersion::V311, "early")));
+            QVERIFY(early.subscribe(topic, 1));
+            QVERIFY(early.receivePublish());
+        }
+        QTest::qWait(1500);
+        TestClient late("late");
+        QVERIFY(late.open(fixture.port(), makeConnect(ProtocolVersion::V311, "late")));
+        QVERIFY(late.subscribe(topic, 1));
+        QVERIFY(late.expectNoPacket(300));
+    }
+
     // A subscriber that stops reading and acknowledging: its queue fills to the limit, then
     // it is disconnected with Quota Exceeded (v5); the publisher and a healthy subscriber
     // see every acknowledgement and message.
