@@ -17,7 +17,7 @@ set -euo pipefail
 build=$(cd "${1:?usage: test-packages.sh <build dir>}" && pwd)
 packages=(petrel-server libpetrel-dev petrel-admin)
 
-say() { printf 'package test: %s\n' "$*"; }
+say() { printf 'package test: [%3ds] %s\n' "$SECONDS" "$*"; }
 die() {
     printf 'package test: FAIL: %s\n' "$*" >&2
     exit 1
@@ -253,12 +253,12 @@ fi
 # --- libpetrel-dev: an out-of-tree program with find_package(Petrel) -----------------------
 examples=/usr/share/doc/libpetrel-dev/examples
 say "$examples (installer/example, examples/) against the installed libpetrel-dev"
-cmake -S "$examples" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+cmake -S "$examples" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE= \
     -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON >"$work/example.log" 2>&1 ||
     { cat "$work/example.log"; die "configuring the example failed"; }
 check "the example did not find Petrel in /usr" \
     grep -q "Petrel $version from /usr/lib/.*/cmake/Petrel" "$work/example.log"
-# Every installed header compiles on its own (no private or missing includes).
+# Every installed header is usable (no private or missing includes): one file including all.
 mkdir -p "$work/example/headers"
 {
     echo 'cmake_minimum_required(VERSION 3.25)'
@@ -266,18 +266,15 @@ mkdir -p "$work/example/headers"
     echo 'set(CMAKE_CXX_STANDARD 20)'
     echo 'find_package(Petrel REQUIRED)'
     echo 'file(GLOB_RECURSE headers /usr/include/petrel/*.h)'
-    echo 'set(sources)'
-    echo 'foreach(h IN LISTS headers)'
-    echo '  string(MAKE_C_IDENTIFIER "${h}" id)'
-    echo '  file(WRITE ${CMAKE_BINARY_DIR}/${id}.cpp "#include \"${h}\"\n")'
-    echo '  list(APPEND sources ${CMAKE_BINARY_DIR}/${id}.cpp)'
-    echo 'endforeach()'
-    echo 'add_library(petrel_headers OBJECT ${sources})'
+    echo 'list(TRANSFORM headers PREPEND "#include \"")'
+    echo 'list(TRANSFORM headers APPEND "\"\n")'
+    echo 'file(WRITE ${CMAKE_BINARY_DIR}/all_headers.cpp ${headers})'
+    echo 'add_library(petrel_headers OBJECT ${CMAKE_BINARY_DIR}/all_headers.cpp)'
     echo 'target_link_libraries(petrel_headers PRIVATE Petrel::core)'
 } >"$work/example/headers/CMakeLists.txt"
 {
     cmake --build "$work/example" &&
-        cmake -S "$work/example/headers" -B "$work/example/headers/build" -G Ninja &&
+        cmake -S "$work/example/headers" -B "$work/example/headers/build" -G Ninja -DCMAKE_BUILD_TYPE= &&
         cmake --build "$work/example/headers/build"
 } >>"$work/example.log" 2>&1 || { cat "$work/example.log"; die "building against libpetrel-dev failed"; }
 programs=$(find "$examples" -name main.cpp | wc -l)
@@ -292,7 +289,8 @@ echo "# changed by the package test" >>/etc/petrel/petrel.yaml
 setpriv --reuid=petrel --regid=petrel --init-groups -- touch /var/lib/petrel/package-test-marker
 next=$((revision + 1)) # the same files as revision $next: a real upgrade for dpkg
 say "apt-get install of $version-$next (upgrade)"
-cpack --config "$build/CPackConfig.cmake" -G DEB -D CPACK_DEBIAN_PACKAGE_RELEASE=$next -B "$work/next" \
+cpack --config "$build/CPackConfig.cmake" -G DEB -D CPACK_DEBIAN_PACKAGE_RELEASE=$next \
+    -D CPACK_DEBIAN_COMPRESSION_TYPE=gzip -B "$work/next" \
     >"$work/cpack.log" 2>&1 || { cat "$work/cpack.log"; die "cpack of revision $next failed"; }
 next_debs=("$work"/next/*_"$version-${next}_$arch".deb)
 check "${#next_debs[@]} .deb files of revision $next" test "${#next_debs[@]}" -eq "${#expected[@]}"
