@@ -303,6 +303,7 @@ void AttachedBackend::setTarget(const QUrl &base, const QString &token)
     m_base = base;
     m_token = token;
     m_logSeq = 0;
+    m_messageSeq = 0;
     m_pending.reset();
     setActive(false);
 }
@@ -410,8 +411,44 @@ void AttachedBackend::refresh()
     });
 }
 
+// The server's recent messages (GET /api/v1/messages), polled with the log: the Messages
+// view and the Topics tree in attached mode.
+void AttachedBackend::pollMessages()
+{
+    if (!m_active || m_messagesPending) return;
+    m_messagesPending = true;
+    QNetworkReply *r = send("GET", QStringLiteral("/api/v1/messages?after=%1&limit=5000").arg(m_messageSeq));
+    connect(r, &QNetworkReply::finished, this, [this, r] {
+        r->deleteLater();
+        m_messagesPending = false;
+        if (r->error() != QNetworkReply::NoError) return;
+        const QJsonObject o = QJsonDocument::fromJson(r->readAll()).object();
+        QList<MessageRecord> batch;
+        for (const QJsonValue &v : o.value(QStringLiteral("messages")).toArray()) {
+            const QJsonObject m = v.toObject();
+            MessageRecord rec;
+            rec.timeMs = m.value(QStringLiteral("time_ms")).toInteger();
+            rec.clientId = m.value(QStringLiteral("client_id")).toString().toUtf8();
+            rec.topic = m.value(QStringLiteral("topic")).toString().toUtf8();
+            rec.payload =
+                QByteArray::fromBase64(m.value(QStringLiteral("payload_base64")).toString().toLatin1());
+            rec.qos = m.value(QStringLiteral("qos")).toInt();
+            rec.retain = m.value(QStringLiteral("retain")).toBool();
+            admin::propertiesFromJson(m.value(QStringLiteral("properties")).toObject(), rec.properties,
+                                      nullptr);
+            batch.append(rec);
+        }
+        const qint64 next = o.value(QStringLiteral("next_after")).toInteger();
+        // Messages the ring dropped between two polls (more than 5000 in 250 ms).
+        const qint64 skipped = std::max<qint64>(0, next - m_messageSeq - batch.size());
+        m_messageSeq = std::max(m_messageSeq, next);
+        if (!batch.isEmpty() || skipped) Q_EMIT messagesArrived(batch, skipped);
+    });
+}
+
 void AttachedBackend::pollLog()
 {
+    pollMessages();
     if (!m_active || m_logPending) return;
     m_logPending = true;
     QNetworkReply *r = send("GET", QStringLiteral("/api/v1/log?after=%1&limit=2000").arg(m_logSeq));

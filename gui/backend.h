@@ -169,6 +169,9 @@ private:
     QString m_lastError;
     qint64 m_logSeq = 0;
     bool m_logPending = false;
+    qint64 m_messageSeq = 0;
+    bool m_messagesPending = false;
+    void pollMessages();
     // One refresh in flight at a time: four requests, combined when all have answered.
     struct Pending;
     std::shared_ptr<Pending> m_pending;

@@ -2,6 +2,7 @@
 
 #include "broker.h"
 #include "brokercore.h"
+#include "messagering.h"
 #include "topics/topics.h"
 #include "worker.h"
 
@@ -375,6 +376,7 @@ bool publish(BrokerCore &core, const Publish &message, QString *error)
     m->publish.dup = false;
     m->createdAtMs = nowMs();
     m->expiresAtMs = core.messageExpiresAt(message.properties, m->createdAtMs);
+    if (core.messageRing) core.messageRing->append(QByteArray(), m->publish);
     core.nextWorker()->publishFromServer(std::move(m));
     return true;
 }

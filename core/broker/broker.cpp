@@ -6,9 +6,12 @@
 #include "hooks/builtin.h"
 #include "listeners/listener.h"
 #include "listeners/sysinfo.h"
+#include "messagering.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
+
+#include <algorithm>
 #include <QMetaObject>
 #include <QThread>
 
@@ -50,6 +53,7 @@ public:
     std::shared_ptr<BrokerEvents> events; // in the chain; lives in the Broker's thread
     InlineSubscriptions inlineSubscriptions;
     bool configuredHooksAdded = false;
+    std::shared_ptr<MessageRing> messageRing; // admin API message stream, if enabled
     std::unique_ptr<BrokerCore> core;
     QThread acceptThread;
     QObject *acceptContext = nullptr; // lives in acceptThread; parent of the listeners
@@ -152,6 +156,12 @@ public:
     {
         if (configuredHooksAdded) return true;
         configuredHooksAdded = true;
+        // The admin API's message stream: only when some listener serves the admin API.
+        if (std::any_of(options.listeners.cbegin(), options.listeners.cend(),
+                        [](const ListenerConfig &l) { return !l.adminToken.isEmpty(); })) {
+            messageRing = std::make_shared<MessageRing>();
+            if (!hooks.add(makeMessageRingHook(messageRing), {}, error)) return false;
+        }
         std::vector<std::shared_ptr<Hook>> created;
         for (const HookConfig &hc : std::as_const(options.hooks)) {
             QString why;
@@ -179,6 +189,7 @@ public:
     {
         if (core) return;
         core = std::make_unique<BrokerCore>(options, hooks);
+        core->messageRing = messageRing;
         core->inlineSubscriptions = &inlineSubscriptions;
         int n = options.workerThreads > 0 ? options.workerThreads : QThread::idealThreadCount();
         if (n < 1) n = 1;

@@ -53,6 +53,8 @@ public:
     InlineSubscriptions *inlineSubscriptions = nullptr; // owned by the Broker; thread-safe
     Counters counters;
     qint64 startedAtMs = 0;
+    // Recent messages for the admin API (messagering.h); null unless a listener has an admin token.
+    std::shared_ptr<class MessageRing> messageRing;
     std::vector<Worker *> workers; // fixed while running
 
     // Subscriptions (writers: SUBSCRIBE/UNSUBSCRIBE/session end; readers: every PUBLISH).

@@ -3,6 +3,8 @@
 #include "broker/admin.h"
 #include "broker/brokercore.h"
 #include "broker/logring.h"
+#include "broker/messagering.h"
+#include "packets/codec.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -220,6 +222,46 @@ AdminResponse logTail(const QUrlQuery &query)
                                   {u"enabled"_s, LogRing::isInstalled()}});
 }
 
+AdminResponse messageTail(BrokerCore &core, const QUrlQuery &query)
+{
+    bool ok = true;
+    qint64 after = 0;
+    int limit = 1000;
+    if (query.hasQueryItem(u"after"_s)) {
+        after = query.queryItemValue(u"after"_s).toLongLong(&ok);
+        if (!ok || after < 0) return error(400, u"after: expected a sequence number >= 0"_s);
+    }
+    if (query.hasQueryItem(u"limit"_s)) {
+        limit = query.queryItemValue(u"limit"_s).toInt(&ok);
+        if (!ok || limit < 1 || limit > MessageRing::kDefaultCapacity)
+            return error(400, u"limit: expected 1..%1"_s.arg(MessageRing::kDefaultCapacity));
+    }
+    const QByteArray filter = query.queryItemValue(u"filter"_s, QUrl::FullyDecoded).toUtf8();
+    if (!filter.isEmpty() && !packets::isValidTopicFilter(filter))
+        return error(400, u"filter: not a valid topic filter"_s);
+    QJsonArray out;
+    qint64 last = after;
+    if (core.messageRing) {
+        last = std::max(after, core.messageRing->lastSeq());
+        for (const RecordedMessage &m : core.messageRing->since(after, limit, filter)) {
+            QJsonObject o{{u"seq"_s, m.seq},
+                          {u"time_ms"_s, m.timeMs},
+                          {u"client_id"_s, QString::fromUtf8(m.clientId)},
+                          {u"topic"_s, QString::fromUtf8(m.topic)},
+                          {u"payload_base64"_s, QString::fromLatin1(m.payload.toBase64())},
+                          {u"qos"_s, m.qos},
+                          {u"retain"_s, m.retain}};
+            if (packets::isValidUtf8(m.payload)) o.insert(u"payload"_s, QString::fromUtf8(m.payload));
+            const QJsonObject props = admin::propertiesToJson(m.properties);
+            if (!props.isEmpty()) o.insert(u"properties"_s, props);
+            out.append(o);
+        }
+    }
+    return reply(
+        200,
+        QJsonObject{{u"messages"_s, out}, {u"next_after"_s, last}, {u"enabled"_s, bool(core.messageRing)}});
+}
+
 } // namespace
 
 bool isAdminApiPath(const QString &path)
@@ -319,6 +361,10 @@ AdminResponse handleAdminApi(const AdminRequest &request, BrokerCore &core, cons
     if (what == u"log" && parts.size() == 1) {
         if (!get) return methodNotAllowed("GET");
         return logTail(query);
+    }
+    if (what == u"messages" && parts.size() == 1) {
+        if (!get) return methodNotAllowed("GET");
+        return messageTail(core, query);
     }
     if (what == u"publish" && parts.size() == 1) {
         if (m != "POST") return methodNotAllowed("POST");

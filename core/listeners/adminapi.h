@@ -11,6 +11,7 @@
 //   GET    /api/v1/retained
 //   DELETE /api/v1/retained?topic=a/b
 //   GET    /api/v1/log[?after=seq&limit=n&level=info]
+//   GET    /api/v1/messages[?after=seq&limit=n&filter=a/#]   recent messages (poll for a live stream)
 //   POST   /api/v1/publish                   {"topic","payload"|"payload_base64","qos","retain","properties"}
 //
 // Independent of QtHttpServer so it can be read (and tested) as plain request -> response.

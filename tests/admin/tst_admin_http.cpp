@@ -56,6 +56,7 @@ private Q_SLOTS:
     void logTail();
     void unknownPathsAndMethods();
     void configKey();
+    void messageStream();
 
 private:
     Reply request(const QByteArray &method, const QString &pathAndQuery, const QByteArray &body = {},
@@ -383,6 +384,51 @@ void TestAdminHttp::configKey()
     QVERIFY(!o);
     QCOMPARE(e.key, QStringLiteral("listeners[0].admin_token"));
     QVERIFY(e.message.contains(QStringLiteral("sysinfo")));
+}
+
+void TestAdminHttp::messageStream()
+{
+    TestClient c("c", ProtocolVersion::V5);
+    QVERIFY(c.open(m_mqtt, makeConnect(ProtocolVersion::V5, "streamer")));
+    Publish p = makePublish("stream/a", "one", 1);
+    p.properties.userProperties.append({"k", "v"});
+    QVERIFY(c.publishAndWait(p));
+    QVERIFY(c.publishAndWait(makePublish("other/b", QByteArray("\x00\x01", 2), 1)));
+    QCOMPARE(
+        request("POST", QStringLiteral("/api/v1/publish"), "{\"topic\":\"stream/c\",\"payload\":\"three\"}")
+            .status,
+        200);
+    QJsonArray all;
+    qint64 next = 0;
+    QTRY_VERIFY_WITH_TIMEOUT((all = request("GET", QStringLiteral("/api/v1/messages"))
+                                        .json.value(QStringLiteral("messages"))
+                                        .toArray())
+                                     .size() >= 3,
+                             3000);
+    QCOMPARE(all[0].toObject().value(QStringLiteral("topic")).toString(), QStringLiteral("stream/a"));
+    QCOMPARE(all[0].toObject().value(QStringLiteral("client_id")).toString(), QStringLiteral("streamer"));
+    QCOMPARE(all[0].toObject().value(QStringLiteral("payload")).toString(), QStringLiteral("one"));
+    QCOMPARE(all[0]
+                 .toObject()
+                 .value(QStringLiteral("properties"))
+                 .toObject()
+                 .value(QStringLiteral("user_properties"))
+                 .toArray()
+                 .size(),
+             1);
+    QVERIFY(!all[1].toObject().contains(QStringLiteral("payload"))); // not UTF-8: base64 only
+    QCOMPARE(all[2].toObject().value(QStringLiteral("client_id")).toString(), QString()); // the server
+    // Filtered, and only what is new after a sequence number.
+    Reply r = request("GET", QStringLiteral("/api/v1/messages?filter=stream%2F%23"));
+    QCOMPARE(r.json.value(QStringLiteral("messages")).toArray().size(), 2);
+    next = r.json.value(QStringLiteral("next_after")).toInteger();
+    r = request("GET", QStringLiteral("/api/v1/messages?after=%1").arg(next));
+    QCOMPARE(r.json.value(QStringLiteral("messages")).toArray().size(), 0);
+    QVERIFY(c.publishAndWait(makePublish("stream/d", "four", 1)));
+    r = request("GET", QStringLiteral("/api/v1/messages?after=%1").arg(next));
+    QCOMPARE(r.json.value(QStringLiteral("messages")).toArray().size(), 1);
+    QCOMPARE(request("GET", QStringLiteral("/api/v1/messages?filter=a%2F%23%2Fb")).status, 400);
+    QCOMPARE(request("GET", QStringLiteral("/api/v1/messages?limit=0")).status, 400);
 }
 
 QTEST_GUILESS_MAIN(TestAdminHttp)

@@ -117,6 +117,10 @@ void TestGuiAttached::endToEnd()
     QCOMPARE(p->topic, QByteArray("remote/cmd"));
     QCOMPARE(p->payload, QByteArray("reboot"));
 
+    // The server's message stream reaches Messages and Topics.
+    QTRY_VERIFY_WITH_TIMEOUT(w.topicsView()->model()->indexOfTopic("remote/cmd").isValid(), 5000);
+    QVERIFY(w.messagesView()->model()->rowCount() >= 1);
+    QCOMPARE(w.messagesView()->model()->recordAt(0)->topic, QByteArray("remote/cmd"));
     // Retained messages reach the Topics view through the snapshot.
     QVERIFY(c.publishAndWait(makePublish("remote/state", "up", 1, true)));
     QVERIFY(c.receivePublish());
