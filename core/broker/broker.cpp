@@ -118,7 +118,7 @@ public:
                     return stats;
                 },
                 [this](const QByteArray &topic, const QByteArray &payload) {
-                    publishAsServer(topic, payload, 0, true, {});
+                    publishAsServer(topic, payload, 0, true, {}, false);
                 },
                 QStringLiteral(PETREL_VERSION), acceptContext);
             sys->start(options.sysTopicResendInterval);
@@ -138,7 +138,7 @@ public:
     }
 
     void publishAsServer(const QByteArray &topic, const QByteArray &payload, quint8 qos, bool retain,
-                         const packets::Properties &properties)
+                         const packets::Properties &properties, bool reportRetain = true)
     {
         auto message = std::make_shared<Message>();
         message->publish.topic = topic;
@@ -148,7 +148,7 @@ public:
         message->publish.properties = properties;
         message->createdAtMs = nowMs();
         message->expiresAtMs = core->messageExpiresAt(properties, message->createdAtMs);
-        core->nextWorker()->publishFromServer(std::move(message));
+        core->nextWorker()->publishFromServer(std::move(message), reportRetain);
     }
 
     // Hooks named in the config file, added once, before any added by code.

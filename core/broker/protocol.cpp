@@ -813,10 +813,19 @@ void Worker::retainFromClient(const ClientInfo &client, const MessagePtr &messag
                           [&](Hook &h) { h.onRetainMessage(client, message->publish, change); });
 }
 
-void Worker::publishFromServer(MessagePtr message)
+void Worker::publishFromServer(MessagePtr message, bool reportRetain)
 {
-    post([this, message = std::move(message)] {
-        if (message->publish.retain) m_core.retain(message);
+    post([this, reportRetain, message = std::move(message)] {
+        if (message->publish.retain) {
+            if (reportRetain) { // the inline client: OnRetainMessage (and so persistence) as for a client
+                static const ClientInfo inlineClient{
+                    "inline", {}, QStringLiteral("inline"), QStringLiteral("local"), {}, ProtocolVersion::V5,
+                    true};
+                retainFromClient(inlineClient, message);
+            } else {
+                m_core.retain(message);
+            }
+        }
         publishMessage(message);
         flushRouted();
     });
@@ -978,8 +987,15 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
         // client that lets QoS 1/2 pile up this far is disconnected with Quota Exceeded, so it
         // knows. Its session keeps the queue (up to the limit) for when it comes back.
         dropped(s, d.out, false);
-        qCWarning(lcProtocol).noquote()
-            << "queue full for" << QString::fromUtf8(s.clientId) << "- message dropped";
+        // One line per session per second at most: a full queue drops at the publishers' rate.
+        ++s.dropsSinceLog;
+        const qint64 now = nowMs();
+        if (now - s.lastDropLogMs >= 1000) {
+            qCWarning(lcProtocol).noquote() << "queue full for" << QString::fromUtf8(s.clientId) << "-"
+                                            << s.dropsSinceLog << "message(s) dropped";
+            s.lastDropLogMs = now;
+            s.dropsSinceLog = 0;
+        }
         if (d.out.qos > 0 && s.connection)
             disconnectWithReason(*s.connection, ReasonCode::QuotaExceeded, "outbound queue full");
         return;

@@ -99,7 +99,9 @@ public:
     void postDeliveries(std::vector<Delivery> &batch);
     // Publishes a message made by the server itself (inline client, $SYS, wills of
     // other components): retained if asked, routed like a client's PUBLISH. Any thread.
-    void publishFromServer(MessagePtr message);
+    // reportRetain: a retained message is reported to OnRetainMessage as the inline client's
+    // (false for the broker's own $SYS topics, which are not worth persisting).
+    void publishFromServer(MessagePtr message, bool reportRetain = true);
     // Runs `fn` on this worker's thread.
     void post(std::function<void()> fn);
     // Processes `packet` as if the session's client had sent it (Broker::injectPacket).

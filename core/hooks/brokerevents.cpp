@@ -52,6 +52,12 @@ const std::vector<SignalEvent> &signalTable()
         {QMetaMethod::fromSignal(&B::willSent), E::OnWillSent},
         {QMetaMethod::fromSignal(&B::clientExpired), E::OnClientExpired},
         {QMetaMethod::fromSignal(&B::retainedExpired), E::OnRetainedExpired},
+        {QMetaMethod::fromSignal(&B::sessionUpdated), E::OnSessionUpdated},
+        {QMetaMethod::fromSignal(&B::sessionEnded), E::OnSessionEnded},
+        {QMetaMethod::fromSignal(&B::messageQueued), E::OnMessageQueued},
+        {QMetaMethod::fromSignal(&B::messageInflight), E::OnMessageInflight},
+        {QMetaMethod::fromSignal(&B::messageDone), E::OnMessageDone},
+        {QMetaMethod::fromSignal(&B::inboundQos2), E::OnInboundQos2},
     };
     return table;
 }
@@ -214,6 +220,31 @@ void BrokerEvents::onClientExpired(const QByteArray &clientId)
 void BrokerEvents::onRetainedExpired(const QByteArray &topic)
 {
     Q_EMIT retainedExpired(topic);
+}
+void BrokerEvents::onSessionUpdated(const StoredClient &session)
+{
+    Q_EMIT sessionUpdated(session);
+}
+void BrokerEvents::onSessionEnded(const QByteArray &clientId)
+{
+    Q_EMIT sessionEnded(clientId);
+}
+void BrokerEvents::onMessageQueued(const QueuedMessage &message)
+{
+    Q_EMIT messageQueued(message);
+}
+void BrokerEvents::onMessageInflight(const QByteArray &clientId, std::uint64_t sequence,
+                                     std::uint16_t packetId, bool awaitingPubcomp)
+{
+    Q_EMIT messageInflight(clientId, sequence, packetId, awaitingPubcomp);
+}
+void BrokerEvents::onMessageDone(const QByteArray &clientId, std::uint64_t sequence)
+{
+    Q_EMIT messageDone(clientId, sequence);
+}
+void BrokerEvents::onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received)
+{
+    Q_EMIT inboundQos2(clientId, packetId, received);
 }
 
 } // namespace petrel

@@ -70,6 +70,13 @@ public:
     void onWillSent(const ClientInfo &client, const packets::Publish &publish) override;
     void onClientExpired(const QByteArray &clientId) override;
     void onRetainedExpired(const QByteArray &topic) override;
+    void onSessionUpdated(const StoredClient &session) override;
+    void onSessionEnded(const QByteArray &clientId) override;
+    void onMessageQueued(const QueuedMessage &message) override;
+    void onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t packetId,
+                           bool awaitingPubcomp) override;
+    void onMessageDone(const QByteArray &clientId, std::uint64_t sequence) override;
+    void onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received) override;
 
 Q_SIGNALS:
     void brokerStarted();                               // OnStarted
@@ -123,6 +130,14 @@ Q_SIGNALS:
     void willSent(const petrel::ClientInfo &client, const petrel::packets::Publish &publish); // OnWillSent
     void clientExpired(const QByteArray &clientId); // OnClientExpired
     void retainedExpired(const QByteArray &topic);  // OnRetainedExpired
+    // The persistence events (sessions with an expiry only; see hook.h).
+    void sessionUpdated(const petrel::StoredClient &session); // OnSessionUpdated
+    void sessionEnded(const QByteArray &clientId);            // OnSessionEnded
+    void messageQueued(const petrel::QueuedMessage &message); // OnMessageQueued
+    void messageInflight(const QByteArray &clientId, quint64 sequence, quint16 packetId,
+                         bool awaitingPubcomp);                                    // OnMessageInflight
+    void messageDone(const QByteArray &clientId, quint64 sequence);                // OnMessageDone
+    void inboundQos2(const QByteArray &clientId, quint16 packetId, bool received); // OnInboundQos2
 
 protected:
     void connectNotify(const QMetaMethod &signal) override;

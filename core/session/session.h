@@ -79,10 +79,12 @@ public:
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
     std::uint32_t expiryInterval = 0; // seconds after disconnect; 0xFFFFFFFF = never
     qint64 disconnectedAtMs = 0;      // when the last connection ended (0 while connected)
-    qint64 connectedAtMs = 0;         // when the current/last connection attached (admin)
-    std::uint64_t messagesIn = 0;     // PUBLISH packets received from this client (admin)
-    std::uint64_t messagesOut = 0;    // PUBLISH packets sent to this client (admin)
-    bool expired = false;             // removed from the registry; drop deliveries
+    qint64 lastDropLogMs = 0;         // rate limit of the "queue full" warning
+    quint32 dropsSinceLog = 0;
+    qint64 connectedAtMs = 0;      // when the current/last connection attached (admin)
+    std::uint64_t messagesIn = 0;  // PUBLISH packets received from this client (admin)
+    std::uint64_t messagesOut = 0; // PUBLISH packets sent to this client (admin)
+    bool expired = false;          // removed from the registry; drop deliveries
     // Outlives its connection (expiry > 0): persistence events are fired for it. Written by
     // the home worker, read by workers routing messages to it.
     std::atomic<bool> persistent{false};

@@ -246,6 +246,8 @@ private Q_SLOTS:
 
         TestClient pub("all-pub", ProtocolVersion::V5);
         Connect pc = makeConnect(ProtocolVersion::V5, "all-pub");
+        pc.properties.sessionExpiryInterval = 1; // persistent: its inbound QoS 2 ids are recorded
+        pc.properties.mark(PropertyId::SessionExpiryInterval);
         pc.hasWill = true;
         pc.will = Will{1, false, "all/will", "gone", {}};
         QVERIFY(pub.open(port, pc));
@@ -280,7 +282,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             counter.hits.contains("clientExpired") && counter.hits.contains("retainedExpired") &&
                 counter.hits.contains("qosDropped") && counter.hits.contains("publishDropped") &&
-                counter.hits.contains("sysInfoTick"),
+                counter.hits.contains("sessionEnded") && counter.hits.contains("sysInfoTick"),
             kWaitMs);
         broker.stop(); // brokerStopped, emitted in this thread
         const QSet<QByteArray> exempt{"packetIdExhausted"};

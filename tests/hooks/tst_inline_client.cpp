@@ -87,6 +87,25 @@ public:
     }
 };
 
+// Records OnRetainMessage calls (topic, client id, inline?).
+class RetainWatcher : public Hook {
+public:
+    QString id() const override { return u"retain-watcher"_s; }
+    HookMask provides() const override { return hookBit(HookEvent::OnRetainMessage); }
+    void onRetainMessage(const ClientInfo &client, const Publish &p, int) override
+    {
+        QMutexLocker lock(&mutex);
+        seen.append({p.topic, client.clientId, client.isInline});
+    }
+    struct Seen {
+        QByteArray topic;
+        QByteArray clientId;
+        bool isInline;
+    };
+    QMutex mutex;
+    QList<Seen> seen;
+};
+
 } // namespace
 
 class TestInlineClient : public QObject {
@@ -224,6 +243,29 @@ private Q_SLOTS:
         const auto got = sub.receivePublish();
         QVERIFY(got);
         QCOMPARE(got->topic, QByteArray("$custom/x"));
+    }
+
+    // A retained message from the inline client is reported to OnRetainMessage (so the storage
+    // hook keeps it) as the inline client's; the broker's own $SYS topics are not.
+    void inlineRetainReported()
+    {
+        auto watcher = std::make_shared<RetainWatcher>();
+        Broker broker(inlineOptions()); // $SYS every second
+        QVERIFY(broker.addHook(watcher));
+        QVERIFY(broker.start());
+        QVERIFY(broker.publish("kept/by/inline", "v", 1, true));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                QMutexLocker lock(&watcher->mutex);
+                return !watcher->seen.isEmpty();
+            }(),
+            kWaitMs);
+        QTest::qWait(1500); // at least one $SYS round
+        QMutexLocker lock(&watcher->mutex);
+        QCOMPARE(watcher->seen.size(), 1);
+        QCOMPARE(watcher->seen[0].topic, QByteArray("kept/by/inline"));
+        QCOMPARE(watcher->seen[0].clientId, QByteArray("inline"));
+        QVERIFY(watcher->seen[0].isInline);
     }
 
     // The inline client skips ACL checks; injected packets get them like the client's own.
