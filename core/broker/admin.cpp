@@ -263,39 +263,7 @@ QList<RetainedSnapshot> retained(const BrokerCore &core, qint64 nowMs)
 
 bool isServerDisconnectReason(std::uint8_t reason)
 {
-    switch (ReasonCode(reason)) {
-    case ReasonCode::NormalDisconnection:
-    case ReasonCode::UnspecifiedError:
-    case ReasonCode::MalformedPacket:
-    case ReasonCode::ProtocolError:
-    case ReasonCode::ImplementationSpecificError:
-    case ReasonCode::NotAuthorized:
-    case ReasonCode::ServerBusy:
-    case ReasonCode::ServerShuttingDown:
-    case ReasonCode::KeepAliveTimeout:
-    case ReasonCode::SessionTakenOver:
-    case ReasonCode::TopicFilterInvalid:
-    case ReasonCode::TopicNameInvalid:
-    case ReasonCode::ReceiveMaximumExceeded:
-    case ReasonCode::TopicAliasInvalid:
-    case ReasonCode::PacketTooLarge:
-    case ReasonCode::MessageRateTooHigh:
-    case ReasonCode::QuotaExceeded:
-    case ReasonCode::AdministrativeAction:
-    case ReasonCode::PayloadFormatInvalid:
-    case ReasonCode::RetainNotSupported:
-    case ReasonCode::QoSNotSupported:
-    case ReasonCode::UseAnotherServer:
-    case ReasonCode::ServerMoved:
-    case ReasonCode::SharedSubscriptionsNotSupported:
-    case ReasonCode::ConnectionRateExceeded:
-    case ReasonCode::MaximumConnectTime:
-    case ReasonCode::SubscriptionIdentifiersNotSupported:
-    case ReasonCode::WildcardSubscriptionsNotSupported:
-        return true;
-    default:
-        return false;
-    }
+    return packets::isServerDisconnectCode(ReasonCode(reason));
 }
 
 const char *describe(Result r)

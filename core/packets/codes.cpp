@@ -3,6 +3,44 @@
 
 namespace petrel::packets {
 
+// Reason codes a server may put in a v5 DISCONNECT (MQTT 5 section 3.14.2.1).
+bool isServerDisconnectCode(ReasonCode r)
+{
+    switch (r) {
+    case ReasonCode::NormalDisconnection:
+    case ReasonCode::UnspecifiedError:
+    case ReasonCode::MalformedPacket:
+    case ReasonCode::ProtocolError:
+    case ReasonCode::ImplementationSpecificError:
+    case ReasonCode::NotAuthorized:
+    case ReasonCode::ServerBusy:
+    case ReasonCode::ServerShuttingDown:
+    case ReasonCode::KeepAliveTimeout:
+    case ReasonCode::SessionTakenOver:
+    case ReasonCode::TopicFilterInvalid:
+    case ReasonCode::TopicNameInvalid:
+    case ReasonCode::ReceiveMaximumExceeded:
+    case ReasonCode::TopicAliasInvalid:
+    case ReasonCode::PacketTooLarge:
+    case ReasonCode::MessageRateTooHigh:
+    case ReasonCode::QuotaExceeded:
+    case ReasonCode::AdministrativeAction:
+    case ReasonCode::PayloadFormatInvalid:
+    case ReasonCode::RetainNotSupported:
+    case ReasonCode::QoSNotSupported:
+    case ReasonCode::UseAnotherServer:
+    case ReasonCode::ServerMoved:
+    case ReasonCode::SharedSubscriptionsNotSupported:
+    case ReasonCode::ConnectionRateExceeded:
+    case ReasonCode::MaximumConnectTime:
+    case ReasonCode::SubscriptionIdentifiersNotSupported:
+    case ReasonCode::WildcardSubscriptionsNotSupported:
+        return true;
+    default:
+        return false;
+    }
+}
+
 ConnackReturnV3 toV3ConnackCode(ReasonCode code)
 {
     switch (code) {

@@ -70,6 +70,8 @@ ConnackReturnV3 toV3ConnackCode(ReasonCode code);
 
 // Readable name of a reason code, e.g. "malformed packet" (for logs and tests).
 const char *reasonName(ReasonCode code);
+// Reason codes a server may put in a v5 DISCONNECT (MQTT 5 section 3.14.2.1).
+bool isServerDisconnectCode(ReasonCode code);
 
 // A reason code and a message that travel together. `message` points at a string literal
 // that cites the spec clause where one applies.
@@ -81,6 +83,9 @@ struct Error {
     bool operator==(const Error &o) const { return code == o.code; }
 };
 
-constexpr Error ok() { return {}; }
+constexpr Error ok()
+{
+    return {};
+}
 
 } // namespace petrel::packets
