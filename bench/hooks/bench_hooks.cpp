@@ -29,7 +29,8 @@ public:
         for (unsigned e = 0; e < unsigned(petrel::HookEvent::StoredClients); ++e)
             m |= petrel::HookMask(1) << e;
         m &= ~(petrel::hookBit(petrel::HookEvent::OnConnectAuthenticate) |
-               petrel::hookBit(petrel::HookEvent::OnACLCheck) | petrel::hookBit(petrel::HookEvent::OnAuthPacket));
+               petrel::hookBit(petrel::HookEvent::OnACLCheck) |
+               petrel::hookBit(petrel::HookEvent::OnAuthPacket));
         return m;
     }
 };
@@ -40,7 +41,8 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     if (argc < 3) {
-        std::fprintf(stderr, "usage: bench-hooks allow-all|events-idle|noop-all|events-published PORT [WORKERS]\n");
+        std::fprintf(stderr,
+                     "usage: bench-hooks allow-all|events-idle|noop-all|events-published PORT [WORKERS]\n");
         return 2;
     }
     const QByteArray mode = argv[1];
@@ -60,8 +62,8 @@ int main(int argc, char **argv)
         return 2;
     }
     QString error;
-    if (!broker.start(&error) ||
-        !broker.listenTcp(QStringLiteral("tcp"), QHostAddress::LocalHost, quint16(std::atoi(argv[2])), &error)) {
+    if (!broker.start(&error) || !broker.listenTcp(QStringLiteral("tcp"), QHostAddress::LocalHost,
+                                                   quint16(std::atoi(argv[2])), &error)) {
         std::fprintf(stderr, "bench-hooks: %s\n", qPrintable(error));
         return 1;
     }
