@@ -34,6 +34,19 @@ bool tooDeep(const QByteArray &topic, std::int32_t maximumLevels)
     return false;
 }
 
+// A packet as the reader would hand it over: first byte and body (a slice of one buffer).
+// False if it does not encode to a complete frame.
+bool encodeAsRead(const Packet &packet, ProtocolVersion version, std::uint8_t &firstByte, QByteArray &body)
+{
+    QByteArray whole;
+    encodePacket(packet, version, whole);
+    const Frame f = readFrame(whole, 0);
+    if (f.status != Frame::Status::Complete) return false;
+    firstByte = f.firstByte;
+    body = sharedSlice(whole, f.headerLength, f.remainingLength);
+    return true;
+}
+
 qint64 remainingExpirySeconds(const Message &m, qint64 now)
 {
     if (m.expiresAtMs == 0) return -1;
@@ -81,15 +94,14 @@ void Worker::handlePacket(Connection &c, std::uint8_t firstByte, const QByteArra
             disconnectWithReason(c, he.code, he.message);
             return;
         }
-        QByteArray whole;
-        encodePacket(packet, c.version, whole);
-        const Frame f = readFrame(whole, 0);
-        if (f.status != Frame::Status::Complete) {
+        std::uint8_t first = 0;
+        QByteArray rewritten;
+        if (!encodeAsRead(packet, c.version, first, rewritten)) {
             disconnectWithReason(c, ReasonCode::ImplementationSpecificError,
                                  "a hook produced an unencodable packet");
             return;
         }
-        dispatchPacket(c, f.firstByte, sharedSlice(whole, f.headerLength, f.remainingLength));
+        dispatchPacket(c, first, rewritten);
     } else {
         dispatchPacket(c, firstByte, body);
     }
@@ -837,15 +849,14 @@ void Worker::injectPacket(SessionPtr session, Packet packet)
             return;
         }
         Connection &c = *session->connection;
-        QByteArray whole;
-        encodePacket(packet, c.version, whole);
-        const Frame f = readFrame(whole, 0);
-        if (f.status != Frame::Status::Complete) {
+        std::uint8_t first = 0;
+        QByteArray body;
+        if (!encodeAsRead(packet, c.version, first, body)) {
             qCWarning(lcProtocol).noquote() << "injected packet for" << QString::fromUtf8(session->clientId)
                                             << "dropped: it cannot be encoded";
             return;
         }
-        handlePacket(c, f.firstByte, sharedSlice(whole, f.headerLength, f.remainingLength));
+        handlePacket(c, first, body);
         flushRouted();
     });
 }
