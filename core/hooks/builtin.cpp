@@ -2,6 +2,7 @@
 
 #include "debughook.h"
 #include "ledger.h"
+#include "storage/redisstorage.h"
 #include "storage/sqlstorage.h"
 
 namespace petrel {
@@ -13,7 +14,9 @@ std::shared_ptr<Hook> createBuiltinHook(const HookConfig &config, QString *error
         return std::make_shared<AllowAllHook>();
     if (config.type == QLatin1String("storage") && config.name == QLatin1String("sqlite"))
         return std::make_shared<storage::SqlStorageHook>();
-    // Mochi's other stores (badger, bolt, pebble, redis) are not in Petrel: logged, ignored.
+    if (config.type == QLatin1String("storage") && config.name == QLatin1String("redis"))
+        return std::make_shared<storage::RedisStorageHook>();
+    // Mochi's other stores (badger, bolt, pebble) are not in Petrel: logged, ignored.
     if (config.type == QLatin1String("storage")) return nullptr;
     if (config.type == QLatin1String("auth") && config.name == QLatin1String("ledger"))
         return std::make_shared<LedgerHook>();

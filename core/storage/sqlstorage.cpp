@@ -1,4 +1,5 @@
 #include "sqlstorage.h"
+#include "storedcodec.h"
 
 #include "broker/broker.h"
 #include "packets/codec.h"
@@ -31,44 +32,6 @@ std::atomic<int> g_connectionCounter{0};
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
-}
-
-// A message as stored: the whole PUBLISH in the v5 encoding (topic, payload, properties,
-// QoS, retain), decoded again with the broker's own codec.
-QByteArray encodeMessage(const Publish &p)
-{
-    Publish q = p;
-    q.dup = false;
-    q.packetId = q.qos ? 1 : 0;
-    q.properties.clear(PropertyId::TopicAlias);
-    q.properties.subscriptionIdentifiers.clear();
-    QByteArray out;
-    encodePublish(q, ProtocolVersion::V5, out);
-    return out;
-}
-
-bool decodeMessage(const QByteArray &bytes, Publish &out)
-{
-    Packet packet;
-    if (decodeOne(bytes, ProtocolVersion::V5, packet)) return false;
-    auto *p = std::get_if<Publish>(&packet);
-    if (!p) return false;
-    out = std::move(*p);
-    out.packetId = 0;
-    return true;
-}
-
-QByteArray encodeWill(const Will &w)
-{
-    Publish p;
-    p.topic = w.topic;
-    p.payload = w.payload;
-    p.qos = w.qos;
-    p.retain = w.retain;
-    p.properties = w.properties;
-    p.properties.clear(PropertyId::WillDelayInterval);
-    p.properties.willDelayInterval = 0;
-    return encodeMessage(p);
 }
 
 QString joinIds(const QList<std::uint32_t> &ids)
@@ -393,21 +356,8 @@ void SqlStorageHook::loadOnThread()
             c.version = ProtocolVersion(q.value(2).toInt());
             c.sessionExpiryInterval = std::uint32_t(q.value(3).toLongLong());
             c.disconnectedAtMs = q.value(4).toLongLong();
-            const QByteArray will = q.value(5).toByteArray();
-            Publish wp;
-            if (!will.isEmpty() && decodeMessage(will, wp)) {
-                c.hasWill = true;
-                c.will.topic = wp.topic;
-                c.will.payload = wp.payload;
-                c.will.qos = wp.qos;
-                c.will.retain = wp.retain;
-                c.will.properties = wp.properties;
-                const int delay = q.value(6).toInt();
-                if (delay > 0) {
-                    c.will.properties.willDelayInterval = std::uint32_t(delay);
-                    c.will.properties.mark(PropertyId::WillDelayInterval);
-                }
-            }
+            const int delay = q.value(6).toInt();
+            c.hasWill = decodeWill(q.value(5).toByteArray(), std::uint32_t(qMax(0, delay)), c.will);
             l.clients.append(c);
         }
     }
