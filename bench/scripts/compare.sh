@@ -8,6 +8,8 @@
 # Persistence (docs/benchmarks.md): --scenarios pairs-q1-persist --brokers "petrel petrel-batched
 # petrel-sync mosquitto mosquitto-persist" — persistent sessions, storage off / SQLite batched /
 # SQLite sync, Mosquitto without and with `persistence true`; each start gets an empty data dir.
+# petrel-redis: the Redis storage hook against a redis-server this script starts on port
+# PORT+1 (pinned with the broker, no RDB/AOF: --save '' --appendonly no), FLUSHALL before each start.
 #                            [--no-build]
 #
 # Each measurement starts a fresh broker pinned to CPU $BROKER_CPU (default 0), runs
@@ -65,6 +67,8 @@ done
 
 TMP=$(mktemp -d /tmp/petrel-compare.XXXXXX)
 BROKER_PID=
+REDIS_PID=
+REDIS_PORT=$((PORT + 1))
 stop_broker() {
     if [ -n "$BROKER_PID" ]; then
         kill "$BROKER_PID" 2>/dev/null || true
@@ -77,6 +81,7 @@ stop_broker() {
 }
 cleanup() {
     stop_broker
+    if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -108,6 +113,19 @@ for mode in batched sync; do
         "$TMP/data/petrel.db" "$mode" >"$TMP/petrel-$mode.yaml"
 done
 
+printf 'hooks:\n  auth:\n    allow_all: true\n  storage:\n    redis:\n      address: "127.0.0.1:%s"\n' \
+    "$REDIS_PORT" >"$TMP/petrel-redis.yaml"
+start_redis() { # once per run; emptied before each broker start
+    if [ -z "$REDIS_PID" ]; then
+        command -v redis-server >/dev/null || { echo "compare.sh: redis-server missing (apt-packages.txt)" >&2; exit 1; }
+        taskset -c "$BROKER_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+            --daemonize no --dir "$TMP" >"$TMP/redis.log" 2>&1 &
+        REDIS_PID=$!
+        for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+    fi
+    redis-cli -p "$REDIS_PORT" flushall >/dev/null
+}
+
 port_open() { ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q .; }
 
 start_broker() { # name
@@ -122,6 +140,10 @@ start_broker() { # name
     petrel-batched | petrel-sync)
         rm -rf "$TMP/data" && mkdir -p "$TMP/data"
         taskset -c "$BROKER_CPU" "$SERVER" --config "$TMP/$name.yaml" --tcp "127.0.0.1:$PORT" --log-level warn \
+            >"$TMP/broker.log" 2>&1 & ;;
+    petrel-redis)
+        start_redis
+        taskset -c "$BROKER_CPU" "$SERVER" --config "$TMP/petrel-redis.yaml" --tcp "127.0.0.1:$PORT" --log-level warn \
             >"$TMP/broker.log" 2>&1 & ;;
     mosquitto-persist)
         rm -rf "$TMP/data" && mkdir -p "$TMP/data"
@@ -157,7 +179,7 @@ scenario_args() { # name -> petrel-bench arguments
 
 runs=0
 for s in $SCENARIOS; do scenario_args "$s" >/dev/null; done
-for b in $BROKERS; do case $b in mosquitto | mosquitto-persist | petrel | petrel-w1 | petrel-batched | petrel-sync) ;; *) echo "unknown broker $b" >&2; exit 2 ;; esac; done
+for b in $BROKERS; do case $b in mosquitto | mosquitto-persist | petrel | petrel-w1 | petrel-batched | petrel-sync | petrel-redis) ;; *) echo "unknown broker $b" >&2; exit 2 ;; esac; done
 echo "compare.sh: $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $("$MOSQUITTO" -h | head -1)" >&2
 echo "compare.sh: $REPS repetitions x [$SCENARIOS] x [$BROKERS], ${SECS}s + ${WARMUP}s warm-up each;" \
     "broker on CPU $BROKER_CPU, petrel-bench on CPU $BENCH_CPU, port $PORT -> $OUT" >&2
@@ -215,7 +237,7 @@ default = {
 }
 names = {"mosquitto": "Mosquitto", "petrel": "Petrel", "petrel-w1": "Petrel --workers 1",
          "mosquitto-persist": "Mosquitto persistence true", "petrel-batched": "Petrel SQLite batched",
-         "petrel-sync": "Petrel SQLite sync"}
+         "petrel-sync": "Petrel SQLite sync", "petrel-redis": "Petrel Redis"}
 
 def fmt(v):
     if v is None:

@@ -239,6 +239,10 @@ public:
             batch.swap(m_retry);
             m_retry.clear();
         }
+        {
+            std::lock_guard lock(m_hook.m_lock);
+            m_hook.m_taken = batch.size();
+        }
         cancel(batch);
         QList<QList<QByteArray>> cmds;
         cmds.reserve(qsizetype(batch.size()) + 2);
@@ -276,7 +280,7 @@ public:
                 m_outage = true;
                 m_retry = std::move(*shared);
                 std::lock_guard lock(m_hook.m_lock);
-                m_hook.m_retrying = m_retry.size();
+                m_hook.m_taken = m_retry.size();
                 return;
             }
             // Applied. A command Redis refused inside EXEC (it never should) is logged and
@@ -305,7 +309,7 @@ public:
     void finished(std::uint64_t upTo)
     {
         std::lock_guard lock(m_hook.m_lock);
-        m_hook.m_retrying = 0;
+        m_hook.m_taken = 0;
         m_hook.m_warnedFull = false;
         m_hook.m_finished = upTo;
         m_hook.m_done.notify_all();
@@ -675,7 +679,8 @@ bool RedisStorageHook::init(const QVariantMap &config, QString *error)
 void RedisStorageHook::stop()
 {
     if (!m_thread) return;
-    if (!flush(10000)) {
+    // onStopped() has already waited up to 10 s for Redis; this is the last look.
+    if (!flush(backlog() ? 2000 : 0)) {
         const qint64 left = backlog();
         if (left > 0) {
             m_lost.fetch_add(left);
@@ -713,14 +718,14 @@ bool RedisStorageHook::flush(int timeoutMs)
 qint64 RedisStorageHook::backlog() const
 {
     std::lock_guard lock(m_lock);
-    return qint64(m_ops.size() + m_retrying);
+    return qint64(m_ops.size() + m_taken);
 }
 
 // ---- events (worker threads) --------------------------------------------------------------
 
 bool RedisStorageHook::push(Op &&op, std::unique_lock<std::mutex> &)
 {
-    if (m_ops.size() + m_retrying >= m_maxBuffered) {
+    if (m_ops.size() + m_taken >= m_maxBuffered) {
         m_lost.fetch_add(1);
         if (!m_warnedFull) {
             m_warnedFull = true;

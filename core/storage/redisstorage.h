@@ -138,7 +138,7 @@ private:
     std::condition_variable m_done; // a batch finished, or the load finished
     std::vector<Op> m_ops;
     QSet<QByteArray> m_persistent; // client ids whose sessions are stored
-    std::size_t m_retrying = 0;    // changes of the failed batch, kept by the agent
+    std::size_t m_taken = 0;       // changes the agent took: in flight, or kept after a failure
     bool m_warnedFull = false;
     std::uint64_t m_accepted = 0; // changes accepted (sequence of the last one)
     std::uint64_t m_finished = 0; // changes written (or given up), in order

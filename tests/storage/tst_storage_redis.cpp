@@ -377,6 +377,31 @@ private Q_SLOTS:
         QCOMPARE(sys->clientsMaximum, 7);
     }
 
+    // resources/config/redis.yaml, pointed at the test's Redis, starts and stores sessions.
+    void shippedExample()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.error()));
+        QFile f(qEnvironmentVariable("PETREL_SOURCE_DIR") + QStringLiteral("/resources/config/redis.yaml"));
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
+        QString config = QString::fromUtf8(f.readAll());
+        QVERIFY(config.contains(QStringLiteral("localhost:6379")));
+        config.replace(QStringLiteral("localhost:6379"), redis.address());
+        config.replace(QStringLiteral("\":1883\""), QStringLiteral("\"127.0.0.1:0\""));
+        QTemporaryDir dir;
+        ServerProcess server(dir.path());
+        QVERIFY2(server.start(config), qPrintable(server.log()));
+        {
+            TestClient c("example", ProtocolVersion::V5);
+            QVERIFY(c.open(server.port(), persistent("example", true)));
+            QVERIFY(c.disconnect());
+        }
+        QVERIFY(server.stop());
+        QString error;
+        QCOMPARE(redis::commandSync(settingsFor(redis), {"HEXISTS", "petrel-CL", "example"}, &error).integer,
+                 1);
+    }
+
     void badSettings()
     {
         storage::RedisStorageHook hook;
