@@ -47,13 +47,13 @@ static admin::ClientSnapshot snapshotOf(const Session &s, const Connection *c)
         out.maximumPacketSize = c->clientMaximumPacketSize;
         out.topicAliasMaximum = c->clientTopicAliasMaximum;
     }
-    out.hasWill = s.hasWill;
-    if (s.hasWill) {
-        out.willTopic = s.will.topic;
-        out.willPayload = s.will.payload;
-        out.willQos = s.will.qos;
-        out.willRetain = s.will.retain;
-        out.willDelayInterval = s.will.properties.willDelayInterval;
+    out.hasWill = bool(s.will);
+    if (s.will) {
+        out.willTopic = s.will->topic;
+        out.willPayload = s.will->payload;
+        out.willQos = s.will->qos;
+        out.willRetain = s.will->retain;
+        out.willDelayInterval = s.will->properties.willDelayInterval;
     }
     return out;
 }

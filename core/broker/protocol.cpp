@@ -447,9 +447,10 @@ void Worker::takeOverLocally(const SessionPtr &s, bool sessionEnds)
             old.session.reset();
             s->connection = nullptr;
             m_core.counters.clientsConnected.fetch_sub(1, std::memory_order_relaxed);
-            const std::uint32_t delay = isV5(s->version) ? s->will.properties.willDelayInterval : 0;
-            if (s->hasWill && delay == 0) fireWill(*s);
-            s->hasWill = false;
+            const std::uint32_t delay =
+                s->will && isV5(s->version) ? s->will->properties.willDelayInterval : 0;
+            if (s->will && delay == 0) fireWill(*s);
+            s->will.reset();
         }
         disconnectWithReason(old, ReasonCode::SessionTakenOver, "another connection used this client id");
     }
@@ -508,12 +509,10 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
 
     // A new connection cancels a will still waiting for its delay [MQTT-3.1.3-9].
     session->willDueAtMs = 0;
-    session->hasWill = connect.hasWill;
+    session->will.reset();
     if (connect.hasWill) {
-        session->will = connect.will;
-        session->will.topic = QByteArray(connect.will.topic.constData(), connect.will.topic.size());
-    } else {
-        session->will = Will{};
+        session->will = std::make_unique<Will>(connect.will);
+        session->will->topic = QByteArray(connect.will.topic.constData(), connect.will.topic.size());
     }
     persistSession(*session);
 
@@ -1364,7 +1363,7 @@ void Worker::handleDisconnect(Connection &c, const QByteArray &body)
     }
     const bool withWill =
         isV5(c.version) && d.reasonCode == std::uint8_t(ReasonCode::DisconnectWithWillMessage);
-    if (!withWill) s.hasWill = false; // normal DISCONNECT discards the will [MQTT-3.14.4-3]
+    if (!withWill) s.will.reset(); // normal DISCONNECT discards the will [MQTT-3.14.4-3]
     c.normalDisconnect = true;
     c.disconnectReason = d.reasonCode;
     closeConnection(c, withWill);
@@ -1416,9 +1415,9 @@ void Worker::detachSession(Connection &c, bool abnormal)
         const bool expire = s->expiryInterval == 0;
         m_core.hooks.each(HookEvent::OnDisconnect, [&](Hook &h) { h.onDisconnect(c.info, reason, expire); });
     }
-    if (!abnormal) s->hasWill = false;
-    if (s->hasWill) {
-        const std::uint32_t delay = isV5(s->version) ? s->will.properties.willDelayInterval : 0;
+    if (!abnormal) s->will.reset();
+    if (s->will) {
+        const std::uint32_t delay = isV5(s->version) ? s->will->properties.willDelayInterval : 0;
         const std::uint32_t due = std::min(delay, s->expiryInterval);
         if (due == 0)
             fireWill(*s);
@@ -1472,27 +1471,23 @@ void Worker::handOffShared(Session &s)
 
 void Worker::fireWill(Session &s)
 {
-    if (!s.hasWill) return;
-    s.hasWill = false;
+    const std::unique_ptr<Will> will = std::move(s.will); // fired at most once
     s.willDueAtMs = 0;
+    if (!will) return;
     const HookChain &hooks = m_core.hooks;
-    if (hooks.provides(HookEvent::OnWill) && !hooks.onWill(s.client, s.will)) {
-        s.will = Will{};
-        return; // a hook suppressed it
-    }
-    if (!hooks.aclAllows(s.client, s.will.topic, true)) {
+    if (hooks.provides(HookEvent::OnWill) && !hooks.onWill(s.client, *will)) return; // suppressed
+    if (!hooks.aclAllows(s.client, will->topic, true)) {
         qCInfo(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "not allowed on"
-                                     << QString::fromUtf8(s.will.topic);
-        s.will = Will{};
+                                     << QString::fromUtf8(will->topic);
         return;
     }
     auto message = std::make_shared<Message>();
     Publish &p = message->publish;
-    p.topic = s.will.topic;
-    p.payload = s.will.payload;
-    p.qos = s.will.qos;
-    p.retain = s.will.retain;
-    p.properties = s.will.properties;
+    p.topic = will->topic;
+    p.payload = will->payload;
+    p.qos = will->qos;
+    p.retain = will->retain;
+    p.properties = will->properties;
     p.properties.clear(PropertyId::WillDelayInterval);
     p.properties.willDelayInterval = 0;
     message->originClientId = s.clientId;
@@ -1500,7 +1495,6 @@ void Worker::fireWill(Session &s)
     const qint64 now = nowMs();
     message->createdAtMs = now;
     message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
-    s.will = Will{};
     qCDebug(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "published";
     if (message->publish.retain) retainFromClient(s.client, message);
     publishMessage(message);
@@ -1556,8 +1550,8 @@ void Worker::persistSession(const Session &s)
     r.version = s.version;
     r.sessionExpiryInterval = s.expiryInterval;
     r.disconnectedAtMs = s.disconnectedAtMs;
-    r.hasWill = s.hasWill;
-    if (s.hasWill) r.will = s.will;
+    r.hasWill = bool(s.will);
+    if (s.will) r.will = *s.will;
     m_core.hooks.each(HookEvent::OnSessionUpdated, [&](Hook &h) { h.onSessionUpdated(r); });
 }
 
@@ -1599,6 +1593,8 @@ void Worker::checkSessions(qint64 now)
             dropped(*s, s->pending.front(), false);
             s->pending.pop_front();
         }
+        s->pending.release();
+        s->inflight.release();
         if (s->expiryInterval != kNeverExpires &&
             now - s->disconnectedAtMs >= qint64(s->expiryInterval) * 1000)
             ending.push_back(s);

@@ -53,9 +53,8 @@ int BrokerCore::restore()
         s->expiryInterval = expiry;
         s->disconnectedAtMs = disconnectedAt;
         s->persistent.store(true, std::memory_order_relaxed);
-        s->hasWill = c.hasWill;
         if (c.hasWill) {
-            s->will = c.will;
+            s->will = std::make_unique<Will>(c.will);
             // The will waits for its delay (v5), counted from the disconnection, as it would
             // have without the restart; at the latest it goes when the session ends.
             const std::uint32_t delay = isV5(c.version) ? c.will.properties.willDelayInterval : 0;

@@ -442,7 +442,7 @@ bool Worker::flush(Connection &c)
     if (socketFull != c.wantWrite) {
         c.wantWrite = socketFull;
         epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLRDHUP | (c.wantWrite ? EPOLLOUT : 0);
+        ev.events = EPOLLIN | EPOLLRDHUP | (c.wantWrite ? std::uint32_t(EPOLLOUT) : 0u);
         ev.data.ptr = &c;
         ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &ev);
     }
@@ -497,6 +497,13 @@ void Worker::onTick()
     const int connectTimeout = m_core.caps().connectTimeoutMs;
     std::vector<Connection *> expired;
     for (Connection *c : std::as_const(m_connections)) {
+        // Queues that ran empty give their storage back (an idle connection after a burst
+        // costs no more than one that never queued: see LazyDeque).
+        c->held.release();
+        if (c->session) {
+            c->session->pending.release();
+            c->session->inflight.release();
+        }
         if (c->closing) {
             // Peer not reading our last bytes, or (passive mode) not closing: give up.
             if (now - c->acceptedAtMs > (c->passive ? 10000 : 2000)) expired.push_back(c);

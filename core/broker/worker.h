@@ -72,8 +72,8 @@ struct Connection {
     // Sync persistence: output written after a change waits until the change is durable.
     // Offsets are absolute (bytes ever appended to `out`); outBase is what left its front.
     quint64 outBase = 0;
-    quint64 lastEnd = 0;                                // absolute end of the last packet written
-    std::deque<std::pair<quint64, std::uint64_t>> held; // (absolute start, sequence needed)
+    quint64 lastEnd = 0;                               // absolute end of the last packet written
+    LazyDeque<std::pair<quint64, std::uint64_t>> held; // (absolute start, sequence needed)
     bool inHeldList = false;
 
     QHash<std::uint16_t, QByteArray> inboundAliases;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "packets/packets.h"
+#include "session/lazydeque.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -11,7 +12,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -93,16 +93,15 @@ public:
 
     // Outbound QoS 1/2 in send order. Acks usually come in order, so the one acknowledged
     // is found at the front and removed in O(1).
-    std::deque<InflightOut> inflight;
-    std::deque<Outgoing> pending; // outbound messages waiting for window or connection
+    LazyDeque<InflightOut> inflight;
+    LazyDeque<Outgoing> pending; // outbound messages waiting for window or connection
     std::uint16_t lastPacketId = 0;
     QSet<std::uint16_t> usedPacketIds; // ids of `inflight`
     QSet<std::uint16_t> inboundQos2;   // QoS 2 ids received, PUBREC sent, awaiting PUBREL
 
     // Will of the current/last connection, fired on abnormal close (with a delay in v5).
-    bool hasWill = false;
-    packets::Will will;
-    qint64 willDueAtMs = 0; // non-zero while a delayed will waits
+    std::unique_ptr<packets::Will> will; // allocated only while there is one
+    qint64 willDueAtMs = 0;              // non-zero while a delayed will waits
 
     // Allocates a packet id that is not in flight; 0 when all 65535 are used.
     std::uint16_t allocatePacketId()
