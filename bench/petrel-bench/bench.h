@@ -53,6 +53,7 @@ struct Config {
     double rate = 0;         // total msgs/s, open loop (0 = closed loop only)
     int threads = 1;         // epoll loops
     int connections = 10000; // connstorm
+    int idle = 0;            // message scenarios: idle connections held open during the run
     int concurrency = 64;    // handshakes in flight (per run, split across threads)
     long brokerPid = 0;      // for RSS (connstorm) and broker CPU
     double stallSeconds = 3; // an incomplete message older than this is declared lost

@@ -56,6 +56,8 @@ Run
   --stall-timeout 3    seconds without progress before a message is declared lost
   --connections 10000  connstorm: connections to open
   --concurrency 64     handshakes in flight at once (set-up and connstorm)
+  --idle 0             pairs, fanout, wildcard: also hold this many idle connections open
+                       (connected before the load starts, quiet until the end)
   --broker-pid PID     read the broker's CPU time and (connstorm) VmRSS from /proc
   --keepalive 60       seconds
   --session-expiry N   persistent sessions: 3.1.1 clean session 0, v5 Session Expiry N s
@@ -166,6 +168,8 @@ Config parseArgs(int argc, char **argv)
             cfg.threads = int(number(name, value, 1, 64));
         else if (name == "connections")
             cfg.connections = int(number(name, value, 1, 1000000));
+        else if (name == "idle")
+            cfg.idle = int(number(name, value, 0, 1000000));
         else if (name == "concurrency")
             cfg.concurrency = int(number(name, value, 1, 100000));
         else if (name == "broker-pid")
@@ -507,6 +511,15 @@ void build(Run &run, std::vector<std::unique_ptr<std::vector<bool>>> &matches)
     case Scenario::ConnStorm:
         break;
     }
+    // Idle connections held open during the run (--idle): the cost of a crowd of quiet clients
+    // on the message path.
+    for (int i = 0; i < cfg.idle; ++i) {
+        auto c = std::make_unique<Conn>();
+        c->role = Conn::Role::Idle;
+        c->index = std::uint32_t(i);
+        c->clientId = clientId(run, 'i', std::size_t(i));
+        run.loops[std::size_t(i % T)]->add(std::move(c));
+    }
     if (cfg.rate > 0) {
         const double perFlow = cfg.rate / double(run.flows.size()) / 1e9;
         for (auto &f : run.flows)
@@ -518,11 +531,11 @@ std::size_t connCount(const Config &cfg)
 {
     switch (cfg.scenario) {
     case Scenario::Pairs:
-        return std::size_t(cfg.pairs) * 2;
+        return std::size_t(cfg.pairs) * 2 + std::size_t(cfg.idle);
     case Scenario::Fanout:
-        return std::size_t(cfg.subscribers) + 1;
+        return std::size_t(cfg.subscribers) + 1 + std::size_t(cfg.idle);
     case Scenario::Wildcard:
-        return std::size_t(cfg.subscribers + cfg.publishers);
+        return std::size_t(cfg.subscribers + cfg.publishers) + std::size_t(cfg.idle);
     case Scenario::ConnStorm:
         return std::size_t(cfg.connections);
     }
@@ -809,6 +822,7 @@ int runMessages(Config cfg)
     }
     j.num("payload", cfg.payload);
     j.num("window", cfg.window);
+    j.num("idle", cfg.idle);
     j.num("rate", cfg.rate);
     j.num("seconds", dt);
     j.num("warmup", cfg.warmup);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# ctest smoke test for petrel-bench: a real petrel-server on a free port, 2 pairs at QoS 1
+# ctest smoke test for petrel-bench: a real petrel-server on a free port, 2 pairs at QoS 1 (and 50 idle connections)
 # for one second; passes when petrel-bench exits 0 and reports zero loss.
 # usage: smoke_test.sh PETREL_SERVER PETREL_BENCH
 set -u
@@ -37,7 +37,8 @@ if [ -z "$pid" ]; then
     exit 1
 fi
 
-out=$("$bench" pairs --port "$port" --qos 1 --pairs 2 --seconds 1 --warmup 0.2 --broker-pid "$pid" --label smoke)
+# 50 idle connections held open as well (--idle): set-up waits for their CONNACKs too.
+out=$("$bench" pairs --port "$port" --qos 1 --pairs 2 --idle 50 --seconds 1 --warmup 0.2 --broker-pid "$pid" --label smoke)
 rc=$?
 echo "$out"
 if [ $rc -ne 0 ]; then
@@ -47,6 +48,7 @@ if [ $rc -ne 0 ]; then
 fi
 echo "$out" | grep -q '"lost":0,' || { echo "smoke: messages lost" >&2; exit 1; }
 echo "$out" | grep -q '"ok":true' || { echo "smoke: not ok" >&2; exit 1; }
+echo "$out" | grep -q '"idle":50,' || { echo "smoke: --idle not applied" >&2; exit 1; }
 if ! kill -0 "$pid" 2>/dev/null; then
     echo "smoke: the server died" >&2
     cat "$log" >&2

@@ -164,6 +164,7 @@ start_broker() { # name
 scenario_args() { # name -> petrel-bench arguments
     case $1 in
     pairs-q0) echo "pairs --pairs 10 --qos 0" ;;
+    pairs-q0-idle10k) echo "pairs --pairs 10 --qos 0 --idle 10000" ;; # the same with 10,000 idle clients
     pairs-q1) echo "pairs --pairs 10 --qos 1" ;;
     pairs-q2) echo "pairs --pairs 10 --qos 2" ;;
     pairs-q1-v5) echo "pairs --pairs 10 --qos 1 --mqtt 5" ;;
@@ -172,7 +173,7 @@ scenario_args() { # name -> petrel-bench arguments
     fanout-1000) echo "fanout --subscribers 1000 --qos 0" ;;
     wildcard) echo "wildcard --publishers 10 --subscribers 200 --filters 5 --tree-width 16 --tree-depth 3 --qos 0" ;;
     latency-10k) echo "pairs --pairs 10 --qos 0 --rate 10000" ;;
-    connstorm) echo "connstorm --connections 5000 --concurrency 64" ;;
+    connstorm) echo "connstorm --connections 10000 --concurrency 64" ;;
     *) echo "compare.sh: unknown scenario $1" >&2; exit 2 ;;
     esac
 }

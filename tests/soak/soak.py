@@ -228,6 +228,12 @@ summary = {
     "wills_sent": wills_sent, "wills_missing": wills_missing,
     "retained_found": len(found),
     "rss_kib_after_warmup": warm, "rss_kib_end": samples[-1] if samples else 0,
+    # RSS over time: the maximum of each twentieth of the run, and of the first and second
+    # half after warm-up (flat = the second half's maximum no higher than the first's + slack).
+    "rss_kib_series": [max(samples[i * len(samples) // 20:(i + 1) * len(samples) // 20] or [0])
+                       for i in range(20)] if len(samples) >= 20 else samples,
+    "rss_kib_max_first_half": max(samples[5:5 + (len(samples) - 5) // 2] or [0]),
+    "rss_kib_max_second_half": max(samples[5 + (len(samples) - 5) // 2:] or [0]),
     "failures": failures,
 }
 ok = (not failures and all(v == 0 for v in lost.values()) and dup2 == 0 and shared_lost == 0
