@@ -214,7 +214,7 @@ public:
     std::size_t backlog()
     {
         std::lock_guard lock(m_hook.m_lock);
-        return m_hook.m_ops.size() + m_retry.size();
+        return m_hook.m_ops.size() + m_retry.size() + m_deferred.size();
     }
 
     // Sends what accumulated, unless a batch is in flight or Redis is away.
@@ -223,27 +223,49 @@ public:
         if (m_inFlight || !m_client || !m_client->isConnected()) return;
         std::vector<Op> batch;
         std::uint64_t upTo;
+        bool writeAll;
         {
             std::lock_guard lock(m_hook.m_lock);
-            if (m_hook.m_ops.empty() && m_retry.empty()) {
+            if (m_hook.m_ops.empty() && m_retry.empty() && m_deferred.empty()) {
                 m_hook.m_finished = m_hook.m_accepted;
+                m_hook.m_flushRequested = false;
                 m_hook.m_done.notify_all();
                 return;
             }
             batch.swap(m_hook.m_ops);
             upTo = m_hook.m_accepted;
+            writeAll = m_hook.m_flushRequested;
+            m_hook.m_flushRequested = false;
         }
-        if (!m_retry.empty()) {
-            m_retry.reserve(m_retry.size() + batch.size());
-            std::move(batch.begin(), batch.end(), std::back_inserter(m_retry));
-            batch.swap(m_retry);
-            m_retry.clear();
+        // Oldest first: messages kept back from the last batch, the batch that failed, the
+        // new changes.
+        if (!m_retry.empty() || !m_deferred.empty()) {
+            std::vector<Op> all;
+            all.reserve(m_deferred.size() + m_retry.size() + batch.size());
+            for (std::vector<Op> *part : {&m_deferred, &m_retry, &batch}) {
+                std::move(part->begin(), part->end(), std::back_inserter(all));
+                part->clear();
+            }
+            batch.swap(all);
         }
         {
             std::lock_guard lock(m_hook.m_lock);
             m_hook.m_taken = batch.size();
         }
         cancel(batch);
+        // A message queued in this batch and still unfinished is kept back for one more batch
+        // (as the SQLite hook does): most are acknowledged by then and never written. Nothing
+        // later in the batch concerns it (inflight updates were folded into it, the end of its
+        // session cancelled it), so it commutes with the rest. flush() writes everything.
+        if (!writeAll) {
+            for (Op &op : batch) {
+                if (op.type != Op::Queue || op.seq == 0 || op.deferredOnce) continue;
+                op.deferredOnce = true;
+                m_deferred.push_back(std::move(op));
+                op = Op{};
+                op.type = Op::Done; // placeholder, skipped
+            }
+        }
         QList<QList<QByteArray>> cmds;
         cmds.reserve(qsizetype(batch.size()) + 2);
         cmds.append({QByteArrayLiteral("MULTI")});
@@ -280,7 +302,7 @@ public:
                 m_outage = true;
                 m_retry = std::move(*shared);
                 std::lock_guard lock(m_hook.m_lock);
-                m_hook.m_taken = m_retry.size();
+                m_hook.m_taken = m_retry.size() + m_deferred.size();
                 return;
             }
             // Applied. A command Redis refused inside EXEC (it never should) is logged and
@@ -309,9 +331,9 @@ public:
     void finished(std::uint64_t upTo)
     {
         std::lock_guard lock(m_hook.m_lock);
-        m_hook.m_taken = 0;
+        m_hook.m_taken = m_deferred.size();
         m_hook.m_warnedFull = false;
-        m_hook.m_finished = upTo;
+        m_hook.m_finished = m_deferred.empty() ? upTo : m_deferred.front().accepted - 1;
         m_hook.m_done.notify_all();
     }
 
@@ -582,7 +604,8 @@ public:
     RedisStorageHook &m_hook;
     redis::Client *m_client = nullptr;
     QTimer *m_timer = nullptr;
-    std::vector<Op> m_retry; // the failed batch, sent again first
+    std::vector<Op> m_retry;    // the failed batch, sent again first
+    std::vector<Op> m_deferred; // queued messages kept back from the last batch
     bool m_inFlight = false;
     bool m_outage = false;
 };
@@ -707,6 +730,7 @@ bool RedisStorageHook::flush(int timeoutMs)
     std::unique_lock lock(m_lock);
     if (!m_running) return m_finished >= m_accepted;
     const std::uint64_t target = m_accepted;
+    m_flushRequested = true;
     RedisAgent *agent = m_agent;
     QMetaObject::invokeMethod(
         m_agent, [agent] { agent->tick(); }, Qt::QueuedConnection);
@@ -736,8 +760,8 @@ bool RedisStorageHook::push(Op &&op, std::unique_lock<std::mutex> &)
         }
         return false;
     }
+    op.accepted = ++m_accepted;
     m_ops.push_back(std::move(op));
-    ++m_accepted;
     return true;
 }
 

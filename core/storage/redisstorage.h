@@ -20,7 +20,8 @@
 // under a mutex. The hook's own thread runs a Qt event loop with a redis::Client and, every
 // flush_ms (20 ms), sends what accumulated as one MULTI/EXEC batch (one batch in flight at a
 // time, so changes reach Redis in order). Changes that cancel out within a batch (a message
-// queued and acknowledged before the flush) are never sent.
+// queued and acknowledged before the flush) are never sent; a message queued and not yet
+// acknowledged is kept back for one batch, so most never reach Redis at all.
 //
 // Failures: Redis unreachable at start (or AUTH/SELECT refused) makes init() fail with a
 // message naming the address. At run time a lost connection is logged and counted, the client
@@ -121,6 +122,8 @@ public:
         std::variant<std::monostate, std::shared_ptr<const StoredClient>, StoredSubscription, QueuedMessage,
                      std::shared_ptr<const StoredMessage>, StoredSysInfo>
             data;
+        std::uint64_t accepted = 0; // its number among the changes accepted
+        bool deferredOnce = false;  // Queue: already kept back from one batch
     };
 
 private:
@@ -140,8 +143,9 @@ private:
     QSet<QByteArray> m_persistent; // client ids whose sessions are stored
     std::size_t m_taken = 0;       // changes the agent took: in flight, or kept after a failure
     bool m_warnedFull = false;
-    std::uint64_t m_accepted = 0; // changes accepted (sequence of the last one)
-    std::uint64_t m_finished = 0; // changes written (or given up), in order
+    bool m_flushRequested = false; // the next batch writes everything (no keeping back)
+    std::uint64_t m_accepted = 0;  // changes accepted (sequence of the last one)
+    std::uint64_t m_finished = 0;  // changes written (or given up), in order
     bool m_running = false;
     std::atomic<bool> m_connected{false};
     std::atomic<qint64> m_failures{0};
