@@ -645,7 +645,10 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
 
 void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body)
 {
-    Publish p;
+    // Decoded straight into the Message that subscribers will share (no Publish copied or
+    // moved per message); dropped again if the PUBLISH is refused.
+    auto message = std::make_shared<Message>();
+    Publish &p = message->publish;
     if (Error e = decodePublish(firstByte, body, c.version, p)) {
         disconnectWithReason(c, e.code, e.message);
         return;
@@ -725,14 +728,12 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     if (refused == ReasonCode::Success && !p.topic.startsWith('$')) {
         // (Clients may not publish into $SYS and other '$' topics: acknowledged, dropped.)
         const qint64 now = nowMs();
-        auto message = std::make_shared<Message>();
         message->originClientId = s.clientId;
         message->originSession = s.key();
         message->createdAtMs = now;
         message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
         p.dup = false;
         p.packetId = 0;
-        message->publish = std::move(p);
         if (message->publish.retain) retainFromClient(c.info, message);
         publishMessage(message);
         if (hooks.provides(HookEvent::OnPublished))
@@ -1048,17 +1049,11 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
             m_encodeCache.message = o.message;
             m_encodeCache.variant = variant;
             m_encodeCache.bytes.clear();
-            Publish q;
-            q.topic = m.publish.topic;
-            q.payload = m.publish.payload;
-            q.qos = o.qos;
-            q.retain = o.retain;
-            q.packetId = o.qos ? 1 : 0;
-            if (v5) q.properties = m.publish.properties;
-            encodePublish(q, c.version, m_encodeCache.bytes);
+            const PublishHeader h{o.qos, o.retain, false, std::uint16_t(o.qos ? 1 : 0)};
+            encodePublish(m.publish, h, c.version, m_encodeCache.bytes);
             // The packet id follows the fixed header and the topic (2-byte length + bytes).
             const Frame f = readFrame(m_encodeCache.bytes, 0);
-            m_encodeCache.packetIdOffset = o.qos ? f.headerLength + 2 + q.topic.size() : -1;
+            m_encodeCache.packetIdOffset = o.qos ? f.headerLength + 2 + m.publish.topic.size() : -1;
         }
         if (c.clientMaximumPacketSize > 0 &&
             std::uint32_t(m_encodeCache.bytes.size()) > c.clientMaximumPacketSize) {

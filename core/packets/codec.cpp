@@ -542,10 +542,10 @@ char *beginPacket(QByteArray &out, u8 firstByte, u64 remainingLength, qsizetype 
 constexpr char kMqtt[] = "MQTT";
 constexpr char kMqisdp[] = "MQIsdp";
 
-u64 publishRemainingLength(const Publish &p, ProtocolVersion version, u64 *propSize)
+u64 publishRemainingLength(const Publish &p, std::uint8_t qos, ProtocolVersion version, u64 *propSize)
 {
     u64 rl = strSize(p.topic) + u64(p.payload.size());
-    if (p.qos > 0) rl += 2;
+    if (qos > 0) rl += 2;
     if (isV5(version)) {
         *propSize = propertiesSize(p.properties);
         rl += withPrefix(*propSize);
@@ -1112,21 +1112,26 @@ qsizetype encodeConnack(const Connack &p, ProtocolVersion version, QByteArray &o
 std::uint32_t publishWireSize(const Publish &p, ProtocolVersion version)
 {
     u64 propSize = 0;
-    const u64 rl = publishRemainingLength(p, version, &propSize);
+    const u64 rl = publishRemainingLength(p, p.qos, version, &propSize);
     if (rl > kMaxVarInt) return 0xFFFFFFFFu;
     return u32(1 + varIntSize(u32(rl)) + rl);
 }
 
 qsizetype encodePublish(const Publish &p, ProtocolVersion version, QByteArray &out)
 {
+    return encodePublish(p, PublishHeader{p.qos, p.retain, p.dup, p.packetId}, version, out);
+}
+
+qsizetype encodePublish(const Publish &p, const PublishHeader &h, ProtocolVersion version, QByteArray &out)
+{
     u64 propSize = 0;
-    const u64 rl = publishRemainingLength(p, version, &propSize);
-    const u8 first = 0x30 | (p.dup ? 0x08 : 0) | u8((p.qos & 3) << 1) | (p.retain ? 0x01 : 0);
+    const u64 rl = publishRemainingLength(p, h.qos, version, &propSize);
+    const u8 first = 0x30 | (h.dup ? 0x08 : 0) | u8((h.qos & 3) << 1) | (h.retain ? 0x01 : 0);
     qsizetype written = 0;
     char *w = beginPacket(out, first, rl, written);
     if (!w) return 0;
     w = putString(w, p.topic);
-    if (p.qos > 0) w = putU16(w, p.packetId);
+    if (h.qos > 0) w = putU16(w, h.packetId);
     if (isV5(version)) w = putProperties(w, p.properties, propSize);
     putRaw(w, p.payload);
     return written;

@@ -22,7 +22,7 @@ namespace petrel::packets {
 struct Frame {
     enum class Status : std::uint8_t { NeedMore, Complete, Error };
     Status status = Status::NeedMore;
-    std::uint8_t firstByte = 0;       // type << 4 | flags
+    std::uint8_t firstByte = 0;        // type << 4 | flags
     std::uint32_t remainingLength = 0; // body size
     std::uint32_t headerLength = 0;    // 2..5 bytes of fixed header
     Error error;                       // when status == Error
@@ -85,6 +85,17 @@ bool isSharedFilter(QByteArrayView filter);
 qsizetype encodeConnect(const Connect &p, QByteArray &out);
 qsizetype encodeConnack(const Connack &p, ProtocolVersion version, QByteArray &out);
 qsizetype encodePublish(const Publish &p, ProtocolVersion version, QByteArray &out);
+// The fixed-header flags and packet id of a PUBLISH, apart from the message they carry.
+struct PublishHeader {
+    std::uint8_t qos = 0;
+    bool retain = false;
+    bool dup = false;
+    std::uint16_t packetId = 0;
+};
+// Encodes `p`'s topic, properties and payload under header `h` instead of p's own qos,
+// retain, dup and packet id: how a stored message goes to a subscriber at its own QoS,
+// without copying the Publish.
+qsizetype encodePublish(const Publish &p, const PublishHeader &h, ProtocolVersion version, QByteArray &out);
 qsizetype encodeAck(const Ack &p, ProtocolVersion version, QByteArray &out);
 qsizetype encodeSubscribe(const Subscribe &p, ProtocolVersion version, QByteArray &out);
 qsizetype encodeSuback(const SubackLike &p, ProtocolVersion version, QByteArray &out);

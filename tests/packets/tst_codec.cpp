@@ -115,6 +115,7 @@ private Q_SLOTS:
     void publishWireSizeMatchesEncoder();
     void encodeAppends();
     void oversizedStringsAreNotEncoded();
+    void publishUnderAnotherHeader();
 
     void utf8_data();
     void utf8();
@@ -554,6 +555,43 @@ void tst_Codec::encodeAppends()
     QByteArray shared = out;
     encodePingreq(out);
     QCOMPARE(shared, QByteArray::fromHex("7879c000d000"));
+}
+
+void tst_Codec::publishUnderAnotherHeader()
+{
+    // encodePublish(p, header, ...) writes exactly what encodePublish() writes for a copy of
+    // p with that qos, retain, dup and packet id, for every version and QoS in both directions.
+    Publish p;
+    p.topic = "a/b";
+    p.payload = "payload";
+    p.qos = 2;
+    p.retain = true;
+    p.packetId = 77;
+    p.properties.contentType = "text/plain";
+    p.properties.mark(PropertyId::ContentType);
+    for (ProtocolVersion v : {ProtocolVersion::V31, ProtocolVersion::V311, ProtocolVersion::V5}) {
+        for (std::uint8_t qos : {0, 1, 2}) {
+            for (bool flags : {false, true}) {
+                // (DUP is only allowed with QoS > 0 [MQTT-3.3.1-2])
+                const PublishHeader h{qos, flags, flags && qos > 0, std::uint16_t(qos ? 4242 : 0)};
+                Publish copy = p;
+                copy.qos = h.qos;
+                copy.retain = h.retain;
+                copy.dup = h.dup;
+                copy.packetId = h.packetId;
+                QByteArray expected, actual("prefix");
+                QVERIFY(encodePublish(copy, v, expected) > 0);
+                QCOMPARE(encodePublish(p, h, v, actual), expected.size());
+                QCOMPARE(actual, QByteArray("prefix") + expected);
+                Packet back;
+                QVERIFY(!decodeOne(expected, v, back));
+                const Publish &d = std::get<Publish>(back);
+                QCOMPARE(d.qos, qos);
+                QCOMPARE(d.retain, flags);
+                QCOMPARE(d.packetId, h.packetId);
+            }
+        }
+    }
 }
 
 void tst_Codec::oversizedStringsAreNotEncoded()
