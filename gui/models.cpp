@@ -12,7 +12,31 @@
 #include <QLocale>
 #include <QSet>
 
+#include <tuple>
+
 namespace petrel::gui {
+
+bool ClientsModel::sameRow(const admin::ClientSnapshot &a, const admin::ClientSnapshot &b) const
+{
+    const auto fields = [](const admin::ClientSnapshot &c) {
+        return std::tie(c.clientId, c.username, c.remoteAddress, c.listenerId, c.protocolVersion, c.connected,
+                        c.keepAlive, c.sessionExpiryInterval, c.subscriptions, c.inflight, c.queued,
+                        c.messagesIn, c.messagesOut, c.connectedAtMs, c.disconnectedAtMs, c.receiveMaximum,
+                        c.maximumPacketSize, c.topicAliasMaximum, c.hasWill, c.willTopic, c.willPayload,
+                        c.willQos, c.willRetain, c.willDelayInterval);
+    };
+    return fields(a) == fields(b);
+}
+
+bool SubscriptionsModel::sameRow(const admin::SubscriptionSnapshot &a,
+                                 const admin::SubscriptionSnapshot &b) const
+{
+    const auto fields = [](const admin::SubscriptionSnapshot &s) {
+        return std::tie(s.clientId, s.filter, s.shareGroup, s.qos, s.noLocal, s.retainAsPublished,
+                        s.retainHandling, s.identifier);
+    };
+    return fields(a) == fields(b);
+}
 
 static QString timeText(qint64 ms, bool withDate = false)
 {

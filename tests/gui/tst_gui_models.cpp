@@ -66,12 +66,23 @@ void TestGuiModels::clientsModel()
     QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
     QSignalSpy removed(&m, &QAbstractItemModel::rowsRemoved);
     QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
-    // b leaves, c changes, d and e arrive: one removal, one insertion, rows kept in place.
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    // b leaves, c changes, d and e arrive: one removal, one insertion, rows kept in place,
+    // dataChanged for c's row only (a did not change).
     m.setClients({client("a"), client("c", false, 4), client("d"), client("e")});
     QCOMPARE(m.rowCount(), 4);
     QCOMPARE(removed.size(), 1);
     QCOMPARE(inserted.size(), 1);
     QCOMPARE(reset.size(), 0);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed[0][0].toModelIndex().row(), 1);
+    QCOMPARE(changed[0][1].toModelIndex().row(), 1);
+    // The same snapshot again: no signal at all (10,000 idle clients cost no re-sort).
+    changed.clear();
+    m.setClients({client("a"), client("c", false, 4), client("d"), client("e")});
+    QCOMPARE(changed.size(), 0);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(removed.size(), 1);
     QCOMPARE(m.rowOf("c"), 1);
     QCOMPARE(m.index(1, ClientsModel::Status).data().toString(), QStringLiteral("offline"));
     QCOMPARE(m.index(1, ClientsModel::Subscriptions).data().toInt(), 4);
