@@ -32,6 +32,18 @@ static QTableView *makeTable(QWidget *parent, QAbstractItemModel *model)
     return t;
 }
 
+void addFindShortcut(QWidget *view, QLineEdit *edit)
+{
+    auto *find = new QShortcut(QKeySequence::Find, view);
+    QObject::connect(find, &QShortcut::activated, edit, [edit] {
+        edit->setFocus(Qt::ShortcutFocusReason);
+        edit->selectAll();
+    });
+    const QString keys = QKeySequence(QKeySequence::Find).toString(QKeySequence::NativeText);
+    edit->setToolTip(edit->toolTip().isEmpty() ? QObject::tr("%1 (%2)").arg(edit->placeholderText(), keys)
+                                               : QObject::tr("%1 (%2)").arg(edit->toolTip(), keys));
+}
+
 // ---- ClientsView -------------------------------------------------------------------------------
 
 ClientsView::ClientsView(QWidget *parent) : QWidget(parent)
@@ -49,6 +61,7 @@ ClientsView::ClientsView(QWidget *parent) : QWidget(parent)
     m_filter->setPlaceholderText(tr("Filter clients (id, user, address, …)"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    addFindShortcut(this, m_filter);
 
     m_table = makeTable(this, m_proxy);
     m_table->setObjectName(QStringLiteral("clientsTable"));
@@ -209,6 +222,7 @@ SubscriptionsView::SubscriptionsView(QWidget *parent) : QWidget(parent)
     m_filter->setPlaceholderText(tr("Filter subscriptions (filter, client, group)"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    addFindShortcut(this, m_filter);
     m_table = makeTable(this, m_proxy);
     m_table->setObjectName(QStringLiteral("subscriptionsTable"));
     m_table->sortByColumn(SubscriptionsModel::Filter, Qt::AscendingOrder);

@@ -167,4 +167,9 @@ void DashboardView::onSnapshot(const Snapshot &s)
     m_previous->retained.clear();
 }
 
+int DashboardView::chartPointCount() const
+{
+    return m_messages.in ? int(m_messages.in->count()) : 0;
+}
+
 } // namespace petrel::gui

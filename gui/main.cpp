@@ -32,9 +32,7 @@ int main(int argc, char **argv)
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Petrel"));
     QApplication::setApplicationName(QStringLiteral("petrel-admin"));
-    QApplication::setApplicationDisplayName(QStringLiteral("Petrel Admin"));
-    QApplication::setApplicationVersion(QStringLiteral(PETREL_ADMIN_VERSION));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/petrel-admin.svg")));
+    setApplicationIdentity();
     QApplication::setQuitOnLastWindowClosed(true);
 
     QCommandLineParser parser;

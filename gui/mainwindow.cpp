@@ -29,6 +29,17 @@ static void initResources()
 
 namespace petrel::gui {
 
+void setApplicationIdentity()
+{
+    initResources();
+    QApplication::setApplicationDisplayName(QStringLiteral("Petrel Admin"));
+    QApplication::setApplicationVersion(QStringLiteral(PETREL_ADMIN_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/petrel-admin.svg")));
+    // The installed desktop entry (installer/desktop/org.petrel.Admin.desktop): Wayland
+    // compositors and task managers match windows to it (icon, name) by this id.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.petrel.Admin"));
+}
+
 bool installTranslation(const QString &code)
 {
     static QPointer<QTranslator> ours;
@@ -116,6 +127,7 @@ MainWindow::MainWindow(Controller *controller, QWidget *parent)
     connect(m_start, &QAction::triggered, this, [this] { startBackend(); });
     connect(m_stop, &QAction::triggered, this, &MainWindow::stopBackend);
     auto *quit = new QAction(tr("&Quit"), this);
+    quit->setObjectName(QStringLiteral("quitAction"));
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
@@ -152,24 +164,28 @@ MainWindow::MainWindow(Controller *controller, QWidget *parent)
     m_status->setObjectName(QStringLiteral("statusText"));
     statusBar()->addWidget(m_status, 1);
 
-    if (QSystemTrayIcon::isSystemTrayAvailable()) {
-        m_tray = new QSystemTrayIcon(QIcon(QStringLiteral(":/icons/petrel-admin.svg")), this);
-        auto *menu = new QMenu(this);
-        menu->addAction(tr("Show Petrel Admin"), this, [this] {
+    // The tray icon exists always and is shown while the embedded broker runs (on desktops
+    // without a tray, QSystemTrayIcon keeps the state and shows nothing).
+    m_tray = new QSystemTrayIcon(QIcon(QStringLiteral(":/icons/petrel-admin.svg")), this);
+    m_tray->setObjectName(QStringLiteral("trayIcon"));
+    auto *trayMenu = new QMenu(this);
+    trayMenu->setObjectName(QStringLiteral("trayMenu"));
+    auto *showWindow = trayMenu->addAction(tr("Show Petrel Admin"), this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    showWindow->setObjectName(QStringLiteral("trayShowAction"));
+    trayMenu->addAction(m_stop);
+    trayMenu->addAction(quit);
+    m_tray->setContextMenu(trayMenu);
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason r) {
+        if (r == QSystemTrayIcon::Trigger) {
             showNormal();
             raise();
             activateWindow();
-        });
-        menu->addAction(m_stop);
-        menu->addAction(quit);
-        m_tray->setContextMenu(menu);
-        connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason r) {
-            if (r == QSystemTrayIcon::Trigger) {
-                showNormal();
-                raise();
-            }
-        });
-    }
+        }
+    });
 
     wireBackend(m_controller->embedded());
     wireBackend(m_controller->attached());
@@ -292,10 +308,8 @@ void MainWindow::updateRunState()
         m_stop->setText(tr("De&tach"));
     }
     m_state->setText(b ? b->describe() : tr("Stopped"));
-    if (m_tray) {
-        m_tray->setVisible(embeddedRunning);
-        m_tray->setToolTip(embeddedRunning ? m_controller->embedded()->describe() : tr("Petrel Admin"));
-    }
+    m_tray->setToolTip(embeddedRunning ? m_controller->embedded()->describe() : tr("Petrel Admin"));
+    m_tray->setVisible(embeddedRunning);
 }
 
 void MainWindow::showStatus(const QString &text, bool ok)
@@ -314,7 +328,12 @@ void MainWindow::savePersistentState() const
                                            ? QStringLiteral("attached")
                                            : QStringLiteral("embedded"));
     s.setValue(QStringLiteral("attach/url"), m_settings->attachUrl().toString());
-    s.setValue(QStringLiteral("attach/token"), m_settings->attachToken());
+    // The token only when the user asked for it (Settings: "Remember the token"): QSettings
+    // is a plain-text file (~/.config/Petrel/petrel-admin.conf on Linux).
+    if (m_settings->rememberToken() && !m_settings->attachToken().isEmpty())
+        s.setValue(QStringLiteral("attach/token"), m_settings->attachToken());
+    else
+        s.remove(QStringLiteral("attach/token"));
     s.setValue(QStringLiteral("language"), m_settings->language());
 }
 
@@ -327,8 +346,9 @@ void MainWindow::restoreSettings()
     m_settings->setMode(s.value(QStringLiteral("mode")).toString() == QLatin1String("attached")
                             ? SettingsView::Mode::Attached
                             : SettingsView::Mode::Embedded);
-    m_settings->setAttachTarget(s.value(QStringLiteral("attach/url")).toString(),
-                                s.value(QStringLiteral("attach/token")).toString());
+    const QString token = s.value(QStringLiteral("attach/token")).toString();
+    m_settings->setAttachTarget(s.value(QStringLiteral("attach/url")).toString(), token);
+    m_settings->setRememberToken(!token.isEmpty());
     m_settings->setLanguage(s.value(QStringLiteral("language")).toString());
     const QString config = s.value(QStringLiteral("config/path")).toString();
     QString why;

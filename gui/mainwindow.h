@@ -21,6 +21,10 @@ namespace petrel::gui {
 // (English is then shown).
 bool installTranslation(const QString &code);
 
+// Display name, version, window icon and the desktop file name (org.petrel.Admin, as
+// installed by installer/); main() calls it after setting the organisation/application name.
+void setApplicationIdentity();
+
 class Controller final : public QObject {
     Q_OBJECT
 public:
@@ -60,6 +64,8 @@ public:
     SettingsView *settingsView() const { return m_settings; }
     QAction *startAction() const { return m_start; }
     QAction *stopAction() const { return m_stop; }
+    // Shown while the embedded broker runs; its menu: show the window, Stop, Quit.
+    QSystemTrayIcon *trayIcon() const { return m_tray; }
     QString statusText() const;
     // Window geometry, view, mode and attach target into QSettings (also done on close).
     void savePersistentState() const;
@@ -91,7 +97,7 @@ private:
     QAction *m_stop;
     QLabel *m_state;
     QLabel *m_status;
-    QSystemTrayIcon *m_tray = nullptr;
+    QSystemTrayIcon *m_tray;
 };
 
 } // namespace petrel::gui

@@ -42,6 +42,7 @@ MessagesView::MessagesView(QWidget *parent) : QWidget(parent)
     m_search->setPlaceholderText(tr("Search topic, client, payload"));
     m_search->setClearButtonEnabled(true);
     connect(m_search, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    addFindShortcut(this, m_search);
     m_pause = new QToolButton(this);
     m_pause->setObjectName(QStringLiteral("messagesPause"));
     m_pause->setCheckable(true);
@@ -218,6 +219,7 @@ LogView::LogView(QWidget *parent) : QWidget(parent)
     m_search->setPlaceholderText(tr("Search the log"));
     m_search->setClearButtonEnabled(true);
     connect(m_search, &QLineEdit::textChanged, proxy, &QSortFilterProxyModel::setFilterFixedString);
+    addFindShortcut(this, m_search);
     auto *clear = new QPushButton(tr("Clear"), this);
     connect(clear, &QPushButton::clicked, m_model, &LogModel::clear);
     m_table = new QTableView(this);

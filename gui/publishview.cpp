@@ -51,7 +51,11 @@ PublishView::PublishView(QWidget *parent) : QWidget(parent)
     m_payload->setObjectName(QStringLiteral("publishPayload"));
     m_payload->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_file = new QLineEdit(this);
+    m_file->setObjectName(QStringLiteral("publishFile"));
     m_file->setPlaceholderText(tr("File whose bytes are the payload"));
+    connect(m_file, &QLineEdit::textEdited, this, [this](const QString &text) {
+        if (!text.isEmpty()) m_format->setCurrentIndex(m_format->findData(File));
+    });
     auto *browse = new QPushButton(tr("Browse…"), this);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Payload file"));
@@ -73,7 +77,12 @@ PublishView::PublishView(QWidget *parent) : QWidget(parent)
     m_expiry->setRange(0, 2147483647);
     m_expiry->setSpecialValueText(tr("none"));
     m_expiry->setSuffix(tr(" s"));
+    m_contentType->setObjectName(QStringLiteral("publishContentType"));
+    m_responseTopic->setObjectName(QStringLiteral("publishResponseTopic"));
+    m_correlation->setObjectName(QStringLiteral("publishCorrelation"));
+    m_expiry->setObjectName(QStringLiteral("publishExpiry"));
     m_utf8Indicator = new QCheckBox(tr("Payload is UTF-8 (format indicator 1)"), props);
+    m_utf8Indicator->setObjectName(QStringLiteral("publishUtf8"));
     m_userProps = new QTableWidget(0, 2, props);
     m_userProps->setObjectName(QStringLiteral("publishUserProperties"));
     m_userProps->setHorizontalHeaderLabels({tr("Key"), tr("Value")});
@@ -136,6 +145,7 @@ PublishView::PublishView(QWidget *parent) : QWidget(parent)
     m_history = new QListWidget(this);
     m_history->setObjectName(QStringLiteral("publishHistory"));
     auto *resend = new QPushButton(tr("Send again"), this);
+    resend->setObjectName(QStringLiteral("publishResend"));
     connect(m_history, &QListWidget::itemDoubleClicked, this,
             [this](QListWidgetItem *item) { loadFromHistory(m_history->row(item)); });
     connect(resend, &QPushButton::clicked, this, [this] {
@@ -202,10 +212,11 @@ bool PublishView::buildMessage(packets::Publish &out, QString *error) const
     }
     case Json: {
         QJsonParseError e;
-        const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &e);
+        out.payload = text.toUtf8();
+        // Validated, then sent as typed: re-serialising would reorder keys and round big numbers.
+        QJsonDocument::fromJson(out.payload, &e);
         if (e.error != QJsonParseError::NoError)
             return fail(tr("JSON payload: %1 at character %2.").arg(e.errorString()).arg(e.offset));
-        out.payload = doc.toJson(QJsonDocument::Compact);
         break;
     }
     case File: {

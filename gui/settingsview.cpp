@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -15,6 +16,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSaveFile>
+#include <QSettings>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -134,6 +136,13 @@ SettingsView::SettingsView(QWidget *parent) : QWidget(parent)
     auto *af = new QFormLayout(attached);
     af->addRow(tr("Admin API URL"), m_url);
     af->addRow(tr("Admin token"), m_token);
+    m_rememberToken = new QCheckBox(tr("Remember the token"), attached);
+    m_rememberToken->setObjectName(QStringLiteral("rememberToken"));
+    m_rememberToken->setToolTip(
+        tr("Keeps the token for the next start, in plain text in %1. Unticked, it is kept only while "
+           "the app runs.")
+            .arg(QDir::toNativeSeparators(QSettings().fileName())));
+    af->addRow(QString(), m_rememberToken);
     af->addRow(
         QString(),
         new QLabel(tr("The server's sysinfo listener needs admin_token set (docs/admin-api.md)."), attached));
@@ -261,6 +270,16 @@ void SettingsView::setAttachTarget(const QString &url, const QString &token)
 {
     if (!url.isEmpty()) m_url->setText(url);
     m_token->setText(token);
+}
+
+bool SettingsView::rememberToken() const
+{
+    return m_rememberToken->isChecked();
+}
+
+void SettingsView::setRememberToken(bool remember)
+{
+    m_rememberToken->setChecked(remember);
 }
 
 QString SettingsView::language() const

@@ -31,6 +31,9 @@ class QValueAxis;
 
 namespace petrel::gui {
 
+// Ctrl+F (QKeySequence::Find) in `view` puts the cursor in `edit`; the tooltip says so.
+void addFindShortcut(QWidget *view, QLineEdit *edit);
+
 class DashboardView final : public QWidget {
     Q_OBJECT
 public:
@@ -38,6 +41,8 @@ public:
     void onSnapshot(const Snapshot &s);
     void reset();
     static constexpr int kWindowSeconds = 300; // charts show the last five minutes
+    // Points in the messages chart's "in" series (one per snapshot after the first).
+    int chartPointCount() const;
 
 private:
     struct Chart {
@@ -208,6 +213,9 @@ public:
     QUrl attachUrl() const;
     QString attachToken() const;
     void setAttachTarget(const QString &url, const QString &token);
+    // Whether the admin token is saved in QSettings (plain text) for the next start.
+    bool rememberToken() const;
+    void setRememberToken(bool remember);
     QString language() const; // "", "de", "ja", "zh_CN"
     void setLanguage(const QString &code);
     QString configPath() const { return m_configPath; }
@@ -235,6 +243,7 @@ private:
     QComboBox *m_logLevel;
     QLineEdit *m_url;
     QLineEdit *m_token;
+    QCheckBox *m_rememberToken;
     QComboBox *m_language;
     QLabel *m_configLabel;
     QString m_configPath;

@@ -17,6 +17,12 @@ T = {
  '"%1" is not a valid topic filter': ('„%1“ ist kein gültiger Topic-Filter', '"%1" は有効なトピックフィルターではありません', '"%1" 不是有效的主题过滤器'),
  "$SYS interval": ("$SYS-Intervall", "$SYS 間隔", "$SYS 间隔"),
  "%1 (%2 here)": ("%1 (%2 hier)", "%1 (ここ %2)", "%1（此处 %2）"),
+ "%1 (%2)": ("%1 (%2)", "%1 (%2)", "%1（%2）"),
+ "Keeps the token for the next start, in plain text in %1. Unticked, it is kept only while the app runs.":
+   ("Speichert das Token für den nächsten Start, im Klartext in %1. Ohne Haken bleibt es nur, solange die App läuft.",
+    "次回起動用にトークンを %1 に平文で保存します。チェックしない場合、アプリの実行中だけ保持されます。",
+    "为下次启动保存令牌，以明文存放在 %1 中。不勾选时，令牌只在应用运行期间保留。"),
+ "Remember the token": ("Token merken", "トークンを記憶する", "记住令牌"),
  "%1 (Ctrl+%2)": ("%1 (Strg+%2)", "%1 (Ctrl+%2)", "%1 (Ctrl+%2)"),
  "%1 d %2 h %3 min": ("%1 T %2 h %3 min", "%1 日 %2 時間 %3 分", "%1 天 %2 小时 %3 分"),
  "%1 failed: %2": ("%1 fehlgeschlagen: %2", "%1 に失敗しました: %2", "%1 失败：%2"),

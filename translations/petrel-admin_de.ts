@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
   <context>
+    <name>QObject</name>
+    <message>
+      <source>%1 (%2)</source>
+      <translation>%1 (%2)</translation>
+    </message>
+  </context>
+  <context>
     <name>petrel::gui::AttachedBackend</name>
     <message>
       <source>Attached to %1</source>
@@ -1082,6 +1089,14 @@
     <message>
       <source>Saved, but the file does not load back: %1</source>
       <translation>Gespeichert, aber die Datei lässt sich nicht wieder laden: %1</translation>
+    </message>
+    <message>
+      <source>Remember the token</source>
+      <translation>Token merken</translation>
+    </message>
+    <message>
+      <source>Keeps the token for the next start, in plain text in %1. Unticked, it is kept only while the app runs.</source>
+      <translation>Speichert das Token für den nächsten Start, im Klartext in %1. Ohne Haken bleibt es nur, solange die App läuft.</translation>
     </message>
   </context>
   <context>

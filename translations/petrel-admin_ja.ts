@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ja">
   <context>
+    <name>QObject</name>
+    <message>
+      <source>%1 (%2)</source>
+      <translation>%1 (%2)</translation>
+    </message>
+  </context>
+  <context>
     <name>petrel::gui::AttachedBackend</name>
     <message>
       <source>Attached to %1</source>
@@ -1082,6 +1089,14 @@
     <message>
       <source>Saved, but the file does not load back: %1</source>
       <translation>保存しましたが、再読み込みできません: %1</translation>
+    </message>
+    <message>
+      <source>Remember the token</source>
+      <translation>トークンを記憶する</translation>
+    </message>
+    <message>
+      <source>Keeps the token for the next start, in plain text in %1. Unticked, it is kept only while the app runs.</source>
+      <translation>次回起動用にトークンを %1 に平文で保存します。チェックしない場合、アプリの実行中だけ保持されます。</translation>
     </message>
   </context>
   <context>

@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
   <context>
+    <name>QObject</name>
+    <message>
+      <source>%1 (%2)</source>
+      <translation>%1（%2）</translation>
+    </message>
+  </context>
+  <context>
     <name>petrel::gui::AttachedBackend</name>
     <message>
       <source>Attached to %1</source>
@@ -1082,6 +1089,14 @@
     <message>
       <source>Saved, but the file does not load back: %1</source>
       <translation>已保存，但无法重新加载：%1</translation>
+    </message>
+    <message>
+      <source>Remember the token</source>
+      <translation>记住令牌</translation>
+    </message>
+    <message>
+      <source>Keeps the token for the next start, in plain text in %1. Unticked, it is kept only while the app runs.</source>
+      <translation>为下次启动保存令牌，以明文存放在 %1 中。不勾选时，令牌只在应用运行期间保留。</translation>
     </message>
   </context>
   <context>

@@ -8,14 +8,28 @@
 #include "support/test_client.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
+#include <QSet>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QSystemTrayIcon>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTest>
+#include <QTextBrowser>
+#include <QToolButton>
 #include <QTreeView>
 
 using namespace petrel;
@@ -32,6 +46,13 @@ private Q_SLOTS:
     void badListenerShowsWhy();
     void languages();
     void settingsSavedAsYamlAndRemembered();
+    void trayIconWhileEmbeddedRuns();
+    void keyboardShortcuts();
+    void publishHexJsonAndFileByteExact();
+    void messagesSearchPauseExport();
+    void adminTokenStoredOnlyWhenRemembered();
+    void desktopFileName();
+    void everyViewShowsItsData();
 };
 
 namespace {
@@ -263,6 +284,7 @@ void TestGuiEmbedded::settingsSavedAsYamlAndRemembered()
         QCOMPARE(loaded->capabilities.maximumQos, 1);
         w.settingsView()->setMode(SettingsView::Mode::Attached);
         w.settingsView()->setAttachTarget(QStringLiteral("http://127.0.0.1:9"), QStringLiteral("t0k"));
+        w.settingsView()->setRememberToken(true);
         w.showView(MainWindow::Topics);
         w.close(); // saves the window state
     }
@@ -286,6 +308,522 @@ void TestGuiEmbedded::settingsSavedAsYamlAndRemembered()
     QVERIFY(why.contains(QStringLiteral("colour")));
     QSettings().remove(QStringLiteral("config/path"));
     QSettings().remove(QStringLiteral("mode"));
+}
+
+// The tray icon is there while the embedded broker runs and goes when it stops; its menu
+// shows the window and stops the broker. Offscreen there is no tray to draw in, so the test
+// checks the icon's own state and triggers its menu's actions.
+void TestGuiEmbedded::trayIconWhileEmbeddedRuns()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    configure(w);
+    QSystemTrayIcon *tray = w.trayIcon();
+    QVERIFY(tray);
+    QVERIFY(!tray->isVisible());
+    w.startAction()->trigger();
+    QVERIFY2(controller.embedded()->isActive(), qPrintable(w.statusText()));
+    QVERIFY(tray->isVisible());
+    QVERIFY(tray->toolTip().contains(QStringLiteral("127.0.0.1:")));
+    QMenu *menu = tray->contextMenu();
+    QVERIFY(menu);
+    QAction *show = menu->findChild<QAction *>(QStringLiteral("trayShowAction"));
+    if (!show)
+        for (QAction *a : menu->actions())
+            if (a->objectName() == QLatin1String("trayShowAction")) show = a;
+    QVERIFY(show);
+    QVERIFY(menu->actions().contains(w.stopAction()));
+    bool hasQuit = false;
+    for (QAction *a : menu->actions())
+        hasQuit |= a->objectName() == QLatin1String("quitAction");
+    QVERIFY(hasQuit);
+    // "Show Petrel Admin" brings a hidden window back.
+    w.hide();
+    show->trigger();
+    QVERIFY(w.isVisible());
+    // "Stop" in the tray menu stops the broker; the icon goes.
+    QVERIFY(w.stopAction()->isEnabled());
+    w.stopAction()->trigger();
+    QVERIFY(!controller.embedded()->isActive());
+    QVERIFY(!tray->isVisible());
+    // Attached mode has no tray icon (no broker runs in the app).
+    w.settingsView()->setMode(SettingsView::Mode::Attached);
+    w.settingsView()->setAttachTarget(QStringLiteral("http://127.0.0.1:9"), QStringLiteral("x"));
+    QVERIFY(w.startBackend());
+    QVERIFY(!tray->isVisible());
+    w.stopBackend();
+}
+
+// Every shortcut the menus and tooltips announce, pressed as keys.
+void TestGuiEmbedded::keyboardShortcuts()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    configure(w);
+    w.show();
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    auto *nav = w.findChild<QListWidget *>(QStringLiteral("viewList"));
+
+    // The View menu shows Ctrl+1..8; the view list's tooltips too.
+    QMenu *viewMenu = nullptr;
+    for (QAction *a : w.menuBar()->actions())
+        if (a->text() == QStringLiteral("&View")) viewMenu = a->menu();
+    QVERIFY(viewMenu);
+    QCOMPARE(viewMenu->actions().size(), int(MainWindow::ViewCount));
+    for (int i = 0; i < MainWindow::ViewCount; ++i) {
+        const QString keys = QStringLiteral("Ctrl+%1").arg(i + 1);
+        QCOMPARE(viewMenu->actions()[i]->shortcut(), QKeySequence(keys));
+        QVERIFY(nav->item(i)->toolTip().contains(keys));
+        QTest::keyClick(&w, Qt::Key(Qt::Key_1 + i), Qt::ControlModifier);
+        QCOMPARE(nav->currentRow(), i);
+    }
+    QCOMPARE(w.startAction()->shortcut(), QKeySequence(Qt::Key_F5));
+    QVERIFY(w.startAction()->toolTip().contains(QStringLiteral("F5")));
+    QVERIFY(w.stopAction()->toolTip().contains(QStringLiteral("Shift+F5")));
+
+    // F5 starts the embedded broker.
+    QTest::keyClick(&w, Qt::Key_F5);
+    QVERIFY2(controller.embedded()->isActive(), qPrintable(w.statusText()));
+    const quint16 port = controller.embedded()->broker()->serverPort(QStringLiteral("tcp1"));
+    TestClient c("keys", ProtocolVersion::V5);
+    QVERIFY(c.open(port, makeConnect(ProtocolVersion::V5, "keys-client")));
+    QVERIFY(c.subscribe("keys/#", 0));
+
+    // Ctrl+5, type, Ctrl+Return in the payload editor publishes.
+    QTest::keyClick(&w, Qt::Key_5, Qt::ControlModifier);
+    QCOMPARE(nav->currentRow(), int(MainWindow::Publish));
+    auto *topic = w.findChild<QLineEdit *>(QStringLiteral("publishTopic"));
+    topic->setFocus();
+    QTest::keyClicks(topic, QStringLiteral("keys/typed"));
+    auto *payload = w.findChild<QPlainTextEdit *>(QStringLiteral("publishPayload"));
+    payload->setFocus();
+    QTest::keyClicks(payload, QStringLiteral("by keyboard"));
+    QVERIFY(w.findChild<QPushButton *>(QStringLiteral("publishButton"))
+                ->toolTip()
+                .contains(QStringLiteral("Ctrl+Return")));
+    QTest::keyClick(payload, Qt::Key_Return, Qt::ControlModifier);
+    auto p = c.receivePublish();
+    QVERIFY(p);
+    QCOMPARE(p->topic, QByteArray("keys/typed"));
+    QCOMPARE(p->payload, QByteArray("by keyboard"));
+
+    // Ctrl+6: Messages; Ctrl+P pauses and resumes; Ctrl+F puts the cursor in the search.
+    QTest::keyClick(&w, Qt::Key_6, Qt::ControlModifier);
+    auto *pause = w.findChild<QToolButton *>(QStringLiteral("messagesPause"));
+    QVERIFY(pause->toolTip().contains(QStringLiteral("Ctrl+P")));
+    QVERIFY(!pause->isChecked());
+    QTest::keyClick(&w, Qt::Key_P, Qt::ControlModifier);
+    QTRY_VERIFY(pause->isChecked()); // a button's shortcut animates the click (asynchronous)
+    QTest::keyClick(&w, Qt::Key_P, Qt::ControlModifier);
+    QTRY_VERIFY(!pause->isChecked());
+    auto *search = w.findChild<QLineEdit *>(QStringLiteral("messagesSearch"));
+    QVERIFY(search->toolTip().contains(QKeySequence(QKeySequence::Find).toString(QKeySequence::NativeText)));
+    QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(search->hasFocus());
+
+    // Ctrl+2, Ctrl+F filters clients; Ctrl+D disconnects the selected one.
+    QTest::keyClick(&w, Qt::Key_2, Qt::ControlModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(w.clientsView()->model()->rowOf("keys-client") >= 0, 5000);
+    auto *filter = w.findChild<QLineEdit *>(QStringLiteral("clientsFilter"));
+    QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(filter->hasFocus());
+    QVERIFY(w.clientsView()->selectClient("keys-client"));
+    w.clientsView()->table()->setFocus(); // the filter field would take Ctrl+D as a text edit
+    QVERIFY(w.findChild<QPushButton *>(QStringLiteral("disconnectButton"))
+                ->toolTip()
+                .contains(QStringLiteral("Ctrl+D")));
+    QTest::keyClick(&w, Qt::Key_D, Qt::ControlModifier);
+    QVERIFY(c.expectServerDisconnect(0x98));
+
+    // Shift+F5 stops.
+    QTest::keyClick(&w, Qt::Key_F5, Qt::ShiftModifier);
+    QVERIFY(!controller.embedded()->isActive());
+    QVERIFY(w.startAction()->isEnabled());
+}
+
+// Publish view payloads as hex, JSON (validated, sent as typed) and from a file arrive
+// byte for byte at real subscribers (the test client and mosquitto_sub).
+void TestGuiEmbedded::publishHexJsonAndFileByteExact()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    configure(w);
+    QVERIFY(w.startBackend());
+    const quint16 port = controller.embedded()->broker()->serverPort(QStringLiteral("tcp1"));
+    TestClient c("bytes", ProtocolVersion::V5);
+    QVERIFY(c.open(port, makeConnect(ProtocolVersion::V5, "bytes-client")));
+    QVERIFY(c.subscribe("bytes/#", 0));
+    auto *topic = w.findChild<QLineEdit *>(QStringLiteral("publishTopic"));
+    auto *format = w.findChild<QComboBox *>(QStringLiteral("publishFormat"));
+    auto *payload = w.findChild<QPlainTextEdit *>(QStringLiteral("publishPayload"));
+    auto *error = w.findChild<QLabel *>(QStringLiteral("publishError"));
+    auto *button = w.findChild<QPushButton *>(QStringLiteral("publishButton"));
+    const auto publish = [&](const QString &t, int fmt, const QString &text) {
+        topic->setText(t);
+        format->setCurrentIndex(fmt);
+        payload->setPlainText(text);
+        QTest::mouseClick(button, Qt::LeftButton);
+    };
+
+    // Hex: spaces, newlines, 0x prefixes and commas between bytes are allowed.
+    publish(QStringLiteral("bytes/hex"), 1, QStringLiteral("00 ff 7A 0x10,20\n fe 80"));
+    QVERIFY2(error->text().isEmpty(), qPrintable(error->text()));
+    auto p = c.receivePublish();
+    QVERIFY(p);
+    QCOMPARE(p->topic, QByteArray("bytes/hex"));
+    QCOMPARE(p->payload, QByteArray::fromHex("00ff7a1020fe80"));
+    // Odd digits or non-hex are refused, nothing is sent.
+    publish(QStringLiteral("bytes/hex"), 1, QStringLiteral("0f f"));
+    QVERIFY(error->text().contains(QStringLiteral("hex")));
+    publish(QStringLiteral("bytes/hex"), 1, QStringLiteral("zz"));
+    QVERIFY(error->text().contains(QStringLiteral("hex")));
+    QVERIFY(c.expectNoPacket(300));
+
+    // JSON: sent exactly as typed (key order, spacing, a number beyond double precision).
+    const QString json = QStringLiteral("{\"z\": 1, \"a\": [12345678901234567891, 2.50], \"s\": \"\u00e9\"}");
+    publish(QStringLiteral("bytes/json"), 2, json);
+    QVERIFY2(error->text().isEmpty(), qPrintable(error->text()));
+    p = c.receivePublish();
+    QVERIFY(p);
+    QCOMPARE(p->payload, json.toUtf8());
+    // Invalid JSON: refused with where it broke, nothing sent.
+    publish(QStringLiteral("bytes/json"), 2, QStringLiteral("{\"a\": }"));
+    QVERIFY(error->text().contains(QStringLiteral("JSON")));
+    QVERIFY(error->text().contains(QStringLiteral("character")));
+    QVERIFY(c.expectNoPacket(300));
+
+    // File: every byte value, received by mosquitto_sub (-N: no newline added).
+    QTemporaryDir dir;
+    QByteArray bytes;
+    for (int round = 0; round < 40; ++round)
+        for (int b = 0; b < 256; ++b)
+            bytes.append(char(b));
+    QFile f(dir.filePath(QStringLiteral("payload.bin")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+    f.close();
+    QProcess sub;
+    sub.start(QStringLiteral("mosquitto_sub"),
+              {QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(port),
+               QStringLiteral("-i"), QStringLiteral("mosq-bytes"), QStringLiteral("-t"),
+               QStringLiteral("bytes/file"), QStringLiteral("-C"), QStringLiteral("1"), QStringLiteral("-N"),
+               QStringLiteral("-W"), QStringLiteral("20")});
+    QVERIFY2(sub.waitForStarted(5000), "mosquitto_sub (mosquitto-clients) is needed");
+    QTRY_VERIFY_WITH_TIMEOUT(hasSubscription(w.subscriptionsView()->model(), "mosq-bytes", "bytes/file"),
+                             10000);
+    w.findChild<QLineEdit *>(QStringLiteral("publishFile"))->setText(f.fileName());
+    publish(QStringLiteral("bytes/file"), 3, QString());
+    QVERIFY2(error->text().isEmpty(), qPrintable(error->text()));
+    QVERIFY(sub.waitForFinished(15000));
+    QCOMPARE(sub.exitCode(), 0);
+    QCOMPARE(sub.readAllStandardOutput(), bytes);
+    p = c.receivePublish();
+    QVERIFY(p);
+    QCOMPARE(p->payload, bytes);
+    // A file that is not there: refused with the reason.
+    w.findChild<QLineEdit *>(QStringLiteral("publishFile"))->setText(dir.filePath(QStringLiteral("nope")));
+    publish(QStringLiteral("bytes/file"), 3, QString());
+    QVERIFY(error->text().contains(QStringLiteral("nope")));
+    QVERIFY(c.expectNoPacket(300));
+    w.stopBackend();
+}
+
+// Messages: the search narrows the live log by topic or payload text; export writes what is
+// shown as JSON lines; pause holds the view while messages keep coming, resume goes on.
+void TestGuiEmbedded::messagesSearchPauseExport()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    configure(w);
+    QVERIFY(w.startBackend());
+    const quint16 port = controller.embedded()->broker()->serverPort(QStringLiteral("tcp1"));
+    TestClient c("log", ProtocolVersion::V311);
+    QVERIFY(c.open(port, makeConnect(ProtocolVersion::V311, "log-client")));
+    MessagesView *view = w.messagesView();
+    const QList<QPair<QByteArray, QByteArray>> sent = {{"house/kitchen/temp", "21.5"},
+                                                       {"house/garage/door", "open"},
+                                                       {"house/kitchen/light", "on"},
+                                                       {"garden/pump", "{\"state\":\"open valve\"}"}};
+    for (const auto &[t, pl] : sent)
+        QVERIFY(c.publishAndWait(makePublish(t, pl, 1)));
+    QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 4, 5000);
+    auto *table = w.findChild<QTableView *>(QStringLiteral("messagesTable"));
+    auto *search = w.findChild<QLineEdit *>(QStringLiteral("messagesSearch"));
+    // By topic text.
+    QTest::keyClicks(search, QStringLiteral("kitchen"));
+    QCOMPARE(table->model()->rowCount(), 2);
+    // By payload text (case-insensitive).
+    search->clear();
+    QTest::keyClicks(search, QStringLiteral("OPEN"));
+    QCOMPARE(table->model()->rowCount(), 2);
+    // Export: the shown (searched) rows, one JSON object per line.
+    QTemporaryDir dir;
+    QString why;
+    const QString path = dir.filePath(QStringLiteral("open.jsonl"));
+    QVERIFY2(view->exportTo(path, &why), qPrintable(why));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    QSet<QString> topics;
+    for (const QByteArray &line : lines) {
+        QJsonParseError e;
+        const QJsonObject o = QJsonDocument::fromJson(line, &e).object();
+        QCOMPARE(e.error, QJsonParseError::NoError);
+        topics.insert(o.value(QStringLiteral("topic")).toString());
+        QCOMPARE(o.value(QStringLiteral("client_id")).toString(), QStringLiteral("log-client"));
+    }
+    QCOMPARE(topics, (QSet<QString>{QStringLiteral("house/garage/door"), QStringLiteral("garden/pump")}));
+    // New messages that match the search show as they arrive.
+    QVERIFY(c.publishAndWait(makePublish("house/window", "open", 0)));
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 3, 5000);
+    search->clear();
+    QCOMPARE(table->model()->rowCount(), 5);
+    // Paused: messages are counted, not shown; resumed: new ones show again.
+    view->setPaused(true);
+    QVERIFY(c.publishAndWait(makePublish("house/paused", "x", 1)));
+    QTRY_VERIFY_WITH_TIMEOUT(w.findChild<QLabel *>(QStringLiteral("messagesStatus"))
+                                 ->text()
+                                 .contains(QStringLiteral("1 not shown")),
+                             5000);
+    QCOMPARE(view->model()->rowCount(), 5);
+    view->setPaused(false);
+    QVERIFY(c.publishAndWait(makePublish("house/resumed", "y", 1)));
+    QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, 5000);
+    QCOMPARE(view->model()->recordAt(5)->topic, QByteArray("house/resumed"));
+    // An unwritable export path is reported, not a crash.
+    QVERIFY(!view->exportTo(dir.filePath(QStringLiteral("no/such/dir/x.jsonl")), &why));
+    QVERIFY(why.contains(QStringLiteral("Cannot write")));
+    w.stopBackend();
+}
+
+// The attached-mode token reaches QSettings (a plain-text file) only when "Remember the
+// token" is ticked.
+void TestGuiEmbedded::adminTokenStoredOnlyWhenRemembered()
+{
+    QSettings().remove(QStringLiteral("attach"));
+    Controller controller;
+    const QString file = QSettings().fileName();
+    {
+        MainWindow w(&controller);
+        auto *remember = w.findChild<QCheckBox *>(QStringLiteral("rememberToken"));
+        QVERIFY(remember);
+        QVERIFY(!remember->isChecked());
+        QVERIFY(remember->toolTip().contains(QDir::toNativeSeparators(file)));
+        w.settingsView()->setMode(SettingsView::Mode::Attached);
+        w.settingsView()->setAttachTarget(QStringLiteral("http://127.0.0.1:9"),
+                                          QStringLiteral("do-not-store-me"));
+        w.close();
+    }
+    QSettings().sync();
+    QVERIFY(!QSettings().contains(QStringLiteral("attach/token")));
+    QFile raw(file);
+    if (raw.open(QIODevice::ReadOnly)) QVERIFY(!raw.readAll().contains("do-not-store-me"));
+    raw.close();
+    {
+        MainWindow w(&controller);
+        QCOMPARE(w.settingsView()->attachUrl(), QUrl(QStringLiteral("http://127.0.0.1:9")));
+        QVERIFY(w.settingsView()->attachToken().isEmpty());
+        // Ticked: stored, and restored with the box ticked.
+        w.settingsView()->setAttachTarget(QString(), QStringLiteral("keep-me"));
+        QTest::mouseClick(w.findChild<QCheckBox *>(QStringLiteral("rememberToken")), Qt::LeftButton);
+        QVERIFY(w.settingsView()->rememberToken());
+        w.close();
+    }
+    QCOMPARE(QSettings().value(QStringLiteral("attach/token")).toString(), QStringLiteral("keep-me"));
+    {
+        MainWindow w(&controller);
+        QCOMPARE(w.settingsView()->attachToken(), QStringLiteral("keep-me"));
+        QVERIFY(w.settingsView()->rememberToken());
+        // Unticked again: the stored token is removed.
+        w.settingsView()->setRememberToken(false);
+        w.close();
+    }
+    QVERIFY(!QSettings().contains(QStringLiteral("attach/token")));
+    QSettings().remove(QStringLiteral("mode"));
+}
+
+// The desktop file name matches the desktop entry the installer installs.
+void TestGuiEmbedded::desktopFileName()
+{
+    setApplicationIdentity();
+    const QString id = QGuiApplication::desktopFileName();
+    QCOMPARE(id, QStringLiteral("org.petrel.Admin"));
+    QFile entry(qEnvironmentVariable("PETREL_SOURCE_DIR") +
+                QStringLiteral("/installer/desktop/%1.desktop").arg(id));
+    QVERIFY2(entry.open(QIODevice::ReadOnly), qPrintable(entry.fileName()));
+    const QByteArray text = entry.readAll();
+    QVERIFY(text.contains("Exec=petrel-admin"));
+    QVERIFY(text.contains("Icon=petrel-admin"));
+    QCOMPARE(QGuiApplication::applicationDisplayName(), QStringLiteral("Petrel Admin"));
+    QVERIFY(!QGuiApplication::windowIcon().isNull());
+}
+
+// The issue's list, view by view, against a real v5 client: Dashboard numbers and chart,
+// every Clients column and the details pane (will, subscriptions), the Subscriptions
+// options columns, both filters, Publish with MQTT 5 and user properties and its history's
+// "Send again", the Log level filter.
+void TestGuiEmbedded::everyViewShowsItsData()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    configure(w);
+    w.show();
+    QVERIFY(w.startBackend());
+    const quint16 port = controller.embedded()->broker()->serverPort(QStringLiteral("tcp1"));
+    Connect conn = makeConnect(ProtocolVersion::V5, "detail-client");
+    conn.keepAlive = 30;
+    conn.hasUsername = true;
+    conn.username = "alice";
+    conn.hasWill = true;
+    conn.will.topic = "wills/detail";
+    conn.will.payload = "gone";
+    conn.will.qos = 1;
+    TestClient c("detail", ProtocolVersion::V5);
+    QVERIFY(c.open(port, conn));
+    Subscribe sub;
+    sub.topics.append(TopicSubscription{"opts/#", SubscribeOptions{1, true, true, 2}});
+    sub.properties.subscriptionIdentifiers.append(7);
+    sub.properties.mark(PropertyId::SubscriptionIdentifier);
+    QVERIFY(c.subscribe(sub));
+    QVERIFY(c.subscribe("$share/grp/shared/#", 0));
+    TestClient other("other", ProtocolVersion::V311);
+    QVERIFY(other.open(port, makeConnect(ProtocolVersion::V311, "other-client")));
+
+    // Clients: every column of the row.
+    ClientsModel *clients = w.clientsView()->model();
+    QTRY_VERIFY_WITH_TIMEOUT(clients->rowOf("detail-client") >= 0 && clients->rowOf("other-client") >= 0 &&
+                                 clients->rows()[clients->rowOf("detail-client")].subscriptions == 2,
+                             5000);
+    const int row = clients->rowOf("detail-client");
+    const auto cell = [&](int col) { return clients->index(row, col).data().toString(); };
+    QCOMPARE(cell(ClientsModel::ClientId), QStringLiteral("detail-client"));
+    QCOMPARE(cell(ClientsModel::Username), QStringLiteral("alice"));
+    QVERIFY(cell(ClientsModel::RemoteAddress).contains(QStringLiteral("127.0.0.1")));
+    QCOMPARE(cell(ClientsModel::Listener), QStringLiteral("tcp1"));
+    QCOMPARE(cell(ClientsModel::Protocol), QStringLiteral("5"));
+    QVERIFY(cell(ClientsModel::KeepAlive).startsWith(QStringLiteral("30")));
+    QVERIFY(!cell(ClientsModel::SessionExpiry).isEmpty());
+    QCOMPARE(cell(ClientsModel::Subscriptions), QStringLiteral("2"));
+    QCOMPARE(cell(ClientsModel::Inflight), QStringLiteral("0"));
+    QCOMPARE(cell(ClientsModel::Queued), QStringLiteral("0"));
+    QVERIFY(!cell(ClientsModel::MessagesIn).isEmpty());
+    QVERIFY(!cell(ClientsModel::MessagesOut).isEmpty());
+    QVERIFY(!cell(ClientsModel::ConnectedSince).isEmpty());
+    // Details pane: the will and the client's subscriptions.
+    QVERIFY(w.clientsView()->selectClient("detail-client"));
+    const QString details = w.findChild<QTextBrowser *>(QStringLiteral("clientDetails"))->toPlainText();
+    QVERIFY2(details.contains(QStringLiteral("wills/detail")), qPrintable(details));
+    QVERIFY(details.contains(QStringLiteral("opts/#")));
+    QVERIFY(details.contains(QStringLiteral("$share/grp/shared/#")));
+    // The filter field narrows the table.
+    auto *clientsTable = w.findChild<QTableView *>(QStringLiteral("clientsTable"));
+    auto *clientsFilter = w.findChild<QLineEdit *>(QStringLiteral("clientsFilter"));
+    QCOMPARE(clientsTable->model()->rowCount(), 2);
+    QTest::keyClicks(clientsFilter, QStringLiteral("alice"));
+    QCOMPARE(clientsTable->model()->rowCount(), 1);
+    clientsFilter->clear();
+
+    // Subscriptions: options, identifier, share group; filterable.
+    SubscriptionsModel *subs = w.subscriptionsView()->model();
+    QTRY_VERIFY_WITH_TIMEOUT(subs->rowCount() == 2, 5000);
+    int optsRow = -1, sharedRow = -1;
+    for (int i = 0; i < subs->rowCount(); ++i) {
+        if (subs->rows()[i].filter == "opts/#") optsRow = i;
+        if (subs->rows()[i].filter == "$share/grp/shared/#") sharedRow = i;
+    }
+    QVERIFY(optsRow >= 0 && sharedRow >= 0);
+    const auto scell = [&](int r, int col) { return subs->index(r, col).data().toString(); };
+    QCOMPARE(scell(optsRow, SubscriptionsModel::ClientId), QStringLiteral("detail-client"));
+    QCOMPARE(scell(optsRow, SubscriptionsModel::Qos), QStringLiteral("1"));
+    QCOMPARE(scell(optsRow, SubscriptionsModel::NoLocal), QStringLiteral("yes"));
+    QCOMPARE(scell(optsRow, SubscriptionsModel::RetainAsPublished), QStringLiteral("yes"));
+    QVERIFY(scell(optsRow, SubscriptionsModel::RetainHandling).startsWith(QStringLiteral("2")));
+    QCOMPARE(scell(optsRow, SubscriptionsModel::Identifier), QStringLiteral("7"));
+    QCOMPARE(scell(sharedRow, SubscriptionsModel::ShareGroup), QStringLiteral("grp"));
+    auto *subsFilter = w.subscriptionsView()->findChild<QLineEdit *>();
+    QVERIFY(subsFilter);
+    auto *subsTable = w.subscriptionsView()->findChild<QTableView *>();
+    QTest::keyClicks(subsFilter, QStringLiteral("grp"));
+    QCOMPARE(subsTable->model()->rowCount(), 1);
+    subsFilter->clear();
+
+    // Dashboard: numbers and the chart fill in.
+    QTRY_COMPARE_WITH_TIMEOUT(w.findChild<QLabel *>(QStringLiteral("dashboard_clients"))->text(),
+                              QStringLiteral("2"), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.findChild<QLabel *>(QStringLiteral("dashboard_subscriptions"))->text(),
+                              QStringLiteral("2"), 5000);
+    QVERIFY(w.findChild<QLabel *>(QStringLiteral("dashboard_uptime"))->text() != QStringLiteral("–"));
+    QVERIFY(w.findChild<QLabel *>(QStringLiteral("dashboard_memory"))->text() != QStringLiteral("–"));
+    QTRY_VERIFY_WITH_TIMEOUT(w.dashboardView()->chartPointCount() >= 1, 5000);
+    QVERIFY(w.findChild<QLabel *>(QStringLiteral("dashboard_msgsIn"))->text() != QStringLiteral("–"));
+
+    // Publish with MQTT 5 properties and user properties (a repeated key kept, in order).
+    w.findChild<QLineEdit *>(QStringLiteral("publishTopic"))->setText(QStringLiteral("opts/props"));
+    w.findChild<QComboBox *>(QStringLiteral("publishFormat"))->setCurrentIndex(0);
+    w.findChild<QPlainTextEdit *>(QStringLiteral("publishPayload"))->setPlainText(QStringLiteral("häuser"));
+    w.findChild<QLineEdit *>(QStringLiteral("publishContentType"))->setText(QStringLiteral("text/plain"));
+    w.findChild<QLineEdit *>(QStringLiteral("publishResponseTopic"))->setText(QStringLiteral("opts/reply"));
+    w.findChild<QLineEdit *>(QStringLiteral("publishCorrelation"))->setText(QStringLiteral("corr-1"));
+    w.findChild<QSpinBox *>(QStringLiteral("publishExpiry"))->setValue(600);
+    w.findChild<QCheckBox *>(QStringLiteral("publishUtf8"))->setChecked(true);
+    auto *users = w.findChild<QTableWidget *>(QStringLiteral("publishUserProperties"));
+    users->setRowCount(2);
+    users->setItem(0, 0, new QTableWidgetItem(QStringLiteral("site")));
+    users->setItem(0, 1, new QTableWidgetItem(QStringLiteral("berlin")));
+    users->setItem(1, 0, new QTableWidgetItem(QStringLiteral("site")));
+    users->setItem(1, 1, new QTableWidgetItem(QStringLiteral("tokyo")));
+    QTest::mouseClick(w.findChild<QPushButton *>(QStringLiteral("publishButton")), Qt::LeftButton);
+    auto p = c.receivePublish();
+    QVERIFY(p);
+    QCOMPARE(p->topic, QByteArray("opts/props"));
+    QCOMPARE(p->payload, QStringLiteral("häuser").toUtf8());
+    QCOMPARE(p->properties.contentType, QByteArray("text/plain"));
+    QCOMPARE(p->properties.responseTopic, QByteArray("opts/reply"));
+    QCOMPARE(p->properties.correlationData, QByteArray("corr-1"));
+    QVERIFY(p->properties.has(PropertyId::MessageExpiryInterval));
+    QVERIFY(p->properties.messageExpiryInterval <= 600 && p->properties.messageExpiryInterval >= 590);
+    QCOMPARE(p->properties.payloadFormatIndicator, 1);
+    QCOMPARE(p->properties.userProperties.size(), 2);
+    QCOMPARE(p->properties.userProperties[0].second, QByteArray("berlin"));
+    QCOMPARE(p->properties.userProperties[1].second, QByteArray("tokyo"));
+    QVERIFY(p->properties.subscriptionIdentifiers.contains(7));
+    QVERIFY(c.acknowledge(*p));
+    // History: the form is cleared of the topic, "Send again" sends the same message.
+    auto *history = w.publishView()->history();
+    QVERIFY(history->count() >= 1);
+    w.findChild<QLineEdit *>(QStringLiteral("publishTopic"))->setText(QStringLiteral("elsewhere"));
+    history->setCurrentRow(0);
+    QTest::mouseClick(w.findChild<QPushButton *>(QStringLiteral("publishResend")), Qt::LeftButton);
+    p = c.receivePublish();
+    QVERIFY(p);
+    QCOMPARE(p->topic, QByteArray("opts/props"));
+    QCOMPARE(p->properties.userProperties.size(), 2);
+    QVERIFY(c.acknowledge(*p));
+
+    // Log: the level filter keeps only what is at or above it.
+    qCritical("petrel-admin test: a critical line");
+    qDebug("petrel-admin test: a debug line");
+    auto *logTable = w.findChild<QTableView *>(QStringLiteral("logTable"));
+    auto *level = w.findChild<QComboBox *>(QStringLiteral("logLevel"));
+    level->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(w.logView()->model()->rowCount() >= 2, 5000);
+    const auto logHas = [&](const char *text) {
+        for (int r = 0; r < logTable->model()->rowCount(); ++r)
+            for (int col = 0; col < logTable->model()->columnCount(); ++col)
+                if (logTable->model()->index(r, col).data().toString().contains(QLatin1String(text)))
+                    return true;
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(logHas("a critical line"), 5000);
+    level->setCurrentIndex(3); // errors only
+    QVERIFY(logHas("a critical line"));
+    QVERIFY(!logHas("a debug line"));
+    for (int r = 0; r < logTable->model()->rowCount(); ++r)
+        QVERIFY(logTable->model()->index(r, 0).data(LogModel::LevelRankRole).toInt() >= 3);
+    level->setCurrentIndex(0);
+    w.stopBackend();
 }
 
 QTEST_MAIN(TestGuiEmbedded)
