@@ -295,7 +295,8 @@ struct AttachedBackend::Pending {
 
 AttachedBackend::AttachedBackend(QObject *parent) : Backend(parent)
 {
-    m_nam.setTransferTimeout(5000);
+    // Generous: a busy server with 10,000 clients takes seconds to list them (gui-responsiveness.md).
+    m_nam.setTransferTimeout(15000);
 }
 
 void AttachedBackend::setTarget(const QUrl &base, const QString &token)

@@ -16,26 +16,43 @@
 
 namespace petrel::gui {
 
-bool ClientsModel::sameRow(const admin::ClientSnapshot &a, const admin::ClientSnapshot &b) const
+quint32 ClientsModel::changedColumns(const admin::ClientSnapshot &a, const admin::ClientSnapshot &b) const
 {
-    const auto fields = [](const admin::ClientSnapshot &c) {
-        return std::tie(c.clientId, c.username, c.remoteAddress, c.listenerId, c.protocolVersion, c.connected,
-                        c.keepAlive, c.sessionExpiryInterval, c.subscriptions, c.inflight, c.queued,
-                        c.messagesIn, c.messagesOut, c.connectedAtMs, c.disconnectedAtMs, c.receiveMaximum,
-                        c.maximumPacketSize, c.topicAliasMaximum, c.hasWill, c.willTopic, c.willPayload,
-                        c.willQos, c.willRetain, c.willDelayInterval);
+    quint32 m = 0;
+    const auto col = [&m](int c, bool differs) {
+        if (differs) m |= 1u << c;
     };
-    return fields(a) == fields(b);
+    col(ClientId, a.clientId != b.clientId);
+    col(Username, a.username != b.username);
+    col(Status, a.connected != b.connected);
+    col(RemoteAddress, a.remoteAddress != b.remoteAddress);
+    col(Listener, a.listenerId != b.listenerId);
+    col(Protocol, a.protocolVersion != b.protocolVersion);
+    col(KeepAlive, a.keepAlive != b.keepAlive);
+    col(SessionExpiry, a.sessionExpiryInterval != b.sessionExpiryInterval);
+    col(Subscriptions, a.subscriptions != b.subscriptions);
+    col(Inflight, a.inflight != b.inflight);
+    col(Queued, a.queued != b.queued);
+    col(MessagesIn, a.messagesIn != b.messagesIn);
+    col(MessagesOut, a.messagesOut != b.messagesOut);
+    col(ConnectedSince, a.connectedAtMs != b.connectedAtMs);
+    // Shown in the details pane only.
+    const auto hidden = [](const admin::ClientSnapshot &c) {
+        return std::tie(c.disconnectedAtMs, c.receiveMaximum, c.maximumPacketSize, c.topicAliasMaximum,
+                        c.hasWill, c.willTopic, c.willPayload, c.willQos, c.willRetain, c.willDelayInterval);
+    };
+    col(ColumnCount - 1, hidden(a) != hidden(b));
+    return m;
 }
 
-bool SubscriptionsModel::sameRow(const admin::SubscriptionSnapshot &a,
-                                 const admin::SubscriptionSnapshot &b) const
+quint32 SubscriptionsModel::changedColumns(const admin::SubscriptionSnapshot &a,
+                                           const admin::SubscriptionSnapshot &b) const
 {
     const auto fields = [](const admin::SubscriptionSnapshot &s) {
         return std::tie(s.clientId, s.filter, s.shareGroup, s.qos, s.noLocal, s.retainAsPublished,
                         s.retainHandling, s.identifier);
     };
-    return fields(a) == fields(b);
+    return fields(a) == fields(b) ? 0u : (1u << ColumnCount) - 1;
 }
 
 static QString timeText(qint64 ms, bool withDate = false)
@@ -205,10 +222,7 @@ QVariant SubscriptionsModel::headerData(int section, Qt::Orientation orientation
 
 int TopicTreeModel::Node::row() const
 {
-    if (!parent) return 0;
-    for (size_t i = 0; i < parent->children.size(); ++i)
-        if (parent->children[i].get() == this) return int(i);
-    return 0;
+    return parent ? rowInParent : 0;
 }
 
 TopicTreeModel::TopicTreeModel(QObject *parent) : QAbstractItemModel(parent) {}
@@ -236,6 +250,91 @@ QModelIndex TopicTreeModel::indexOfTopic(const QByteArray &topic) const
     return indexOf(n);
 }
 
+void TopicTreeModel::insertMissing(const QList<QByteArray> &topics)
+{
+    // Where each unknown topic leaves the existing tree: (existing parent, offset of the
+    // first missing level). All found before anything is inserted.
+    QHash<Node *, QList<std::pair<QByteArray, qsizetype>>> pending;
+    std::vector<Node *> parents;
+    for (const QByteArray &topic : topics) {
+        Node *n = &m_root;
+        qsizetype start = 0;
+        for (;;) {
+            const qsizetype slash = topic.indexOf('/', start);
+            Node *child = n->byName.value(topic.mid(start, slash < 0 ? -1 : slash - start));
+            if (!child) {
+                auto it = pending.find(n);
+                if (it == pending.end()) {
+                    parents.push_back(n);
+                    it = pending.insert(n, {});
+                }
+                it->append({topic, start});
+                break;
+            }
+            n = child;
+            if (slash < 0) break;
+            start = slash + 1;
+        }
+    }
+    const auto makeChild = [](Node *parent, const QByteArray &name, const QByteArray &topic, qsizetype end) {
+        auto fresh = std::make_unique<Node>();
+        fresh->name = name;
+        fresh->topic = end < 0 ? topic : topic.left(end);
+        fresh->parent = parent;
+        fresh->rowInParent = int(parent->children.size());
+        Node *child = fresh.get();
+        parent->children.push_back(std::move(fresh));
+        parent->byName.insert(name, child);
+        return child;
+    };
+    for (Node *parent : parents) {
+        const QList<std::pair<QByteArray, qsizetype>> &list = pending.value(parent);
+        // The new direct children, in order of first appearance.
+        QList<QByteArray> names;
+        QSet<QByteArray> seen;
+        for (const auto &[topic, start] : list) {
+            const qsizetype slash = topic.indexOf('/', start);
+            const QByteArray name = topic.mid(start, slash < 0 ? -1 : slash - start);
+            if (!seen.contains(name)) {
+                seen.insert(name);
+                names.append(name);
+            }
+        }
+        const int first = int(parent->children.size());
+        beginInsertRows(indexOf(parent), first, first + int(names.size()) - 1);
+        for (const auto &[topic, start] : list) {
+            Node *n = parent;
+            qsizetype at = start;
+            for (;;) {
+                const qsizetype slash = topic.indexOf('/', at);
+                const QByteArray name = topic.mid(at, slash < 0 ? -1 : slash - at);
+                Node *child = n->byName.value(name);
+                if (!child) child = makeChild(n, name, topic, slash);
+                n = child;
+                if (slash < 0) break;
+                at = slash + 1;
+            }
+        }
+        endInsertRows();
+    }
+}
+
+void TopicTreeModel::emitChanged(const QSet<Node *> &changed)
+{
+    QHash<Node *, std::pair<int, int>> spans;
+    for (Node *n : changed) {
+        auto it = spans.find(n->parent);
+        if (it == spans.end())
+            spans.insert(n->parent, {n->rowInParent, n->rowInParent});
+        else
+            *it = {std::min(it->first, n->rowInParent), std::max(it->second, n->rowInParent)};
+    }
+    for (auto it = spans.cbegin(); it != spans.cend(); ++it) {
+        const QModelIndex parent = indexOf(it.key());
+        Q_EMIT dataChanged(index(it->first, 0, parent), index(it->second, ColumnCount - 1, parent));
+    }
+}
+
 TopicTreeModel::Node *TopicTreeModel::nodeFor(const QByteArray &topic, QSet<Node *> &changed)
 {
     Node *n = &m_root;
@@ -251,6 +350,7 @@ TopicTreeModel::Node *TopicTreeModel::nodeFor(const QByteArray &topic, QSet<Node
             fresh->parent = n;
             child = fresh.get();
             const int row = int(n->children.size());
+            fresh->rowInParent = row;
             beginInsertRows(indexOf(n), row, row);
             n->children.push_back(std::move(fresh));
             n->byName.insert(level, child);
@@ -267,6 +367,11 @@ TopicTreeModel::Node *TopicTreeModel::nodeFor(const QByteArray &topic, QSet<Node
 void TopicTreeModel::addMessages(const QList<MessageRecord> &batch)
 {
     if (batch.isEmpty()) return;
+    QList<QByteArray> topics;
+    topics.reserve(batch.size());
+    for (const MessageRecord &r : batch)
+        if (!r.topic.isEmpty()) topics.append(r.topic);
+    insertMissing(topics);
     QSet<Node *> changed;
     for (const MessageRecord &r : batch) {
         if (r.topic.isEmpty()) continue;
@@ -279,13 +384,16 @@ void TopicTreeModel::addMessages(const QList<MessageRecord> &batch)
         for (Node *p = n; p && p != &m_root; p = p->parent)
             ++p->totalMessages;
     }
-    // One dataChanged per changed node (row), not per message.
-    for (Node *n : std::as_const(changed))
-        Q_EMIT dataChanged(indexOf(n, 0), indexOf(n, ColumnCount - 1));
+    // One dataChanged per parent with changed children, not per message or per node.
+    emitChanged(changed);
 }
 
 void TopicTreeModel::setRetained(const QList<admin::RetainedSnapshot> &retained)
 {
+    QList<QByteArray> topics;
+    for (const admin::RetainedSnapshot &r : retained)
+        if (!r.message.topic.startsWith("$SYS") && !r.message.topic.isEmpty()) topics.append(r.message.topic);
+    insertMissing(topics);
     QSet<Node *> changed;
     QSet<const Node *> nowRetained;
     for (const admin::RetainedSnapshot &r : retained) {
@@ -319,8 +427,7 @@ void TopicTreeModel::setRetained(const QList<admin::RetainedSnapshot> &retained)
         for (auto &c : n->children)
             stack.push_back(c.get());
     }
-    for (Node *n : std::as_const(changed))
-        Q_EMIT dataChanged(indexOf(n, 0), indexOf(n, ColumnCount - 1));
+    emitChanged(changed);
 }
 
 void TopicTreeModel::clear()

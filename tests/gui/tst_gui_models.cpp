@@ -77,12 +77,32 @@ void TestGuiModels::clientsModel()
     QCOMPARE(changed.size(), 1);
     QCOMPARE(changed[0][0].toModelIndex().row(), 1);
     QCOMPARE(changed[0][1].toModelIndex().row(), 1);
+    // Only the columns that changed: Status .. Subscriptions.
+    QCOMPARE(changed[0][0].toModelIndex().column(), int(ClientsModel::Status));
+    QCOMPARE(changed[0][1].toModelIndex().column(), int(ClientsModel::Subscriptions));
     // The same snapshot again: no signal at all (10,000 idle clients cost no re-sort).
     changed.clear();
     m.setClients({client("a"), client("c", false, 4), client("d"), client("e")});
     QCOMPARE(changed.size(), 0);
     QCOMPARE(inserted.size(), 1);
     QCOMPARE(removed.size(), 1);
+    // Every client's message counter moves: one dataChanged over that column only, and the
+    // proxy sorted by id does not re-sort (no layout change).
+    QSignalSpy proxyLayout(&proxy, &QAbstractItemModel::layoutChanged);
+    QList<admin::ClientSnapshot> counted;
+    for (const QByteArray id : {"a", "c", "d", "e"}) {
+        admin::ClientSnapshot x = id == "c" ? client("c", false, 4) : client(id);
+        x.messagesIn = 5;
+        counted.append(x);
+    }
+    m.setClients(counted);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed[0][0].toModelIndex().row(), 0);
+    QCOMPARE(changed[0][1].toModelIndex().row(), 3);
+    QCOMPARE(changed[0][0].toModelIndex().column(), int(ClientsModel::MessagesIn));
+    QCOMPARE(changed[0][1].toModelIndex().column(), int(ClientsModel::MessagesIn));
+    QCOMPARE(proxyLayout.size(), 0);
+    QCOMPARE(proxy.index(1, ClientsModel::MessagesIn).data().toString(), QStringLiteral("5"));
     QCOMPARE(m.rowOf("c"), 1);
     QCOMPARE(m.index(1, ClientsModel::Status).data().toString(), QStringLiteral("offline"));
     QCOMPARE(m.index(1, ClientsModel::Subscriptions).data().toInt(), 4);
@@ -125,8 +145,9 @@ void TestGuiModels::topicTree()
     m.addMessages(batch);
     QCOMPARE(m.topicCount(), 3);
     QCOMPARE(m.rowCount(), 2); // home, office
-    // One dataChanged per changed node, not per message: home, kitchen, temp, hall, lamp, office.
-    QCOMPARE(changed.size(), 6);
+    // One dataChanged per parent with changed children, not per message or node: under the
+    // root (home, office), home (kitchen, hall), kitchen (temp), hall (lamp).
+    QCOMPARE(changed.size(), 4);
     const QModelIndex temp = m.indexOfTopic("home/kitchen/temp");
     QVERIFY(temp.isValid());
     QCOMPARE(m.nodeAt(temp)->ownMessages, 100);
@@ -155,6 +176,29 @@ void TestGuiModels::topicTree()
     m.addMessages({message("a//b", "x"), message("/lead", "y")});
     QVERIFY(m.indexOfTopic("a//b").isValid());
     QVERIFY(m.indexOfTopic("/lead").isValid());
+    // 500 new sibling topics (and a level below each) in one batch: one rowsInserted for
+    // the parent that gets them, one dataChanged per parent; then counted, not re-inserted.
+    QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
+    changed.clear();
+    QList<MessageRecord> many;
+    for (int i = 0; i < 500; ++i)
+        many.append(message("fleet/dev" + QByteArray::number(i) + "/temp", "1"));
+    m.addMessages(many);
+    QCOMPARE(inserted.size(), 1); // "fleet" under the root, its subtree built with it
+    const QModelIndex fleet = m.indexOfTopic("fleet");
+    QCOMPARE(m.rowCount(fleet), 500);
+    QCOMPARE(m.indexOfTopic("fleet/dev499/temp").row(), 0);
+    QCOMPARE(m.indexOfTopic("fleet/dev499").row(), 499);
+    // Parents: root (fleet), fleet (dev0..dev499), and each devN (its temp).
+    QCOMPARE(changed.size(), 2 + 500);
+    inserted.clear();
+    changed.clear();
+    many.append(message("fleet/dev500/temp", "2"));
+    m.addMessages(many);
+    QCOMPARE(inserted.size(), 1); // dev500 under fleet
+    QCOMPARE(m.rowCount(fleet), 501);
+    QCOMPARE(m.nodeAt(m.indexOfTopic("fleet"))->totalMessages, 1001);
+    QCOMPARE(changed.size(), 2 + 501);
     m.clear();
     QCOMPARE(m.rowCount(), 0);
 }
