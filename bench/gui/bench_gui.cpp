@@ -1,13 +1,17 @@
-// bench-gui: how busy petrel-admin's UI thread is while its embedded broker carries many
+// bench-gui: how busy petrel-admin's UI thread is while the broker it shows carries many
 // clients and a steady publish load (docs/gui-responsiveness.md).
 //
-//   bench-gui [--clients N] [--rate MSG_PER_S] [--seconds S] [--view messages|dashboard|clients|topics]
+//   bench-gui [--clients N] [--rate MSG_PER_S] [--seconds S] [--view NAME]
+//       in-process load: N idle clients, 10 subscribers on load/#, one publisher
+//   bench-gui --external --port P --clients N ...
+//       embedded broker on 127.0.0.1:P; the load comes from another process (petrel-bench,
+//       bench/gui/run_10k.sh); measuring starts once N clients are connected
+//   bench-gui --attach URL --token T --clients N ...
+//       attached mode: a petrel-server loaded by another process, through its admin API
 //
-// The real MainWindow runs (QT_QPA_PLATFORM=offscreen unless a display is set), its
-// embedded broker on 127.0.0.1:<ephemeral> with 2 workers. A load thread opens N idle MQTT
-// connections, 10 subscribers on "load/#" (drained) and one publisher sending QoS 0
-// messages to 100 topics at the given rate. The UI thread's busy time is measured with the
-// event dispatcher's awake/aboutToBlock signals: busy = awake .. next aboutToBlock.
+// The real MainWindow runs (QT_QPA_PLATFORM=offscreen unless a display is set). Measured on
+// the UI thread: its CPU time, how late a 10 ms timer fires, and what the views' model
+// updates cost per snapshot and per message batch.
 #include "mainwindow.h"
 #include "packets/codec.h"
 
@@ -172,62 +176,125 @@ int main(int argc, char **argv)
     QApplication::setOrganizationName(QStringLiteral("petrel-bench"));
     QApplication::setApplicationName(QStringLiteral("bench-gui"));
     QCommandLineParser parser;
-    QCommandLineOption clientsOpt(QStringLiteral("clients"), QStringLiteral("idle clients"),
+    QCommandLineOption clientsOpt(QStringLiteral("clients"),
+                                  QStringLiteral("idle clients (in-process load) or connected clients to "
+                                                 "wait for (--external, --attach)"),
                                   QStringLiteral("n"), QStringLiteral("2000"));
-    QCommandLineOption rateOpt(QStringLiteral("rate"), QStringLiteral("messages/s"), QStringLiteral("n"),
-                               QStringLiteral("20000"));
+    QCommandLineOption rateOpt(QStringLiteral("rate"), QStringLiteral("messages/s (in-process load)"),
+                               QStringLiteral("n"), QStringLiteral("20000"));
     QCommandLineOption secondsOpt(QStringLiteral("seconds"), QStringLiteral("measured seconds"),
                                   QStringLiteral("n"), QStringLiteral("20"));
     QCommandLineOption viewOpt(QStringLiteral("view"), QStringLiteral("view shown"), QStringLiteral("name"),
                                QStringLiteral("messages"));
-    parser.addOptions({clientsOpt, rateOpt, secondsOpt, viewOpt});
+    QCommandLineOption externalOpt(QStringLiteral("external"),
+                                   QStringLiteral("no in-process load: another process connects"));
+    QCommandLineOption portOpt(QStringLiteral("port"), QStringLiteral("embedded broker's TCP port"),
+                               QStringLiteral("port"), QStringLiteral("0"));
+    QCommandLineOption attachOpt(QStringLiteral("attach"), QStringLiteral("attached mode: admin API URL"),
+                                 QStringLiteral("url"));
+    QCommandLineOption tokenOpt(QStringLiteral("token"), QStringLiteral("admin token for --attach"),
+                                QStringLiteral("token"));
+    QCommandLineOption settleOpt(QStringLiteral("settle"),
+                                 QStringLiteral("seconds between all clients connected and measuring"),
+                                 QStringLiteral("s"), QStringLiteral("3"));
+    parser.addOptions(
+        {clientsOpt, rateOpt, secondsOpt, viewOpt, externalOpt, portOpt, attachOpt, tokenOpt, settleOpt});
     parser.addHelpOption();
     parser.process(app);
     const int clients = parser.value(clientsOpt).toInt();
     const int rate = parser.value(rateOpt).toInt();
     const int seconds = parser.value(secondsOpt).toInt();
+    const int settleMs = parser.value(settleOpt).toInt() * 1000;
     const QString view = parser.value(viewOpt);
+    const bool attached = parser.isSet(attachOpt);
+    const bool external = attached || parser.isSet(externalOpt);
 
     Controller controller;
+    // Model update cost: these slots run right before and right after MainWindow's own
+    // (slots run in connection order), so the difference is what the views do per batch.
+    QElapsedTimer clock;
+    clock.start();
+    bool measuring = false;
+    struct Cost {
+        qint64 n = 0, sumNs = 0, maxNs = 0, t0 = 0;
+        void begin(const QElapsedTimer &c) { t0 = c.nsecsElapsed(); }
+        void end(const QElapsedTimer &c, bool on)
+        {
+            if (!on) return;
+            const qint64 d = c.nsecsElapsed() - t0;
+            ++n;
+            sumNs += d;
+            maxNs = std::max(maxNs, d);
+        }
+        double avgMs() const { return n ? double(sumNs) / double(n) / 1e6 : 0.0; }
+    } snapshotCost, messagesCost;
+    Backend *backend = attached ? static_cast<Backend *>(controller.attached())
+                                : static_cast<Backend *>(controller.embedded());
+    QObject::connect(backend, &Backend::snapshotReady, &app, [&] { snapshotCost.begin(clock); });
+    QObject::connect(backend, &Backend::messagesArrived, &app, [&] { messagesCost.begin(clock); });
     MainWindow w(&controller);
+    // The latest snapshot's stats (both modes): connected clients and message counters.
+    BrokerStats latest;
+    qint64 latestAtMs = 0;
+    QObject::connect(backend, &Backend::snapshotReady, &app, [&](const Snapshot &s) {
+        snapshotCost.end(clock, measuring);
+        latest = s.stats;
+        latestAtMs = s.takenAtMs;
+    });
+    QObject::connect(backend, &Backend::messagesArrived, &app, [&] { messagesCost.end(clock, measuring); });
     w.resize(1280, 800);
     w.show();
-    Options o;
-    o.allowAllClients();
-    o.workerThreads = 2;
-    o.listeners = {
-        ListenerConfig{QStringLiteral("tcp"), QStringLiteral("tcp1"), QStringLiteral("127.0.0.1:0")}};
-    o.logLevel = LogLevel::Warn;
-    w.settingsView()->setOptions(o);
-    QLoggingCategory::setFilterRules(QStringLiteral("petrel.*.info=false"));
+    QLoggingCategory::setFilterRules(QStringLiteral("petrel.*.debug=false\npetrel.*.info=false"));
     QString why;
+    if (attached) {
+        w.settingsView()->setMode(SettingsView::Mode::Attached);
+        w.settingsView()->setAttachTarget(parser.value(attachOpt), parser.value(tokenOpt));
+    } else {
+        Options o;
+        o.allowAllClients();
+        o.workerThreads = 2;
+        o.listeners = {ListenerConfig{QStringLiteral("tcp"), QStringLiteral("tcp1"),
+                                      QStringLiteral("127.0.0.1:%1").arg(parser.value(portOpt))}};
+        o.logLevel = LogLevel::Warn;
+        w.settingsView()->setMode(SettingsView::Mode::Embedded);
+        w.settingsView()->setOptions(o);
+    }
     if (!w.startBackend(&why)) {
         std::fprintf(stderr, "bench-gui: %s\n", qPrintable(why));
         return 1;
     }
-    const quint16 port = controller.embedded()->broker()->serverPort(QStringLiteral("tcp1"));
     static const QStringList names = {QStringLiteral("dashboard"),     QStringLiteral("clients"),
                                       QStringLiteral("subscriptions"), QStringLiteral("topics"),
                                       QStringLiteral("publish"),       QStringLiteral("messages")};
     w.showView(MainWindow::View(std::max<qsizetype>(0, names.indexOf(view))));
 
     Load load;
-    std::thread setup([&] {
-        runLoad(load, port, clients, rate);
-        load.ready = true;
-    });
+    std::thread setup;
+    if (!external) {
+        const quint16 port = controller.embedded()->broker()->serverPort(QStringLiteral("tcp1"));
+        setup = std::thread([&, port] {
+            runLoad(load, port, clients, rate);
+            load.ready = true;
+        });
+    } else {
+        std::printf(
+            "bench-gui: %s, waiting for %d clients\n",
+            attached
+                ? qPrintable(QStringLiteral("attached to ") + parser.value(attachOpt))
+                : qPrintable(QStringLiteral("embedded broker on 127.0.0.1:%1")
+                                 .arg(controller.embedded()->broker()->serverPort(QStringLiteral("tcp1")))),
+            clients);
+        std::fflush(stdout);
+    }
 
     // UI-thread busy time: the thread's CPU time (CLOCK_THREAD_CPUTIME_ID) over the window,
     // and responsiveness: how late a 10 ms heartbeat timer fires (a blocked UI shows here).
-    QElapsedTimer clock;
-    clock.start();
     const auto threadCpuNs = [] {
         timespec ts{};
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
         return qint64(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
     };
-    bool measuring = false;
-    qint64 cpuStart = 0, maxLateNs = 0, lateSumNs = 0, beats = 0, lastBeat = 0;
+    qint64 cpuStart = 0, maxLateNs = 0, lateSumNs = 0, beats = 0, lastBeat = 0, over50 = 0;
     QTimer heartbeat;
     heartbeat.setTimerType(Qt::PreciseTimer);
     heartbeat.setInterval(10);
@@ -237,58 +304,98 @@ int main(int argc, char **argv)
             const qint64 late = std::max<qint64>(0, now - lastBeat - 10000000LL);
             maxLateNs = std::max(maxLateNs, late);
             lateSumNs += late;
+            if (late > 50000000LL) ++over50;
             ++beats;
         }
         lastBeat = now;
     });
     heartbeat.start();
 
-    // Warm-up until every client is connected (plus 3 s), then measure.
-    qint64 startNs = 0, startMsgs = 0, startSent = 0, startPub = 0;
+    // Warm-up until every client is connected (plus --settle), then measure; with an external
+    // load, linger afterwards until the load has gone (its connections must not break).
+    qint64 startNs = 0, startPub = 0, readyAt = -1, doneAt = -1;
+    BrokerStats startStats;
+    qint64 startStatsAtMs = 0;
+    int rc = 0;
     QTimer poll;
     poll.setInterval(200);
     QObject::connect(&poll, &QTimer::timeout, [&] {
-        static qint64 readyAt = -1;
+        if (doneAt >= 0) {
+            if (latest.clientsConnected < std::max(1, clients / 100) || clock.elapsed() - doneAt > 300000)
+                app.quit();
+            return;
+        }
         if (!measuring) {
-            if (!load.ready) return;
+            const bool ready = external ? latest.clientsConnected >= clients : load.ready.load();
+            if (!ready) {
+                if (clock.elapsed() > 600000) {
+                    std::fprintf(stderr, "bench-gui: only %lld of %d clients connected after 600 s\n",
+                                 latest.clientsConnected, clients);
+                    rc = 1;
+                    app.quit();
+                }
+                return;
+            }
             if (readyAt < 0) readyAt = clock.elapsed();
-            if (clock.elapsed() - readyAt < 3000) return;
+            if (clock.elapsed() - readyAt < settleMs) return;
             measuring = true;
             startNs = clock.nsecsElapsed();
-            startMsgs = controller.embedded()->broker()->stats().messagesReceived;
-            startSent = controller.embedded()->broker()->stats().messagesSent;
+            startStats = latest;
+            startStatsAtMs = latestAtMs;
             startPub = load.published;
             cpuStart = threadCpuNs();
-            maxLateNs = lateSumNs = beats = 0;
+            maxLateNs = lateSumNs = beats = over50 = 0;
             return;
         }
         const qint64 elapsedNs = clock.nsecsElapsed() - startNs;
         if (elapsedNs < qint64(seconds) * 1000000000LL) return;
-        const BrokerStats s = controller.embedded()->broker()->stats();
         const double secs = double(elapsedNs) / 1e9;
-        std::printf("clients %lld connected, view %s, target %d msg/s\n", s.clientsConnected,
-                    qPrintable(view), rate);
-        std::printf("broker: %.0f msg/s in, %.0f msg/s out (publisher sent %.0f/s), dropped %lld\n",
-                    double(s.messagesReceived - startMsgs) / secs, double(s.messagesSent - startSent) / secs,
-                    double(load.published - startPub) / secs, s.messagesDropped);
+        const double cpu = 100.0 * double(threadCpuNs() - cpuStart) / double(elapsedNs);
+        const double statSecs = std::max<double>(0.001, double(latestAtMs - startStatsAtMs) / 1000.0);
+        std::printf("mode %s, view %s, clients connected %lld (clients model rows %d)\n",
+                    attached ? "attached" : "embedded", qPrintable(view), latest.clientsConnected,
+                    w.clientsView()->model()->rowCount());
+        std::printf("broker: %.0f msg/s in, %.0f msg/s out, dropped %lld",
+                    double(latest.messagesReceived - startStats.messagesReceived) / statSecs,
+                    double(latest.messagesSent - startStats.messagesSent) / statSecs, latest.messagesDropped);
+        if (!external)
+            std::printf(" (in-process publisher sent %.0f/s)", double(load.published - startPub) / secs);
+        std::printf("\nUI thread CPU %.1f%% of %.1f s (idle %.1f%%); 10 ms heartbeat late by %.2f ms on "
+                    "average, %.1f ms at most, %lld of %lld beats over 50 ms late\n",
+                    cpu, secs, 100.0 - cpu, beats ? double(lateSumNs) / double(beats) / 1e6 : 0.0,
+                    double(maxLateNs) / 1e6, over50, beats);
+        std::printf("model updates: snapshot %.1f ms avg / %.1f ms max (%lld), message batch %.2f ms avg / "
+                    "%.1f ms max (%lld); Messages view rows %d\n",
+                    snapshotCost.avgMs(), double(snapshotCost.maxNs) / 1e6, snapshotCost.n,
+                    messagesCost.avgMs(), double(messagesCost.maxNs) / 1e6, messagesCost.n,
+                    w.messagesView()->model()->rowCount());
         std::printf(
-            "UI thread CPU %.1f%% of %.1f s; 10 ms heartbeat late by %.2f ms on average, %.1f ms at most; "
-            "Messages view rows %d\n",
-            100.0 * double(threadCpuNs() - cpuStart) / double(elapsedNs), secs,
-            beats ? double(lateSumNs) / double(beats) / 1e6 : 0.0, double(maxLateNs) / 1e6,
-            w.messagesView()->model()->rowCount());
+            "BENCH-GUI-JSON {\"mode\":\"%s\",\"view\":\"%s\",\"clients\":%lld,\"msg_in_per_s\":%.0f,"
+            "\"msg_out_per_s\":%.0f,\"ui_cpu_pct\":%.1f,\"late_avg_ms\":%.2f,\"late_max_ms\":%.1f,"
+            "\"late_over_50ms\":%lld,\"beats\":%lld,\"snapshot_avg_ms\":%.1f,\"snapshot_max_ms\":%.1f,"
+            "\"batch_avg_ms\":%.2f,\"batch_max_ms\":%.1f}\n",
+            attached ? "attached" : "embedded", qPrintable(view), latest.clientsConnected,
+            double(latest.messagesReceived - startStats.messagesReceived) / statSecs,
+            double(latest.messagesSent - startStats.messagesSent) / statSecs, cpu,
+            beats ? double(lateSumNs) / double(beats) / 1e6 : 0.0, double(maxLateNs) / 1e6, over50, beats,
+            snapshotCost.avgMs(), double(snapshotCost.maxNs) / 1e6, messagesCost.avgMs(),
+            double(messagesCost.maxNs) / 1e6);
         std::fflush(stdout);
+        measuring = false;
         load.stop = true;
-        app.quit();
+        if (external)
+            doneAt = clock.elapsed();
+        else
+            app.quit();
     });
     poll.start();
     app.exec();
     load.stop = true;
-    setup.join();
+    if (setup.joinable()) setup.join();
     for (auto &t : load.threads)
         t.join();
     for (int fd : load.idle)
         ::close(fd);
     w.stopBackend();
-    return 0;
+    return rc;
 }
