@@ -2,6 +2,8 @@
 
 #include "admin.h"
 #include "brokercore.h"
+#include "cluster/clusternode.h"
+#include "clusterlink.h"
 #include "hooks/brokerevents.h"
 #include "hooks/builtin.h"
 #include "listeners/listener.h"
@@ -182,6 +184,9 @@ public:
                 settings.insert(QStringLiteral("data_dir"), options.dataDir);
             if (!hooks.add(std::move(hook), settings, error)) return false;
         }
+        // Cluster mode (config `cluster:`): checks Redis and claims the node id in init().
+        if (options.cluster.enabled && !hooks.add(cluster::createClusterNode(options.cluster), {}, error))
+            return false;
         return true;
     }
 
@@ -217,6 +222,14 @@ public:
     // durability gate of a storage hook in sync mode.
     void restoreState()
     {
+        // Cluster mode: attached first, so the restored subscriptions enter the route table.
+        for (const auto &h : hooks.hooks()) {
+            if (ClusterLink *link = h->clusterLink()) {
+                core->cluster = link;
+                link->attach(*core);
+                break;
+            }
+        }
         core->restore();
         for (const auto &h : hooks.hooks()) {
             if (DurabilityGate *g = h->durabilityGate()) {
@@ -261,6 +274,10 @@ public:
                 delete t;
             }
             threads.clear();
+            if (core->cluster) {
+                core->cluster->detach();
+                core->cluster = nullptr;
+            }
             for (Worker *w : core->workers)
                 delete w;
             core->workers.clear();

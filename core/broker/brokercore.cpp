@@ -1,5 +1,7 @@
 #include "brokercore.h"
 
+#include "clusterlink.h"
+
 #include <QDateTime>
 #include <QThread>
 
@@ -14,7 +16,28 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
+ClusterLink::~ClusterLink() = default;
+
 BrokerCore::BrokerCore(const Options &opts, HookChain &chain) : options(opts), hooks(chain) {}
+
+// Cluster mode: the node's route table follows the first and last subscription to a filter.
+// Called with subscriptionsLock held for writing, so the link sees the changes in order.
+static void filterRef(BrokerCore &core, const QByteArray &filter, int delta)
+{
+    if (!core.cluster) return;
+    auto it = core.filterRefs.find(filter);
+    if (delta > 0) {
+        if (it == core.filterRefs.end()) {
+            core.filterRefs.insert(filter, 1);
+            core.cluster->filterAdded(filter);
+        } else {
+            ++*it;
+        }
+    } else if (it != core.filterRefs.end() && --*it <= 0) {
+        core.filterRefs.erase(it);
+        core.cluster->filterRemoved(filter);
+    }
+}
 
 Worker *BrokerCore::nextWorker()
 {
@@ -126,6 +149,7 @@ bool BrokerCore::addSubscription(Session &session, const QByteArray &filter, con
     s.identifier = sub.identifier;
     std::unique_lock lock(subscriptionsLock);
     const bool isNew = subscriptions.subscribe(s);
+    if (isNew) filterRef(*this, filter, +1);
     counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
     return isNew;
 }
@@ -134,6 +158,7 @@ bool BrokerCore::removeSubscription(Session &session, const QByteArray &filter)
 {
     std::unique_lock lock(subscriptionsLock);
     const bool existed = subscriptions.unsubscribe(session.key(), filter);
+    if (existed) filterRef(*this, filter, -1);
     counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
     return existed;
 }
@@ -143,7 +168,12 @@ void BrokerCore::removeAllSubscriptions(Session &session)
     if (session.subscriptions.isEmpty()) return;
     const QList<QByteArray> filters = session.subscriptions.keys();
     std::unique_lock lock(subscriptionsLock);
-    subscriptions.unsubscribeAll(session.key(), filters);
+    if (cluster) {
+        for (const QByteArray &f : filters)
+            if (subscriptions.unsubscribe(session.key(), f)) filterRef(*this, f, -1);
+    } else {
+        subscriptions.unsubscribeAll(session.key(), filters);
+    }
     counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
 }
 

@@ -16,6 +16,7 @@
 
 namespace petrel {
 
+class ClusterLink;
 class Worker;
 
 // One delivery decided by the router: a message for one session.
@@ -60,6 +61,10 @@ public:
     // Subscriptions (writers: SUBSCRIBE/UNSUBSCRIBE/session end; readers: every PUBLISH).
     mutable std::shared_mutex subscriptionsLock;
     topics::SubscriptionTree subscriptions;
+    // Cluster mode: the link to the other nodes (set before the workers start, cleared after
+    // they stop), and how many sessions of this node hold each filter (subscriptionsLock).
+    ClusterLink *cluster = nullptr;
+    QHash<QByteArray, int> filterRefs;
 
     mutable std::shared_mutex retainedLock;
     topics::RetainedStore retained;

@@ -78,6 +78,21 @@ struct HookConfig {
     QVariantMap settings;
 };
 
+// Petrel: cluster mode (core/cluster/, docs/cluster.md). Every petrel-server with the same Redis
+// (address, database) and prefix is one broker to its clients. Off unless `cluster:` is in the
+// config file.
+struct ClusterOptions {
+    bool enabled = false;
+    QString nodeId;                                          // unique per node: [A-Za-z0-9_.-], 1..64 chars
+    QString redisAddress = QStringLiteral("127.0.0.1:6379"); // host:port
+    QString redisUsername;
+    QString redisPassword;
+    int redisDatabase = 0;
+    QString prefix = QStringLiteral("petrel"); // h_prefix: keys and channels start with "<prefix>:cluster:"
+    int heartbeatMs = 1000;                    // how often a node renews its liveness key
+    int nodeTimeoutMs = 5000;                  // a node whose key is this old is dead: its routes are dropped
+};
+
 // Petrel: log verbosity, from a config file's `logging: level:` (as Mochi's cmd reads it).
 enum class LogLevel : std::uint8_t { Debug, Info, Warn, Error };
 
@@ -98,6 +113,9 @@ struct Options {
         hooks.append(HookConfig{QStringLiteral("auth"), QStringLiteral("allow_all"), {}});
         return *this;
     }
+
+    // Petrel: cluster mode; see ClusterOptions.
+    ClusterOptions cluster;
 
     // Petrel: minimum level of log lines the server prints.
     LogLevel logLevel = LogLevel::Info;

@@ -1,5 +1,6 @@
 // Worker: the protocol half. Every handler runs on the worker thread that owns the
 // connection and its session.
+#include "clusterlink.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
@@ -515,6 +516,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
         session->will->topic = QByteArray(connect.will.topic.constData(), connect.will.topic.size());
     }
     persistSession(*session);
+    if (m_core.cluster) session->clusterClaim = m_core.cluster->clientConnected(session->clientId);
 
     // Keep alive, with the server maximum (v5 tells the client via Server Keep Alive).
     std::uint16_t keepAlive = connect.keepAlive;
@@ -782,6 +784,7 @@ bool Worker::retainedStoreFull(const QByteArray &topic) const
 void Worker::retainFromClient(const ClientInfo &client, const MessagePtr &message)
 {
     const int change = m_core.retain(message);
+    if (m_core.cluster) m_core.cluster->retained(message);
     if (m_core.hooks.provides(HookEvent::OnRetainMessage))
         m_core.hooks.each(HookEvent::OnRetainMessage,
                           [&](Hook &h) { h.onRetainMessage(client, message->publish, change); });
@@ -801,6 +804,37 @@ void Worker::publishFromServer(MessagePtr message, bool reportRetain)
             }
         }
         publishMessage(message);
+        flushRouted();
+    });
+}
+
+void Worker::publishFromCluster(std::vector<MessagePtr> messages)
+{
+    post([this, messages = std::move(messages)] {
+        for (const MessagePtr &m : messages)
+            publishMessage(m);
+        flushRouted();
+    });
+}
+
+void Worker::takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim)
+{
+    post([this, clientId, claim] {
+        SessionPtr s;
+        {
+            std::lock_guard lock(m_core.registryLock);
+            s = m_core.registry.value(clientId);
+        }
+        if (!s || s->expired) return;
+        Worker *home = s->home.load(std::memory_order_acquire);
+        if (home != this) {
+            if (home) home->takeOverFromCluster(clientId, claim);
+            return;
+        }
+        if (s->clusterClaim >= claim) return; // connected here after that claim: this one is newer
+        qCInfo(lcProtocol).noquote() << "client" << QString::fromUtf8(clientId)
+                                     << "connected on another node";
+        takeOverLocally(s, true);
         flushRouted();
     });
 }
@@ -825,6 +859,9 @@ void Worker::publishMessage(const MessagePtr &message)
     }
     m_routeScratch.clear();
     m_core.inlineSubscriptions->deliver(*message);
+    // Cluster mode: to the nodes with a matching filter. $SYS topics are per node.
+    if (m_core.cluster && message->originNode.isEmpty() && !message->publish.topic.startsWith("$SYS"))
+        m_core.cluster->forward(message);
 }
 
 // Read access is checked on every delivery, not only at SUBSCRIBE: a wildcard subscription
@@ -1514,6 +1551,7 @@ void Worker::endSession(const SessionPtr &s)
             current = true;
         }
     }
+    if (current && m_core.cluster) m_core.cluster->sessionEnded(s->clientId);
     // A session replaced by a clean start had its stored state removed then already.
     if (s->persistent.exchange(false, std::memory_order_relaxed) && current &&
         m_core.hooks.provides(HookEvent::OnSessionEnded))

@@ -104,6 +104,15 @@ public:
     void publishFromServer(MessagePtr message, bool reportRetain = true);
     // Runs `fn` on this worker's thread.
     void post(std::function<void()> fn);
+    // Cluster mode: messages published on another node (originNode set), routed here like a
+    // local PUBLISH but neither retained nor forwarded again. One post per batch. Any thread.
+    void publishFromCluster(std::vector<MessagePtr> messages);
+    // Cluster mode: a client with this id connected on another node. If its session lives on
+    // this worker, its connection is taken over (v5: DISCONNECT 0x8E) and the session ends
+    // here (the other node owns the client id now). Any thread.
+    // `claim`: the link's claim clock when the other node's claim arrived; a session that
+    // attached at or after it connected later than that claim and stays.
+    void takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim);
     // Processes `packet` as if the session's client had sent it (Broker::injectPacket).
     // Follows the session if it moves; dropped with a log line if it has no connection.
     void injectPacket(SessionPtr session, packets::Packet packet);

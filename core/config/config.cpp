@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QLoggingCategory>
+#include <QRegularExpression>
 #include <QStringList>
 
 #include <yaml-cpp/depthguard.h>
@@ -152,7 +153,7 @@ const QHash<QString, QString> &homeOfKey()
 {
     static const QHash<QString, QString> homes = [] {
         QHash<QString, QString> h;
-        for (const char *k : {"listeners", "hooks", "options", "logging"})
+        for (const char *k : {"listeners", "hooks", "options", "logging", "cluster"})
             h.insert(QString::fromLatin1(k), u"the top level"_s);
         for (const char *k : {"client_net_write_buffer_size", "client_net_read_buffer_size",
                               "sys_topic_resend_interval", "inline_client", "capabilities", "worker_threads"})
@@ -413,6 +414,7 @@ private:
     void loadOptions(const Entry &e, Options &options) const;
     void loadCapabilities(const Entry &e, Capabilities &capabilities) const;
     void loadLogging(const Entry &e, Options &options) const;
+    void loadCluster(const Entry &e, ClusterOptions &cluster) const;
 
     QString m_file;
 };
@@ -540,8 +542,10 @@ Options Loader::load(const YAML::Node &root)
         return QString();
     };
     for (const Entry &e :
-         entries(root, {}, {u"listeners"_s, u"hooks"_s, u"options"_s, u"logging"_s}, topHint)) {
-        if (e.name == u"listeners")
+         entries(root, {}, {u"listeners"_s, u"hooks"_s, u"options"_s, u"logging"_s, u"cluster"_s}, topHint)) {
+        if (e.name == u"cluster")
+            loadCluster(e, options.cluster);
+        else if (e.name == u"listeners")
             loadListeners(e, options);
         else if (e.name == u"hooks")
             loadHooks(e, options);
@@ -1015,6 +1019,58 @@ void Loader::loadLogging(const Entry &e, Options &options) const
         else
             failValue(l, u"expected debug, info, warn or error, got %1"_s.arg(describe(l.value)));
     }
+}
+
+void Loader::loadCluster(const Entry &e, ClusterOptions &cluster) const
+{
+    cluster.enabled = true;
+    bool haveNodeId = false;
+    for (const Entry &c : entries(e, {u"node_id"_s, u"redis"_s, u"heartbeat_ms"_s, u"node_timeout_ms"_s})) {
+        if (c.name == u"node_id") {
+            const QString id = readNonEmptyString(c);
+            static const QRegularExpression valid(u"^[A-Za-z0-9_.-]{1,64}$"_s);
+            if (!valid.match(id).hasMatch())
+                failValue(c, u"a node id is 1 to 64 letters, digits, '_', '.' or '-', got %1"_s.arg(
+                                 describe(c.value)));
+            cluster.nodeId = id;
+            haveNodeId = true;
+        } else if (c.name == u"heartbeat_ms") {
+            cluster.heartbeatMs = int(readInt(c, 100, 60000));
+        } else if (c.name == u"node_timeout_ms") {
+            cluster.nodeTimeoutMs = int(readInt(c, 300, 600000));
+        } else {
+            for (const Entry &r :
+                 entries(c, {u"address"_s, u"username"_s, u"password"_s, u"database"_s, u"h_prefix"_s})) {
+                if (r.name == u"address") {
+                    const QString address = readNonEmptyString(r);
+                    const std::optional<HostPort> hp = parseHostPort(address);
+                    if (!hp || hp->host.isEmpty() || hp->port == 0)
+                        failValue(r, u"expected \"host:port\" (e.g. 127.0.0.1:6379), got %1"_s.arg(
+                                         describe(r.value)));
+                    cluster.redisAddress = address;
+                } else if (r.name == u"username") {
+                    cluster.redisUsername = readString(r);
+                } else if (r.name == u"password") {
+                    cluster.redisPassword = readString(r);
+                } else if (r.name == u"database") {
+                    cluster.redisDatabase = int(readInt(r, 0, kIntMax));
+                } else {
+                    const QString prefix = readNonEmptyString(r);
+                    if (prefix.contains(QLatin1Char(' ')))
+                        failValue(r, u"must not contain spaces, got %1"_s.arg(describe(r.value)));
+                    cluster.prefix = prefix;
+                }
+            }
+        }
+    }
+    if (!haveNodeId)
+        fail(e.key, e.path, u"node_id is required: a name unique to this node, e.g. node_id: n1"_s);
+    if (cluster.nodeTimeoutMs < 3 * cluster.heartbeatMs)
+        fail(
+            e.key, e.path,
+            u"node_timeout_ms (%1) must be at least 3 x heartbeat_ms (%2), or live nodes would be taken for dead"_s
+                .arg(cluster.nodeTimeoutMs)
+                .arg(cluster.heartbeatMs));
 }
 
 // Records where each document starts; builds nothing.

@@ -49,6 +49,10 @@
 //                                      (every Capabilities field; see loadCapabilities in config.cpp)
 //   logging:
 //     level: debug|info|warn|error     (case-insensitive; Petrel stores it in Options::logLevel)
+//   cluster:                           (Petrel; -> Options::cluster, enabled; docs/cluster.md)
+//     node_id: n1                      (required; 1..64 of [A-Za-z0-9_.-]; unique per node)
+//     redis: {address: "host:port", username, password, database: [int >= 0], h_prefix: petrel}
+//     heartbeat_ms: [int 100..60000], node_timeout_ms: [int 300..600000, >= 3 x heartbeat_ms]
 #pragma once
 
 #include "broker/options.h"

@@ -145,6 +145,11 @@ DurabilityGate *Hook::durabilityGate()
 {
     return nullptr;
 }
+
+ClusterLink *Hook::clusterLink()
+{
+    return nullptr;
+}
 DurabilityGate::~DurabilityGate() = default;
 
 } // namespace petrel

@@ -34,6 +34,7 @@
 namespace petrel {
 
 struct BrokerStats;
+class ClusterLink;
 class DurabilityGate;
 
 enum class HookEvent : std::uint8_t {
@@ -257,6 +258,10 @@ public:
     // storage hook in sync mode) returns a gate; the broker then holds every packet it writes
     // to a client after a change until that change is durable. Asked once at start.
     virtual DurabilityGate *durabilityGate();
+
+    // Cluster mode (Petrel, broker/clusterlink.h): the hook that connects this broker to other
+    // nodes returns its link. Asked once at start; the first hook returning one is used.
+    virtual ClusterLink *clusterLink();
 };
 
 // See Hook::durabilityGate(). Sequence numbers count the changes a hook has accepted.

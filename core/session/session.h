@@ -39,6 +39,7 @@ struct Message {
     quintptr originSession = 0; // for No Local
     qint64 createdAtMs = 0;
     qint64 expiresAtMs = 0; // 0 = never
+    QByteArray originNode;  // cluster mode: the node it was published on, when not this one
 };
 using MessagePtr = std::shared_ptr<const Message>;
 
@@ -81,10 +82,11 @@ public:
     qint64 disconnectedAtMs = 0;      // when the last connection ended (0 while connected)
     qint64 lastDropLogMs = 0;         // rate limit of the "queue full" warning
     quint32 dropsSinceLog = 0;
-    qint64 connectedAtMs = 0;      // when the current/last connection attached (admin)
-    std::uint64_t messagesIn = 0;  // PUBLISH packets received from this client (admin)
-    std::uint64_t messagesOut = 0; // PUBLISH packets sent to this client (admin)
-    bool expired = false;          // removed from the registry; drop deliveries
+    qint64 connectedAtMs = 0;       // when the current/last connection attached (admin)
+    std::uint64_t messagesIn = 0;   // PUBLISH packets received from this client (admin)
+    std::uint64_t messagesOut = 0;  // PUBLISH packets sent to this client (admin)
+    bool expired = false;           // removed from the registry; drop deliveries
+    std::uint64_t clusterClaim = 0; // cluster mode: ClusterLink::clientConnected() at the last attach
     // Outlives its connection (expiry > 0): persistence events are fired for it. Written by
     // the home worker, read by workers routing messages to it.
     std::atomic<bool> persistent{false};

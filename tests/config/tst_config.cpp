@@ -413,6 +413,7 @@ private Q_SLOTS:
     void selectedValues();
     void errors_data();
     void errors();
+    void clusterSection();
     void unreadableFile();
     void jsonFile();
     void shippedDefaultConfig();
@@ -763,6 +764,55 @@ void tst_Config::errors_data()
     row("json: missing closing brace", "{\n  \"options\": {\n    \"inline_client\": true\n  \n}\n", 6, 1,
         u""_s, u"syntax error: end of map flow not found"_s);
     row("json: top-level array", "[1, 2]", 1, 1, u""_s, u"got a list"_s);
+
+    // cluster: (Petrel)
+    row("cluster without node_id", "cluster:\n  redis: {address: \"127.0.0.1:6379\"}\n", 1, 1, u"cluster"_s,
+        u"node_id is required"_s);
+    row("cluster bad node_id", "cluster:\n  node_id: \"n 1\"\n", 2, 12, u"cluster.node_id"_s,
+        u"a node id is 1 to 64 letters"_s);
+    row("cluster redis address without port", "cluster:\n  node_id: n1\n  redis:\n    address: localhost\n",
+        4, 14, u"cluster.redis.address"_s, u"expected \"host:port\""_s);
+    row("cluster redis address port 0", "cluster:\n  node_id: n1\n  redis:\n    address: \"h:0\"\n", 4, 14,
+        u"cluster.redis.address"_s, u"expected \"host:port\""_s);
+    row("cluster negative database", "cluster:\n  node_id: n1\n  redis:\n    database: -1\n", 4, 15,
+        u"cluster.redis.database"_s, u"-1"_s);
+    row("cluster unknown redis key", "cluster:\n  node_id: n1\n  redis:\n    adress: \"h:1\"\n", 4, 5,
+        u"cluster.redis.adress"_s, u"did you mean \"address\"?"_s);
+    row("cluster timeout below 3 heartbeats",
+        "cluster:\n  node_id: n1\n  heartbeat_ms: 1000\n  node_timeout_ms: 2000\n", 1, 1, u"cluster"_s,
+        u"at least 3 x heartbeat_ms"_s);
+    row("cluster under options", "options:\n  cluster:\n    node_id: n1\n", 2, 3, u"options.cluster"_s,
+        u"it belongs under the top level"_s);
+}
+
+void tst_Config::clusterSection()
+{
+    ConfigError error;
+    auto options = loadConfigString("listeners: []\n", u"test.yaml"_s, &error);
+    QVERIFY2(options, qPrintable(error.toString()));
+    QVERIFY(!options->cluster.enabled); // no cluster: section, no cluster mode
+
+    options = loadConfigString("cluster:\n  node_id: n1\n", u"test.yaml"_s, &error);
+    QVERIFY2(options, qPrintable(error.toString()));
+    QVERIFY(options->cluster.enabled);
+    QCOMPARE(options->cluster.nodeId, u"n1"_s);
+    QCOMPARE(options->cluster.redisAddress, u"127.0.0.1:6379"_s);
+    QCOMPARE(options->cluster.prefix, u"petrel"_s);
+    QCOMPARE(options->cluster.redisDatabase, 0);
+
+    options = loadConfigString("cluster:\n  node_id: node-2.eu\n  heartbeat_ms: 200\n  node_timeout_ms: 900\n"
+                               "  redis:\n    address: \"[::1]:6380\"\n    username: u\n    password: p\n"
+                               "    database: 3\n    h_prefix: prod\n",
+                               u"test.yaml"_s, &error);
+    QVERIFY2(options, qPrintable(error.toString()));
+    QCOMPARE(options->cluster.nodeId, u"node-2.eu"_s);
+    QCOMPARE(options->cluster.redisAddress, u"[::1]:6380"_s);
+    QCOMPARE(options->cluster.redisUsername, u"u"_s);
+    QCOMPARE(options->cluster.redisPassword, u"p"_s);
+    QCOMPARE(options->cluster.redisDatabase, 3);
+    QCOMPARE(options->cluster.prefix, u"prod"_s);
+    QCOMPARE(options->cluster.heartbeatMs, 200);
+    QCOMPARE(options->cluster.nodeTimeoutMs, 900);
 }
 
 void tst_Config::errors()

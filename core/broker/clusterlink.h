@@ -1,0 +1,44 @@
+// The engine's side of cluster mode (core/cluster/, docs/cluster.md): what a cluster
+// implementation is told by the workers, and how it hands messages from other nodes back.
+//
+// A hook that implements cluster mode returns its ClusterLink from Hook::clusterLink(); the
+// broker asks once at start, attaches it to the engine before the workers start, and detaches
+// it after they stopped. Every call below is made on a worker thread (several at once) and
+// must be cheap and thread-safe: the link queues the work for its own thread.
+#pragma once
+
+#include "session/session.h"
+
+#include <QByteArray>
+
+namespace petrel {
+
+class BrokerCore;
+
+class ClusterLink {
+public:
+    virtual ~ClusterLink();
+
+    // The engine this link serves; called before the workers start (and before restore).
+    virtual void attach(BrokerCore &core) = 0;
+    // The workers are gone; no call comes after this one.
+    virtual void detach() = 0;
+
+    // A message published on this node (client, will, inline client; not $SYS and not a
+    // message that came from another node): the link sends it to the nodes that want it.
+    virtual void forward(const MessagePtr &message) = 0;
+    // The first subscription of this node to `filter` was added / the last one removed.
+    // Called in the order the changes happen (under the subscription lock).
+    virtual void filterAdded(const QByteArray &filter) = 0;
+    virtual void filterRemoved(const QByteArray &filter) = 0;
+    // A retained message was stored or cleared (empty payload) by a client of this node.
+    virtual void retained(const MessagePtr &message) = 0;
+    // A client with this id connected here: a connection with the same id on another node
+    // is taken over. Returns the link's claim clock (Session::clusterClaim), which tells a
+    // later takeover whether this connection came before or after the other node's claim.
+    virtual std::uint64_t clientConnected(const QByteArray &clientId) = 0;
+    // The session of this client id ended here (not merely disconnected).
+    virtual void sessionEnded(const QByteArray &clientId) = 0;
+};
+
+} // namespace petrel

@@ -1,0 +1,776 @@
+#include "clusternode.h"
+
+#include "broker/brokercore.h"
+#include "broker/worker.h"
+#include "packets/codec.h"
+#include "redis/redisclient.h"
+
+#include <QCoreApplication>
+#include <QDataStream>
+#include <QDateTime>
+#include <QHostInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QThread>
+#include <QTimer>
+
+#include <chrono>
+
+Q_LOGGING_CATEGORY(lcCluster, "petrel.cluster")
+
+namespace petrel::cluster {
+
+using packets::ProtocolVersion;
+using packets::Publish;
+
+namespace {
+
+// Control messages on <p>:ctl.
+enum class Ctl : quint8 { RouteAdd = 1, RouteDel = 2, NodeUp = 3, NodeDown = 4, Claim = 5, Retain = 6 };
+
+constexpr quint32 kFrameVersion = 1;
+constexpr int kReloadEveryTicks = 30; // anti-entropy: full route reload every 30 heartbeats
+
+QByteArray encodeControl(Ctl kind, const QByteArray &node, const QByteArray &arg)
+{
+    QByteArray out;
+    QDataStream ds(&out, QIODevice::WriteOnly);
+    ds << quint8(kind) << node << arg;
+    return out;
+}
+
+// A message as it crosses nodes: origin, times and the PUBLISH (MQTT 5 encoding, so every
+// property travels).
+QByteArray encodeMessage(const Message &m)
+{
+    Publish p = m.publish;
+    p.dup = false;
+    p.packetId = p.qos ? 1 : 0;
+    QByteArray packet;
+    packets::encodePublish(p, ProtocolVersion::V5, packet);
+    QByteArray out;
+    QDataStream ds(&out, QIODevice::WriteOnly);
+    ds << m.originClientId << m.createdAtMs << m.expiresAtMs << packet;
+    return out;
+}
+
+std::shared_ptr<Message> decodeMessage(const QByteArray &bytes, const QByteArray &fromNode)
+{
+    QDataStream ds(bytes);
+    auto m = std::make_shared<Message>();
+    QByteArray packet;
+    ds >> m->originClientId >> m->createdAtMs >> m->expiresAtMs >> packet;
+    if (ds.status() != QDataStream::Ok) return nullptr;
+    packets::Packet decoded;
+    if (packets::decodeOne(packet, ProtocolVersion::V5, decoded)) return nullptr;
+    auto *p = std::get_if<Publish>(&decoded);
+    if (!p) return nullptr;
+    p->packetId = 0;
+    p->dup = false;
+    m->publish = std::move(*p);
+    m->originNode = fromNode;
+    return m;
+}
+
+} // namespace
+
+// ---- the cluster thread --------------------------------------------------------------------
+
+class Engine : public QObject {
+public:
+    explicit Engine(ClusterNode &node) : n(node) {}
+
+    void start()
+    {
+        redis::Settings s;
+        QString why;
+        redis::parseAddress(n.m_options.redisAddress, s, &why); // checked in init()
+        s.username = n.m_options.redisUsername;
+        s.password = n.m_options.redisPassword;
+        s.database = n.m_options.redisDatabase;
+        s.maxBackoffMs = 2000;
+        client = new redis::Client(s, this);
+        sub = new redis::Subscriber(s, this);
+        QObject::connect(client, &redis::Client::connected, this, [this] { onConnected(); });
+        QObject::connect(client, &redis::Client::disconnected, this, [this](const QString &reason) {
+            n.m_redisUp.store(false, std::memory_order_relaxed);
+            qCWarning(lcCluster).noquote() << "Redis connection lost:" << reason << "(retrying)";
+        });
+        QObject::connect(sub, &redis::Subscriber::connected, this, [this] {
+            subReady = true;
+            if (client->isConnected()) reload();
+        });
+        QObject::connect(sub, &redis::Subscriber::disconnected, this,
+                         [this](const QString &) { subReady = false; });
+        QObject::connect(
+            sub, &redis::Subscriber::message, this,
+            [this](const QByteArray &channel, const QByteArray &payload) { onMessage(channel, payload); });
+        sub->subscribe(n.key("ctl"));
+        sub->subscribe(n.key("msg:" + n.m_nodeId));
+        heartbeat = new QTimer(this);
+        heartbeat->setInterval(n.m_options.heartbeatMs);
+        QObject::connect(heartbeat, &QTimer::timeout, this, [this] { onHeartbeat(); });
+        heartbeat->start();
+        client->open();
+        sub->open();
+    }
+
+    // Leaves the cluster: liveness key, node entry and routes removed, the others told.
+    void goodbye(std::function<void()> done)
+    {
+        heartbeat->stop();
+        if (!client->isConnected()) {
+            done();
+            return;
+        }
+        const QByteArray me = n.m_nodeId;
+        client->pipeline({{"DEL", n.key("alive:" + me)},
+                          {"HDEL", n.key("nodes"), me},
+                          {"DEL", n.key("routes:" + me)},
+                          {"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, me, {})}},
+                         [done](const QList<redis::Reply> &) { done(); });
+    }
+
+    // Sends what the workers queued: commands, control messages, one PUBLISH per target node.
+    void flush()
+    {
+        ClusterNode::Outbox box;
+        {
+            std::lock_guard lock(n.m_queueLock);
+            std::swap(box.messages, n.m_outbox.messages);
+            std::swap(box.control, n.m_outbox.control);
+            std::swap(box.commands, n.m_outbox.commands);
+            n.m_outbox.wakePending = false;
+        }
+        if (!client->isConnected()) {
+            qint64 lost = 0;
+            for (const auto &v : std::as_const(box.messages))
+                lost += qint64(v.size());
+            if (lost) {
+                n.m_dropped.fetch_add(lost, std::memory_order_relaxed);
+                const qint64 now = QDateTime::currentMSecsSinceEpoch();
+                if (now - lastDropLogMs >= 1000) {
+                    qCWarning(lcCluster).noquote()
+                        << "Redis unreachable:" << lost << "message(s) for other nodes dropped";
+                    lastDropLogMs = now;
+                }
+            }
+            // Route changes are re-sent in full on reconnect (register()); the rest is lost.
+            return;
+        }
+        QList<QList<QByteArray>> cmds = std::move(box.commands);
+        for (const QByteArray &c : box.control)
+            cmds.append({"PUBLISH", n.key("ctl"), c});
+        for (auto it = box.messages.cbegin(); it != box.messages.cend(); ++it) {
+            QByteArray frame;
+            QDataStream ds(&frame, QIODevice::WriteOnly);
+            ds << kFrameVersion << n.m_nodeId << quint32(it->size());
+            for (const MessagePtr &m : *it)
+                ds << encodeMessage(*m);
+            cmds.append({"PUBLISH", n.key("msg:" + it.key()), frame});
+            n.m_forwarded.fetch_add(qint64(it->size()), std::memory_order_relaxed);
+            n.m_batches.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (!cmds.isEmpty()) client->pipeline(std::move(cmds));
+    }
+
+private:
+    QByteArray nodeInfo() const
+    {
+        QJsonObject o;
+        o.insert(QStringLiteral("started"), startedAtMs);
+        o.insert(QStringLiteral("pid"), qint64(QCoreApplication::applicationPid()));
+        o.insert(QStringLiteral("host"), QHostInfo::localHostName());
+        return QJsonDocument(o).toJson(QJsonDocument::Compact);
+    }
+
+    QList<QByteArray> aliveCommand() const
+    {
+        return {"SET", n.key("alive:" + n.m_nodeId), n.m_token, "PX",
+                QByteArray::number(n.m_options.nodeTimeoutMs)};
+    }
+
+    void onConnected()
+    {
+        n.m_redisUp.store(true, std::memory_order_relaxed);
+        if (everConnected)
+            qCInfo(lcCluster).noquote() << "Redis connection back: re-registering node" << n.m_nodeId;
+        everConnected = true;
+        registerNode();
+        if (subReady) reload();
+    }
+
+    // Writes this node's entry, liveness key and route set anew and tells the others.
+    void registerNode()
+    {
+        const QByteArray me = n.m_nodeId;
+        QList<QByteArray> filters;
+        {
+            std::lock_guard lock(n.m_queueLock);
+            filters = n.m_localFilters.values();
+        }
+        QList<QList<QByteArray>> cmds;
+        cmds.append(aliveCommand());
+        cmds.append({"HSET", n.key("nodes"), me, nodeInfo()});
+        cmds.append({"DEL", n.key("routes:" + me)});
+        for (qsizetype i = 0; i < filters.size(); i += 500) {
+            QList<QByteArray> sadd{"SADD", n.key("routes:" + me)};
+            sadd.append(filters.mid(i, 500));
+            cmds.append(sadd);
+        }
+        cmds.append({"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeUp, me, {})});
+        client->pipeline(std::move(cmds));
+    }
+
+    // Full reload: the live nodes and their routes, and the retained messages.
+    void reload()
+    {
+        const quint64 generation = ++reloadGeneration;
+        client->pipeline({{"HKEYS", n.key("nodes")}, {"HGETALL", n.key("retained")}},
+                         [this, generation](const QList<redis::Reply> &r) {
+                             if (generation != reloadGeneration || r.size() != 2 || r[0].isError()) return;
+                             applyRetained(r[1]);
+                             QList<QByteArray> nodes;
+                             for (const redis::Reply &e : r[0].elements)
+                                 if (e.string != n.m_nodeId) nodes.append(e.string);
+                             loadNodes(nodes, true, generation);
+                         });
+    }
+
+    // Liveness and routes of `nodes`; replaces the whole remote table if `full`.
+    void loadNodes(const QList<QByteArray> &nodes, bool full, quint64 generation)
+    {
+        QList<QList<QByteArray>> cmds;
+        for (const QByteArray &node : nodes) {
+            cmds.append({"EXISTS", n.key("alive:" + node)});
+            cmds.append({"SMEMBERS", n.key("routes:" + node)});
+        }
+        if (cmds.isEmpty()) {
+            if (full) replaceAll({});
+            loaded();
+            return;
+        }
+        client->pipeline(std::move(cmds), [this, nodes, full, generation](const QList<redis::Reply> &r) {
+            if (full && generation != reloadGeneration) return;
+            if (r.size() != nodes.size() * 2) return;
+            QHash<QByteArray, QSet<QByteArray>> table;
+            QList<QByteArray> dead;
+            for (qsizetype i = 0; i < nodes.size(); ++i) {
+                if (r[2 * i].isError() || r[2 * i + 1].isError()) return;
+                if (r[2 * i].integer == 0) {
+                    dead.append(nodes[i]);
+                    continue;
+                }
+                QSet<QByteArray> &filters = table[nodes[i]];
+                for (const redis::Reply &f : r[2 * i + 1].elements)
+                    filters.insert(f.string);
+            }
+            if (full) {
+                replaceAll(table);
+            } else {
+                for (auto it = table.cbegin(); it != table.cend(); ++it)
+                    setNode(it.key(), it.value());
+            }
+            for (const QByteArray &d : dead)
+                declareDead(d);
+            loaded();
+        });
+    }
+
+    void loaded()
+    {
+        {
+            std::lock_guard lock(n.m_loadLock);
+            n.m_loaded = true;
+        }
+        n.m_loadCv.notify_all();
+    }
+
+    void applyRetained(const redis::Reply &all)
+    {
+        int count = 0;
+        for (qsizetype i = 0; i + 1 < all.elements.size(); i += 2) {
+            std::shared_ptr<Message> m =
+                decodeMessage(all.elements[i + 1].string, QByteArrayLiteral("redis"));
+            if (!m) continue;
+            n.m_core->retain(m);
+            ++count;
+        }
+        if (count) qCDebug(lcCluster) << count << "retained message(s) loaded from Redis";
+    }
+
+    void onHeartbeat()
+    {
+        if (!client->isConnected()) return;
+        const bool fullReload = ++ticks % kReloadEveryTicks == 0;
+        client->pipeline(
+            {aliveCommand(), {"HSET", n.key("nodes"), n.m_nodeId, nodeInfo()}, {"HKEYS", n.key("nodes")}},
+            [this, fullReload](const QList<redis::Reply> &r) {
+                if (r.size() != 3 || r[1].isError() || r[2].isError()) return;
+                if (r[1].integer == 1) {
+                    // Another node took us for dead (a pause longer than the node
+                    // timeout) and removed our routes: register again.
+                    qCWarning(lcCluster).noquote()
+                        << "node" << n.m_nodeId
+                        << "was removed from the cluster by another node; registering again";
+                    registerNode();
+                }
+                if (fullReload && subReady) {
+                    reload();
+                    return;
+                }
+                QList<QByteArray> nodes;
+                for (const redis::Reply &e : r[2].elements)
+                    if (e.string != n.m_nodeId) nodes.append(e.string);
+                checkNodes(nodes);
+            });
+    }
+
+    // Known nodes: still alive? New nodes: their routes.
+    void checkNodes(const QList<QByteArray> &listed)
+    {
+        QList<QByteArray> known;
+        {
+            std::shared_lock lock(n.m_routesLock);
+            known = n.m_nodeFilters.keys();
+        }
+        QList<QByteArray> unknown;
+        for (const QByteArray &node : listed)
+            if (!known.contains(node)) unknown.append(node);
+        if (!unknown.isEmpty()) loadNodes(unknown, false, 0);
+        for (const QByteArray &node : known)
+            if (!listed.contains(node)) removeNode(node);
+        QList<QList<QByteArray>> cmds;
+        QList<QByteArray> asked;
+        for (const QByteArray &node : known) {
+            if (!listed.contains(node)) continue;
+            cmds.append({"EXISTS", n.key("alive:" + node)});
+            asked.append(node);
+        }
+        if (cmds.isEmpty()) return;
+        client->pipeline(std::move(cmds), [this, asked](const QList<redis::Reply> &r) {
+            if (r.size() != asked.size()) return;
+            for (qsizetype i = 0; i < asked.size(); ++i)
+                if (!r[i].isError() && r[i].integer == 0) declareDead(asked[i]);
+        });
+    }
+
+    // A node's liveness key expired: it is gone. Its routes go, here and in Redis.
+    void declareDead(const QByteArray &node)
+    {
+        qCWarning(lcCluster).noquote() << "node" << node << "is gone (no heartbeat for"
+                                       << n.m_options.nodeTimeoutMs << "ms): its routes are removed";
+        removeNode(node);
+        client->pipeline({{"HDEL", n.key("nodes"), node},
+                          {"DEL", n.key("routes:" + node)},
+                          {"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})}});
+    }
+
+    void onMessage(const QByteArray &channel, const QByteArray &payload)
+    {
+        if (channel == n.key("ctl"))
+            onControl(payload);
+        else
+            onMessages(payload);
+    }
+
+    void onControl(const QByteArray &payload)
+    {
+        QDataStream ds(payload);
+        quint8 kind = 0;
+        QByteArray node, arg;
+        ds >> kind >> node >> arg;
+        if (ds.status() != QDataStream::Ok) {
+            qCWarning(lcCluster) << "malformed control message ignored";
+            return;
+        }
+        const bool self = node == n.m_nodeId;
+        switch (Ctl(kind)) {
+        case Ctl::RouteAdd:
+            if (!self) addRoute(node, arg);
+            break;
+        case Ctl::RouteDel:
+            if (!self) removeRoute(node, arg);
+            break;
+        case Ctl::NodeUp:
+            if (!self) {
+                qCInfo(lcCluster).noquote() << "node" << node << "joined";
+                loadNodes({node}, false, 0);
+            }
+            break;
+        case Ctl::NodeDown:
+            if (!self) {
+                qCInfo(lcCluster).noquote() << "node" << node << "left";
+                removeNode(node);
+            }
+            break;
+        case Ctl::Claim: {
+            // A claim that arrives while one of ours for the id is still on its way to Redis
+            // is older than ours: ignored (ours wins on every node). Otherwise sessions that
+            // attached before this moment (clock below `claim`) are taken over.
+            bool ours = false;
+            std::uint64_t claim = 0;
+            {
+                std::lock_guard lock(n.m_queueLock);
+                claim = ++n.m_claimClock;
+                auto it = n.m_ownClaims.find(arg);
+                if (it != n.m_ownClaims.end()) {
+                    ours = true; // a connection here claimed the id after this claim
+                    if (self && --*it <= 0) n.m_ownClaims.erase(it);
+                }
+            }
+            if (!self && !ours) n.m_core->nextWorker()->takeOverFromCluster(arg, claim);
+            break;
+        }
+        case Ctl::Retain:
+            if (!self) {
+                if (std::shared_ptr<Message> m = decodeMessage(arg, node)) n.m_core->retain(m);
+            }
+            break;
+        default:
+            qCWarning(lcCluster) << "unknown control message" << kind << "ignored";
+        }
+    }
+
+    void onMessages(const QByteArray &frame)
+    {
+        QDataStream ds(frame);
+        quint32 version = 0, count = 0;
+        QByteArray from;
+        ds >> version >> from >> count;
+        if (ds.status() != QDataStream::Ok || version != kFrameVersion) {
+            qCWarning(lcCluster) << "malformed message frame ignored";
+            return;
+        }
+        std::vector<MessagePtr> messages;
+        messages.reserve(std::min<quint32>(count, 4096));
+        for (quint32 i = 0; i < count; ++i) {
+            QByteArray bytes;
+            ds >> bytes;
+            if (ds.status() != QDataStream::Ok) break;
+            if (std::shared_ptr<Message> m = decodeMessage(bytes, from)) messages.push_back(std::move(m));
+        }
+        if (messages.empty()) return;
+        n.m_received.fetch_add(qint64(messages.size()), std::memory_order_relaxed);
+        // Every frame of one node goes through the same worker: its messages keep their order.
+        const std::vector<Worker *> &workers = n.m_core->workers;
+        workers[qHash(from) % workers.size()]->publishFromCluster(std::move(messages));
+    }
+
+    // ---- the remote route table (writers: this thread) ----------------------------------
+
+    topics::SubscriberKey keyOf(const QByteArray &node)
+    {
+        auto it = n.m_nodeKeys.constFind(node);
+        if (it != n.m_nodeKeys.constEnd()) return *it;
+        const topics::SubscriberKey k = n.m_nextNodeKey++;
+        n.m_nodeKeys.insert(node, k);
+        n.m_nodeNames.insert(k, node);
+        return k;
+    }
+
+    void addRouteLocked(const QByteArray &node, const QByteArray &filter)
+    {
+        QSet<QByteArray> &filters = n.m_nodeFilters[node];
+        if (filters.contains(filter)) return;
+        filters.insert(filter);
+        topics::Subscription s;
+        s.subscriber = keyOf(node);
+        s.clientId = node;
+        s.filter = filter;
+        s.options.qos = 2;
+        n.m_routes.subscribe(s);
+    }
+
+    void removeNodeLocked(const QByteArray &node)
+    {
+        auto it = n.m_nodeFilters.find(node);
+        if (it == n.m_nodeFilters.end()) return;
+        const topics::SubscriberKey k = keyOf(node);
+        for (const QByteArray &f : std::as_const(*it))
+            n.m_routes.unsubscribe(k, f);
+        n.m_nodeFilters.erase(it);
+    }
+
+    void updated()
+    {
+        n.m_remoteFilterCount.store(n.m_routes.size(), std::memory_order_relaxed);
+        n.m_liveNodes.store(n.m_nodeFilters.size() + 1, std::memory_order_relaxed);
+    }
+
+    void addRoute(const QByteArray &node, const QByteArray &filter)
+    {
+        std::unique_lock lock(n.m_routesLock);
+        addRouteLocked(node, filter);
+        updated();
+    }
+
+    void removeRoute(const QByteArray &node, const QByteArray &filter)
+    {
+        std::unique_lock lock(n.m_routesLock);
+        auto it = n.m_nodeFilters.find(node);
+        if (it == n.m_nodeFilters.end() || !it->remove(filter)) return;
+        n.m_routes.unsubscribe(keyOf(node), filter);
+        updated();
+    }
+
+    void setNode(const QByteArray &node, const QSet<QByteArray> &filters)
+    {
+        std::unique_lock lock(n.m_routesLock);
+        removeNodeLocked(node);
+        n.m_nodeFilters.insert(node, {});
+        for (const QByteArray &f : filters)
+            addRouteLocked(node, f);
+        updated();
+    }
+
+    void removeNode(const QByteArray &node)
+    {
+        std::unique_lock lock(n.m_routesLock);
+        removeNodeLocked(node);
+        updated();
+    }
+
+    void replaceAll(const QHash<QByteArray, QSet<QByteArray>> &table)
+    {
+        std::unique_lock lock(n.m_routesLock);
+        for (const QByteArray &node : n.m_nodeFilters.keys())
+            removeNodeLocked(node);
+        for (auto it = table.cbegin(); it != table.cend(); ++it) {
+            n.m_nodeFilters.insert(it.key(), {});
+            for (const QByteArray &f : it.value())
+                addRouteLocked(it.key(), f);
+        }
+        updated();
+    }
+
+    ClusterNode &n;
+    redis::Client *client = nullptr;
+    redis::Subscriber *sub = nullptr;
+    QTimer *heartbeat = nullptr;
+    bool subReady = false;
+    bool everConnected = false;
+    quint64 reloadGeneration = 0;
+    int ticks = 0;
+    qint64 lastDropLogMs = 0;
+    const qint64 startedAtMs = QDateTime::currentMSecsSinceEpoch();
+};
+
+// ---- ClusterNode -------------------------------------------------------------------------
+
+ClusterNode::ClusterNode(const ClusterOptions &options)
+    : m_options(options), m_nodeId(options.nodeId.toUtf8()), m_prefix(options.prefix.toUtf8() + ":cluster:")
+{
+    m_token = QHostInfo::localHostName().toUtf8() + ':' +
+              QByteArray::number(QCoreApplication::applicationPid()) + ':' +
+              QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+}
+
+ClusterNode::~ClusterNode()
+{
+    detach();
+}
+
+bool ClusterNode::init(const QVariantMap &, QString *error)
+{
+    redis::Settings s;
+    QString why;
+    if (!redis::parseAddress(m_options.redisAddress, s, &why)) {
+        if (error) *error = QStringLiteral("cluster.redis.address: %1").arg(why);
+        return false;
+    }
+    s.username = m_options.redisUsername;
+    s.password = m_options.redisPassword;
+    s.database = m_options.redisDatabase;
+    // The node id is this node's while its liveness key lives: a second node with the same
+    // id would split the route table between two brokers.
+    const redis::Reply r = redis::commandSync(
+        s,
+        {"SET", key("alive:" + m_nodeId), m_token, "NX", "PX", QByteArray::number(m_options.nodeTimeoutMs)},
+        &why);
+    if (r.isError()) {
+        if (error) *error = QStringLiteral("cluster: %1").arg(why);
+        return false;
+    }
+    if (r.isNil()) {
+        if (error)
+            *error =
+                QStringLiteral("cluster: node id \"%1\" is in use by a running node (Redis key %2 at %3); "
+                               "give every node its own cluster.node_id, or wait %4 ms after that node "
+                               "stopped")
+                    .arg(m_options.nodeId, QString::fromUtf8(key("alive:" + m_nodeId)), s.address())
+                    .arg(m_options.nodeTimeoutMs);
+        return false;
+    }
+    qCInfo(lcCluster).noquote() << "node" << m_options.nodeId << "joining the cluster on Redis" << s.address()
+                                << "prefix" << QString::fromUtf8(m_prefix);
+    return true;
+}
+
+void ClusterNode::attach(BrokerCore &core)
+{
+    if (m_thread) return;
+    m_core = &core;
+    {
+        std::lock_guard lock(m_loadLock);
+        m_loaded = false;
+    }
+    m_thread = new QThread;
+    m_thread->setObjectName(QStringLiteral("petrel-cluster"));
+    m_engine = new Engine(*this);
+    m_engine->moveToThread(m_thread);
+    m_thread->start();
+    Engine *e = m_engine;
+    QMetaObject::invokeMethod(
+        e, [e] { e->start(); }, Qt::QueuedConnection);
+    // Retained messages and routes before the listeners open, within a bound.
+    const int waitMs = 3000;
+    std::unique_lock lock(m_loadLock);
+    if (!m_loadCv.wait_for(lock, std::chrono::milliseconds(waitMs), [this] { return m_loaded; }))
+        qCWarning(lcCluster).noquote()
+            << "the cluster state (routes, retained messages) was not loaded from Redis"
+            << "within" << waitMs << "ms; it is loaded when Redis answers";
+}
+
+void ClusterNode::detach()
+{
+    if (!m_thread) return;
+    Engine *e = m_engine;
+    // Flush what the workers queued last, then leave the cluster (bounded wait).
+    auto state = std::make_shared<std::pair<std::mutex, std::condition_variable>>();
+    auto done = std::make_shared<bool>(false);
+    QMetaObject::invokeMethod(
+        e,
+        [e, state, done] {
+            e->flush();
+            e->goodbye([state, done] {
+                std::lock_guard lock(state->first);
+                *done = true;
+                state->second.notify_all();
+            });
+        },
+        Qt::QueuedConnection);
+    {
+        std::unique_lock lock(state->first);
+        state->second.wait_for(lock, std::chrono::milliseconds(2000), [&] { return *done; });
+    }
+    QMetaObject::invokeMethod(
+        e, [e] { delete e; }, Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+    m_engine = nullptr;
+    m_core = nullptr;
+    std::lock_guard lock(m_queueLock);
+    m_outbox = Outbox{};
+    m_ownClaims.clear();
+}
+
+void ClusterNode::wake()
+{
+    if (m_outbox.wakePending || !m_engine) return;
+    m_outbox.wakePending = true;
+    Engine *e = m_engine;
+    QMetaObject::invokeMethod(
+        e, [e] { e->flush(); }, Qt::QueuedConnection);
+}
+
+void ClusterNode::forward(const MessagePtr &message)
+{
+    if (m_remoteFilterCount.load(std::memory_order_relaxed) == 0) return;
+    thread_local topics::Matches matches;
+    QVarLengthArray<QByteArray, 4> targets;
+    {
+        std::shared_lock lock(m_routesLock);
+        matches.clear();
+        m_routes.match(message->publish.topic, matches);
+        auto add = [&](topics::SubscriberKey k) {
+            const QByteArray name = m_nodeNames.value(k);
+            if (!targets.contains(name)) targets.append(name);
+        };
+        for (const topics::Subscription *s : std::as_const(matches.subscriptions))
+            add(s->subscriber);
+        for (const topics::SharedGroupMatch &g : std::as_const(matches.shared))
+            for (const topics::Subscription &s : g.members)
+                add(s.subscriber);
+        matches.clear();
+    }
+    if (targets.isEmpty()) return;
+    std::lock_guard lock(m_queueLock);
+    for (const QByteArray &t : std::as_const(targets))
+        m_outbox.messages[t].push_back(message);
+    wake();
+}
+
+void ClusterNode::filterAdded(const QByteArray &filter)
+{
+    std::lock_guard lock(m_queueLock);
+    m_localFilters.insert(filter);
+    m_outbox.commands.append({"SADD", key("routes:" + m_nodeId), filter});
+    m_outbox.control.push_back(encodeControl(Ctl::RouteAdd, m_nodeId, filter));
+    wake();
+}
+
+void ClusterNode::filterRemoved(const QByteArray &filter)
+{
+    std::lock_guard lock(m_queueLock);
+    m_localFilters.remove(filter);
+    m_outbox.commands.append({"SREM", key("routes:" + m_nodeId), filter});
+    m_outbox.control.push_back(encodeControl(Ctl::RouteDel, m_nodeId, filter));
+    wake();
+}
+
+void ClusterNode::retained(const MessagePtr &message)
+{
+    const Publish &p = message->publish;
+    const QByteArray encoded = encodeMessage(*message);
+    std::lock_guard lock(m_queueLock);
+    if (p.payload.isEmpty())
+        m_outbox.commands.append({"HDEL", key("retained"), p.topic});
+    else
+        m_outbox.commands.append({"HSET", key("retained"), p.topic, encoded});
+    m_outbox.control.push_back(encodeControl(Ctl::Retain, m_nodeId, encoded));
+    wake();
+}
+
+std::uint64_t ClusterNode::clientConnected(const QByteArray &clientId)
+{
+    std::lock_guard lock(m_queueLock);
+    ++m_ownClaims[clientId];
+    m_outbox.commands.append({"HSET", key("clients"), clientId, m_nodeId});
+    m_outbox.control.push_back(encodeControl(Ctl::Claim, m_nodeId, clientId));
+    wake();
+    return m_claimClock;
+}
+
+void ClusterNode::sessionEnded(const QByteArray &clientId)
+{
+    // Only if the entry is still this node's: the client may be on another node by now.
+    static const QByteArray script = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+                                     "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+    std::lock_guard lock(m_queueLock);
+    m_outbox.commands.append({"EVAL", script, "1", key("clients"), clientId, m_nodeId});
+    wake();
+}
+
+ClusterStats ClusterNode::stats() const
+{
+    ClusterStats s;
+    s.nodes = m_liveNodes.load(std::memory_order_relaxed);
+    s.remoteFilters = m_remoteFilterCount.load(std::memory_order_relaxed);
+    s.messagesForwarded = m_forwarded.load(std::memory_order_relaxed);
+    s.messagesReceived = m_received.load(std::memory_order_relaxed);
+    s.messagesDropped = m_dropped.load(std::memory_order_relaxed);
+    s.batchesSent = m_batches.load(std::memory_order_relaxed);
+    s.redisConnected = m_redisUp.load(std::memory_order_relaxed);
+    return s;
+}
+
+std::shared_ptr<Hook> createClusterNode(const ClusterOptions &options)
+{
+    return std::make_shared<ClusterNode>(options);
+}
+
+} // namespace petrel::cluster

@@ -1,0 +1,141 @@
+// Cluster mode: several petrel-server nodes on one Redis acting as one broker (docs/cluster.md).
+//
+// ClusterNode is a hook (so the broker starts and stops it with the others) and the engine's
+// ClusterLink (broker/clusterlink.h). It owns one thread, "petrel-cluster", with two Redis
+// connections (redis/redisclient.h): one for commands, one subscribed to the cluster's control
+// channel and to this node's own message channel. Workers never wait for Redis: they hand
+// work to that thread under a short lock.
+//
+// What it does:
+//   * registration + liveness: the node is in <p>:nodes; its key <p>:alive:<node> is renewed
+//     every heartbeat_ms with a time-to-live of node_timeout_ms. A node whose key is gone is
+//     dead: any node that sees it removes its routes (locally and in Redis) and says so.
+//   * routing by interest: <p>:routes:<node> is the set of filters this node's sessions hold
+//     (the first subscription to a filter adds it, the last one removed takes it out: the
+//     count per filter is BrokerCore::filterRefs). Changes are announced on <p>:ctl; every
+//     node keeps all other nodes' filters in a subscription tree and reloads it in full on
+//     (re)connect. A message published here that matches another node's filter is sent to
+//     that node only, on <p>:msg:<node>, one PUBLISH per node per event-loop pass.
+//   * retained messages: <p>:retained (topic -> message), changes announced on <p>:ctl; every
+//     node keeps a full local copy (loaded at start and on reconnect).
+//   * client ids: a connection records its node in <p>:clients and announces its client id on
+//     <p>:ctl; the node where the id was connected before takes it over (v5 DISCONNECT 0x8E)
+//     and ends that session. Claims are ordered by Redis: the one that reaches Redis last wins.
+//
+// <p> is "<h_prefix>:cluster".
+#pragma once
+
+#include "broker/clusterlink.h"
+#include "broker/options.h"
+#include "hooks/hook.h"
+#include "topics/topics.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QSet>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+class QThread;
+
+namespace petrel::cluster {
+
+class Engine;
+
+struct ClusterStats {
+    qint64 nodes = 0;             // live nodes known, this one included
+    qint64 remoteFilters = 0;     // filters of other nodes in the local route table
+    qint64 messagesForwarded = 0; // messages sent to other nodes (one per target node)
+    qint64 messagesReceived = 0;  // messages received from other nodes
+    qint64 messagesDropped = 0;   // messages that could not be sent (Redis unreachable)
+    qint64 batchesSent = 0;       // PUBLISH commands to message channels
+    bool redisConnected = false;
+};
+
+class ClusterNode final : public Hook, public ClusterLink {
+public:
+    explicit ClusterNode(const ClusterOptions &options);
+    ~ClusterNode() override;
+
+    const ClusterOptions &options() const { return m_options; }
+    // Key and channel names ("<h_prefix>:cluster:..."). Public for tests and docs.
+    QByteArray key(const QByteArray &suffix) const { return m_prefix + suffix; }
+
+    ClusterStats stats() const;
+
+    // ---- Hook -----------------------------------------------------------------------------
+    QString id() const override { return QStringLiteral("cluster"); }
+    HookMask provides() const override { return 0; }
+    // Checks Redis (reachable, credentials) and claims the node id: false with *error when
+    // Redis cannot be reached or another live node has this node id.
+    bool init(const QVariantMap &config, QString *error) override;
+    ClusterLink *clusterLink() override { return this; }
+
+    // ---- ClusterLink (broker/clusterlink.h) ----------------------------------------------
+    void attach(BrokerCore &core) override;
+    void detach() override;
+    void forward(const MessagePtr &message) override;
+    void filterAdded(const QByteArray &filter) override;
+    void filterRemoved(const QByteArray &filter) override;
+    void retained(const MessagePtr &message) override;
+    std::uint64_t clientConnected(const QByteArray &clientId) override;
+    void sessionEnded(const QByteArray &clientId) override;
+
+private:
+    friend class Engine;
+
+    // Work for the cluster thread, filled by workers (m_queueLock).
+    struct Outbox {
+        QHash<QByteArray, std::vector<MessagePtr>> messages; // node -> messages
+        std::vector<QByteArray> control;                     // encoded control messages, in order
+        QList<QList<QByteArray>> commands;                   // Redis commands, in order
+        bool wakePending = false;
+    };
+    void wake(); // with m_queueLock held
+
+    const ClusterOptions m_options;
+    const QByteArray m_nodeId;
+    const QByteArray m_prefix;
+    QByteArray m_token; // value of this node's liveness key (pid, start time)
+    BrokerCore *m_core = nullptr;
+
+    // Other nodes' filters (writers: the cluster thread; readers: every worker's forward()).
+    mutable std::shared_mutex m_routesLock;
+    topics::SubscriptionTree m_routes;                   // subscriber key = node key
+    QHash<QByteArray, topics::SubscriberKey> m_nodeKeys; // node id -> key
+    QHash<topics::SubscriberKey, QByteArray> m_nodeNames;
+    QHash<QByteArray, QSet<QByteArray>> m_nodeFilters; // node id -> its filters
+    topics::SubscriberKey m_nextNodeKey = 1;
+
+    std::mutex m_queueLock;
+    Outbox m_outbox;
+    QSet<QByteArray> m_localFilters;    // this node's route set (m_queueLock)
+    QHash<QByteArray, int> m_ownClaims; // client id -> own claims not yet seen back (m_queueLock)
+    std::uint64_t m_claimClock = 1;     // claims received from Redis, +1 (m_queueLock)
+
+    // First full load after start (attach waits for it, bounded).
+    std::mutex m_loadLock;
+    std::condition_variable m_loadCv;
+    bool m_loaded = false;
+
+    std::atomic<qint64> m_forwarded{0};
+    std::atomic<qint64> m_received{0};
+    std::atomic<qint64> m_dropped{0};
+    std::atomic<qint64> m_batches{0};
+    std::atomic<qint64> m_liveNodes{1};
+    std::atomic<qint64> m_remoteFilterCount{0};
+    std::atomic<bool> m_redisUp{false};
+
+    QThread *m_thread = nullptr;
+    Engine *m_engine = nullptr; // lives in m_thread
+};
+
+// Creates the cluster hook for Options::cluster (Broker adds it when cluster.enabled).
+std::shared_ptr<Hook> createClusterNode(const ClusterOptions &options);
+
+} // namespace petrel::cluster

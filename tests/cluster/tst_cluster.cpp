@@ -1,0 +1,438 @@
+// Cluster mode with real processes: one redis-server (tests/support/redisprocess.h) and three
+// petrel-server nodes (tests/storage/server_process.h) on free loopback ports, real MQTT
+// clients (support/test_client.h). Labelled "process cluster": not run under TSan (fork).
+//
+// Route changes reach other nodes asynchronously. Tests wait for them without sleeping on a
+// guess: syncRoutes() subscribes the subscriber to a probe topic after its real filters and
+// publishes to it from the publisher's node until it arrives. Route changes of one node reach
+// every other node in order (one Redis connection, one channel), so once the probe is routed
+// the filters subscribed before it are too.
+#include "../storage/server_process.h"
+#include "redis/redisclient.h"
+#include "support/redisprocess.h"
+#include "support/test_client.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace petrel;
+using namespace petrel::packets;
+using petrel::test::makeConnect;
+using petrel::test::makePublish;
+using petrel::test::TestClient;
+
+namespace {
+
+struct Node {
+    std::unique_ptr<QTemporaryDir> dir = std::make_unique<QTemporaryDir>();
+    std::unique_ptr<test::ServerProcess> server = std::make_unique<test::ServerProcess>(dir->path());
+    QString id;
+};
+
+QString clusterConfig(const QString &nodeId, const QString &redisAddress, const QString &prefix)
+{
+    return QStringLiteral("hooks:\n  auth:\n    allow_all: true\n"
+                          "options:\n  sys_topic_resend_interval: 0\n"
+                          "cluster:\n  node_id: %1\n  heartbeat_ms: 200\n  node_timeout_ms: 1000\n"
+                          "  redis:\n    address: \"%2\"\n    h_prefix: %3\n")
+        .arg(nodeId, redisAddress, prefix);
+}
+
+bool isProbe(const Publish &p)
+{
+    return p.topic.startsWith("probe/");
+}
+
+// The next PUBLISH that is not a routing probe.
+std::optional<Publish> receiveData(TestClient &c, int timeoutMs = test::kTimeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        auto p = c.receivePublish(int(std::max<qint64>(1, deadline.remainingTime())));
+        if (!p) return std::nullopt;
+        if (!isProbe(*p)) return p;
+    }
+    return std::nullopt;
+}
+
+// True if no PUBLISH other than a probe arrives within `ms`.
+bool noData(TestClient &c, int ms = 400)
+{
+    QDeadlineTimer deadline(ms);
+    while (!deadline.hasExpired()) {
+        auto p = c.poll(int(std::max<qint64>(1, deadline.remainingTime())));
+        if (!p) continue;
+        auto *pub = std::get_if<Publish>(&*p);
+        if (!pub || !isProbe(*pub)) return false;
+    }
+    return true;
+}
+
+} // namespace
+
+class TestCluster : public QObject {
+    Q_OBJECT
+
+private:
+    test::RedisProcess m_redis;
+    std::vector<Node> m_nodes;
+    int m_prefixCounter = 0;
+    QString m_prefix;
+
+    bool startNode(Node &n, const QString &id)
+    {
+        n.id = id;
+        if (n.server->start(clusterConfig(id, m_redis.address(), m_prefix))) return true;
+        qWarning().noquote() << "node" << id << "did not start:" << n.server->log();
+        return false;
+    }
+
+    quint16 port(int i) { return m_nodes[size_t(i)].server->port(); }
+
+    redis::Reply redisCommand(QList<QByteArray> args)
+    {
+        redis::Settings s;
+        QString why;
+        redis::parseAddress(m_redis.address(), s, &why);
+        return redis::commandSync(s, std::move(args), &why);
+    }
+    QByteArray key(const QByteArray &suffix) const { return m_prefix.toUtf8() + ":cluster:" + suffix; }
+
+    // See the top of the file. `sub` is connected to some node, `pub` to another.
+    bool syncRoutes(TestClient &sub, TestClient &pub)
+    {
+        const QByteArray topic = "probe/" + test::uniqueName("p");
+        if (!sub.subscribe(topic, 0)) return false;
+        QDeadlineTimer deadline(5000);
+        while (!deadline.hasExpired()) {
+            if (!pub.publish(makePublish(topic, "probe"))) return false;
+            auto p = sub.poll(100);
+            if (p) {
+                auto *got = std::get_if<Publish>(&*p);
+                if (got && got->topic == topic) return true;
+                qWarning() << "unexpected packet while syncing routes";
+                return false;
+            }
+        }
+        qWarning() << "routes did not propagate within 5 s";
+        return false;
+    }
+
+    bool waitFor(const std::function<bool()> &condition, int timeoutMs = 5000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!condition()) {
+            if (deadline.hasExpired()) return false;
+            QTest::qWait(50);
+        }
+        return true;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        if (!QFile::exists(test::serverBinary())) QSKIP("petrel-server is not built");
+        QVERIFY2(m_redis.start(), qPrintable(m_redis.error()));
+    }
+
+    // Three fresh nodes per test, on a fresh key prefix (no state carried between tests).
+    void init()
+    {
+        m_prefix = QStringLiteral("t%1").arg(++m_prefixCounter);
+        m_nodes.clear();
+        m_nodes.resize(3);
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(startNode(m_nodes[size_t(i)], QStringLiteral("n%1").arg(i + 1)));
+    }
+
+    void cleanup()
+    {
+        for (Node &n : m_nodes)
+            if (n.server->isRunning()) n.server->stop();
+        m_nodes.clear();
+        if (!m_redis.isRunning()) QVERIFY(m_redis.start());
+    }
+
+    // A node registers itself (entry, liveness key with a time-to-live) and its route set.
+    void registrationAndRoutes()
+    {
+        const redis::Reply nodes = redisCommand({"HKEYS", key("nodes")});
+        QCOMPARE(nodes.elements.size(), 3);
+        const redis::Reply ttl = redisCommand({"PTTL", key("alive:n2")});
+        QVERIFY2(ttl.integer > 0 && ttl.integer <= 1000, qPrintable(ttl.toString()));
+
+        TestClient a("a", ProtocolVersion::V5), b("b", ProtocolVersion::V5);
+        QVERIFY(a.open(port(1), makeConnect(ProtocolVersion::V5, test::uniqueName("a"))));
+        QVERIFY(b.open(port(1), makeConnect(ProtocolVersion::V5, test::uniqueName("b"))));
+        QVERIFY(a.subscribe("r/+/x", 1));
+        QVERIFY(b.subscribe("r/+/x", 0)); // a second session, same filter: one route
+        auto members = [&] { return redisCommand({"SMEMBERS", key("routes:n2")}); };
+        QVERIFY(waitFor([&] {
+            for (const redis::Reply &e : members().elements)
+                if (e.string == "r/+/x") return true;
+            return false;
+        }));
+        QVERIFY(a.unsubscribe({"r/+/x"}));
+        QTest::qWait(300);
+        bool still = false;
+        for (const redis::Reply &e : members().elements)
+            still = still || e.string == "r/+/x";
+        QVERIFY2(still, "the filter left the route set while a session of the node still holds it");
+        QVERIFY(b.unsubscribe({"r/+/x"}));
+        QVERIFY(waitFor([&] {
+            for (const redis::Reply &e : members().elements)
+                if (e.string == "r/+/x") return false;
+            return true;
+        }));
+
+        // A clean stop takes the node out.
+        QVERIFY(m_nodes[2].server->stop());
+        QVERIFY(waitFor([&] { return redisCommand({"HKEYS", key("nodes")}).elements.size() == 2; }));
+        QCOMPARE(redisCommand({"EXISTS", key("alive:n3")}).integer, 0);
+    }
+
+    void crossNodeDelivery_data()
+    {
+        QTest::addColumn<int>("qos");
+        QTest::newRow("qos0") << 0;
+        QTest::newRow("qos1") << 1;
+        QTest::newRow("qos2") << 2;
+    }
+
+    // Published on n1, delivered on n2 at min(publish, subscription) QoS, exactly once.
+    void crossNodeDelivery()
+    {
+        QFETCH(int, qos);
+        TestClient sub("sub", ProtocolVersion::V5), pub("pub", ProtocolVersion::V311);
+        QVERIFY(sub.open(port(1), makeConnect(ProtocolVersion::V5, test::uniqueName("sub"))));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("pub"))));
+        const QByteArray topic = test::uniqueTopic("/q");
+        QVERIFY(sub.subscribe(topic, 2));
+        QVERIFY(syncRoutes(sub, pub));
+        for (int i = 0; i < 5; ++i) {
+            Publish p = makePublish(topic, "m" + QByteArray::number(i), quint8(qos));
+            QVERIFY(pub.publishAndWait(p));
+        }
+        for (int i = 0; i < 5; ++i) {
+            auto got = receiveData(sub);
+            QVERIFY(got);
+            QCOMPARE(got->topic, topic);
+            QCOMPARE(got->payload, "m" + QByteArray::number(i)); // in order
+            QCOMPARE(int(got->qos), qos);
+            QVERIFY(sub.acknowledge(*got));
+        }
+        QVERIFY(noData(sub));
+    }
+
+    // Wildcard filters on two nodes; the publisher's own node too; nothing for a topic no
+    // node wants; never a copy back to the node it came from.
+    void wildcardsAcrossNodes()
+    {
+        TestClient s2("s2"), s3("s3"), s1("s1"), pub("pub");
+        QVERIFY(s2.open(port(1), makeConnect(ProtocolVersion::V311, test::uniqueName("s2"))));
+        QVERIFY(s3.open(port(2), makeConnect(ProtocolVersion::V311, test::uniqueName("s3"))));
+        QVERIFY(s1.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("s1"))));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("pub"))));
+        const QByteArray base = test::uniqueTopic();
+        QVERIFY(s2.subscribe(base + "/+/temp", 1));
+        QVERIFY(s3.subscribe(base + "/#", 1));
+        QVERIFY(s1.subscribe(base + "/#", 1));
+        QVERIFY(syncRoutes(s2, pub));
+        QVERIFY(syncRoutes(s3, pub));
+        QVERIFY(pub.publishAndWait(makePublish(base + "/kitchen/temp", "21", 1)));
+        QVERIFY(pub.publishAndWait(makePublish(base + "/kitchen/humidity", "40", 1)));
+        QVERIFY(pub.publishAndWait(makePublish(test::uniqueTopic("/elsewhere"), "x", 1)));
+
+        auto got = receiveData(s2);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("21"));
+        QVERIFY(noData(s2));
+        for (TestClient *c : {&s3, &s1}) {
+            auto first = receiveData(*c);
+            QVERIFY(first);
+            QCOMPARE(first->payload, QByteArray("21"));
+            auto second = receiveData(*c);
+            QVERIFY(second);
+            QCOMPARE(second->payload, QByteArray("40"));
+            QVERIFY(noData(*c)); // exactly once: no copy came back through another node
+        }
+    }
+
+    // A retained message set on n1 is sent to a new subscriber on n2 and n3; cleared on n2,
+    // it is gone for a new subscriber on n3.
+    void retainedAcrossNodes()
+    {
+        TestClient pub("pub");
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("pub"))));
+        const QByteArray topic = test::uniqueTopic("/state");
+        QVERIFY(pub.publishAndWait(makePublish(topic, "on", 1, true)));
+        QVERIFY(waitFor([&] { return redisCommand({"HEXISTS", key("retained"), topic}).integer == 1; }));
+        for (int node : {1, 2}) {
+            QVERIFY(waitFor([&] {
+                TestClient s("s");
+                if (!s.open(port(node), makeConnect(ProtocolVersion::V311, test::uniqueName("s"))))
+                    return false;
+                if (!s.subscribe(topic, 1)) return false;
+                auto p = s.poll(200);
+                auto *pp = p ? std::get_if<Publish>(&*p) : nullptr;
+                return pp && pp->payload == "on" && pp->retain;
+            }));
+        }
+        TestClient clear("clear");
+        QVERIFY(clear.open(port(1), makeConnect(ProtocolVersion::V311, test::uniqueName("clear"))));
+        QVERIFY(clear.publishAndWait(makePublish(topic, "", 1, true)));
+        QVERIFY(waitFor([&] { return redisCommand({"HEXISTS", key("retained"), topic}).integer == 0; }));
+        QVERIFY(waitFor([&] {
+            TestClient s("s");
+            if (!s.open(port(2), makeConnect(ProtocolVersion::V311, test::uniqueName("s")))) return false;
+            if (!s.subscribe(topic, 1)) return false;
+            return s.expectNoPacket(200);
+        }));
+
+        // A node started later loads the retained messages from Redis before it listens.
+        QVERIFY(pub.publishAndWait(makePublish(topic, "again", 0, true)));
+        QVERIFY(waitFor([&] { return redisCommand({"HEXISTS", key("retained"), topic}).integer == 1; }));
+        Node late;
+        QVERIFY(startNode(late, QStringLiteral("n4")));
+        TestClient s("s");
+        QVERIFY(s.open(late.server->port(), makeConnect(ProtocolVersion::V311, test::uniqueName("s"))));
+        QVERIFY(s.subscribe(topic, 0));
+        auto p = s.receivePublish();
+        QVERIFY(p);
+        QCOMPARE(p->payload, QByteArray("again"));
+        QVERIFY(late.server->stop());
+    }
+
+    // A will published on the node where the client was reaches subscribers on other nodes.
+    void willAcrossNodes()
+    {
+        TestClient sub("sub"), pub("pub");
+        QVERIFY(sub.open(port(2), makeConnect(ProtocolVersion::V311, test::uniqueName("sub"))));
+        const QByteArray topic = test::uniqueTopic("/will");
+        QVERIFY(sub.subscribe(topic, 1));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("probe"))));
+        QVERIFY(syncRoutes(sub, pub));
+        TestClient dying("dying");
+        Connect c = makeConnect(ProtocolVersion::V311, test::uniqueName("dying"));
+        c.hasWill = true;
+        c.will.topic = topic;
+        c.will.payload = "gone";
+        c.will.qos = 1;
+        QVERIFY(dying.open(port(0), c));
+        dying.close(); // no DISCONNECT: the will goes out
+        auto got = receiveData(sub);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("gone"));
+    }
+
+    void takeoverAcrossNodes_data()
+    {
+        QTest::addColumn<int>("version");
+        QTest::newRow("v3.1.1") << int(ProtocolVersion::V311);
+        QTest::newRow("v5") << int(ProtocolVersion::V5);
+    }
+
+    // The same client id connecting on n2 takes the connection on n1 over: v5 DISCONNECT
+    // 0x8E, v3 closed; the new connection stays.
+    void takeoverAcrossNodes()
+    {
+        QFETCH(int, version);
+        const auto v = ProtocolVersion(version);
+        const QByteArray id = test::uniqueName("dup");
+        auto nodeOf = [&] { return redisCommand({"HGET", key("clients"), id}).string; };
+        TestClient first("first", v), second("second", v);
+        QVERIFY(first.open(port(0), makeConnect(v, id)));
+        // Claims are ordered by Redis (docs/cluster.md): wait until n1's has reached it, so
+        // that the second connection is the later one there too.
+        QVERIFY(waitFor([&] { return nodeOf() == "n1"; }));
+        QVERIFY(second.open(port(1), makeConnect(v, id)));
+        QVERIFY(first.expectServerDisconnect(v == ProtocolVersion::V5 ? std::optional<quint8>(0x8E)
+                                                                      : std::nullopt));
+        QVERIFY(second.ping());
+        QVERIFY(second.expectNoPacket(300));
+        QVERIFY(second.isOpen());
+        // And back to n3: n2 lets go.
+        QVERIFY(waitFor([&] { return nodeOf() == "n2"; }));
+        TestClient third("third", v);
+        QVERIFY(third.open(port(2), makeConnect(v, id)));
+        QVERIFY(second.expectServerDisconnect(v == ProtocolVersion::V5 ? std::optional<quint8>(0x8E)
+                                                                       : std::nullopt));
+        QVERIFY(third.ping());
+        QVERIFY(waitFor([&] { return nodeOf() == "n3"; }));
+        // The session ends with its connection (clean session): the entry goes.
+        QVERIFY(third.disconnect());
+        QVERIFY(waitFor([&] { return redisCommand({"HEXISTS", key("clients"), id}).integer == 0; }));
+    }
+
+    // A node killed with SIGKILL is taken for dead after node_timeout_ms: its entry and routes
+    // go, and the others stop sending it messages.
+    void deadNodeDetected()
+    {
+        TestClient s3("s3"), pub("pub");
+        QVERIFY(s3.open(port(2), makeConnect(ProtocolVersion::V311, test::uniqueName("s3"))));
+        QVERIFY(s3.subscribe("dead/#", 0));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("pub"))));
+        QVERIFY(syncRoutes(s3, pub));
+        QVERIFY(redisCommand({"EXISTS", key("routes:n3")}).integer == 1);
+        m_nodes[2].server->crash();
+        QVERIFY(waitFor([&] { return redisCommand({"HKEYS", key("nodes")}).elements.size() == 2; }, 5000));
+        QCOMPARE(redisCommand({"EXISTS", key("routes:n3")}).integer, 0);
+        QVERIFY(m_nodes[0].server->waitForLog(QStringLiteral("node n3 is gone"), 3000) ||
+                m_nodes[1].server->waitForLog(QStringLiteral("node n3 is gone"), 3000));
+    }
+
+    // Redis restarts (empty) in the middle of a run: every node reconnects, registers again
+    // with its routes, and cross-node delivery works again.
+    void redisRestart()
+    {
+        TestClient sub("sub"), pub("pub");
+        QVERIFY(sub.open(port(1), makeConnect(ProtocolVersion::V311, test::uniqueName("sub"))));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("pub"))));
+        const QByteArray topic = test::uniqueTopic("/r");
+        QVERIFY(sub.subscribe(topic, 1));
+        QVERIFY(syncRoutes(sub, pub));
+        QVERIFY(pub.publishAndWait(makePublish(topic, "before", 1)));
+        auto got = receiveData(sub);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("before"));
+
+        m_redis.kill();
+        QVERIFY(pub.publishAndWait(makePublish(topic, "while down", 1))); // accepted, not crossing
+        QVERIFY(m_redis.start());
+        QVERIFY(waitFor([&] { return redisCommand({"HKEYS", key("nodes")}).elements.size() == 3; }, 10000));
+        // The subscriber's route is back: a message published now arrives (QoS 0 probes
+        // until the node has reloaded, then one QoS 1 message).
+        QVERIFY(syncRoutes(sub, pub));
+        QVERIFY(pub.publishAndWait(makePublish(topic, "after", 1)));
+        got = receiveData(sub);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("after"));
+        QVERIFY(m_nodes[0].server->isRunning() && m_nodes[1].server->isRunning() &&
+                m_nodes[2].server->isRunning());
+        QVERIFY(m_nodes[0].server->log().contains(QStringLiteral("Redis connection back")));
+    }
+
+    // Start-up errors are clear: Redis unreachable, node id in use.
+    void startupErrors()
+    {
+        Node dup;
+        QCOMPARE(dup.server->startExpectingFailure(
+                     clusterConfig(QStringLiteral("n1"), m_redis.address(), m_prefix)),
+                 1);
+        QVERIFY2(dup.server->log().contains(QStringLiteral("node id \"n1\" is in use by a running node")),
+                 qPrintable(dup.server->log()));
+
+        Node unreachable;
+        const QString nowhere = QStringLiteral("127.0.0.1:%1").arg(test::RedisProcess::freePort());
+        QCOMPARE(
+            unreachable.server->startExpectingFailure(clusterConfig(QStringLiteral("n9"), nowhere, m_prefix)),
+            1);
+        QVERIFY2(unreachable.server->log().contains(QStringLiteral("cannot connect to Redis at ") + nowhere),
+                 qPrintable(unreachable.server->log()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCluster)
+#include "tst_cluster.moc"
