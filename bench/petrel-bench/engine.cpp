@@ -275,7 +275,10 @@ void Loop::open(Conn &c, std::int64_t now)
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(std::uint16_t(run_.cfg.port));
+    int port = run_.cfg.port;
+    if (c.role == Conn::Role::Subscriber && !run_.cfg.subPorts.empty())
+        port = run_.cfg.subPorts[c.index % run_.cfg.subPorts.size()];
+    addr.sin_port = htons(std::uint16_t(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     c.startNs = now;
     ++handshaking_;

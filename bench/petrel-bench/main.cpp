@@ -33,6 +33,8 @@ Scenarios
 Connection
   --host 127.0.0.1     only the loopback address is accepted
   --port 1883
+  --sub-ports P1,P2    subscribers connect to these ports in turn (publishers to --port):
+                       cross-node runs against a petrel cluster (bench/scripts/cluster.sh)
   --mqtt 3.1.1|5|3.1   protocol version (default 3.1.1)
   --threads 1          epoll loops in the generator
 Load
@@ -130,6 +132,11 @@ Config parseArgs(int argc, char **argv)
                 usageError("only 127.0.0.1 is a valid target for this tool");
         } else if (name == "port")
             cfg.port = int(number(name, value, 1, 65535));
+        else if (name == "sub-ports") {
+            cfg.subPorts.clear();
+            for (const QByteArray &p : QByteArray::fromStdString(value).split(','))
+                cfg.subPorts.push_back(int(number(name, p.toStdString(), 1, 65535)));
+        }
         else if (name == "mqtt") {
             if (value == "3.1.1" || value == "4")
                 cfg.version = packets::ProtocolVersion::V311;
