@@ -219,6 +219,58 @@ private Q_SLOTS:
             0);
     }
 
+    // Sessions, queued messages and retained messages that expired while the broker was down
+    // are dropped on load, and from Redis (tst_storage_server's expiryOnLoad on Redis).
+    void expiryOnLoad()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.error()));
+        QTemporaryDir dir;
+        ServerProcess server(dir.path());
+        const QString config = redisConfig(redis.address());
+        QVERIFY2(server.start(config), qPrintable(server.log()));
+        for (const auto &[id, expiry] : {std::pair<QByteArray, std::uint32_t>{"short", 3}, {"long", 3600}}) {
+            TestClient c(id, ProtocolVersion::V5);
+            QVERIFY(c.open(server.port(), persistent(id, true, expiry)));
+            QVERIFY(c.subscribe("e/#", 1));
+            QVERIFY(c.disconnect());
+        }
+        TestClient pub("pub", ProtocolVersion::V5);
+        QVERIFY(pub.open(server.port(), makeConnect(ProtocolVersion::V5, "pub")));
+        Publish soon = makePublish("e/1", "soon gone", 1);
+        soon.properties.messageExpiryInterval = 3;
+        soon.properties.mark(PropertyId::MessageExpiryInterval);
+        QVERIFY(pub.publishQos1(soon));
+        QVERIFY(pub.publishQos1(makePublish("e/2", "stays", 1)));
+        Publish soonRetained = makePublish("e/r", "soon gone", 1, true);
+        soonRetained.properties.messageExpiryInterval = 3;
+        soonRetained.properties.mark(PropertyId::MessageExpiryInterval);
+        QVERIFY(pub.publishQos1(soonRetained));
+        QVERIFY(pub.publishQos1(makePublish("e/keep", "stays", 1, true)));
+        pub.close();
+        QVERIFY(server.stop());
+        QTest::qWait(3200);
+
+        QVERIFY2(server.start(config), qPrintable(server.log()));
+        QVERIFY2(server.log().contains(QStringLiteral("restored 1 sessions (1 expired), 1 subscriptions, 2 "
+                                                      "messages (2 expired), 1 retained (1 expired)")),
+                 qPrintable(server.log()));
+        QVERIFY(server.stop());
+        QString error;
+        const auto s = settingsFor(redis);
+        QCOMPARE(redis::commandSync(s, {"HEXISTS", "petrel-CL", "short"}, &error).integer, 0);
+        QCOMPARE(redis::commandSync(s, {"EXISTS", "petrel-SUB:short", "petrel-MSG:short"}, &error).integer,
+                 0);
+        QCOMPARE(redis::commandSync(s, {"HLEN", "petrel-MSG:long"}, &error).integer, 2);
+        QCOMPARE(redis::commandSync(s, {"HKEYS", "petrel-RET"}, &error).elements.size(), 1);
+        QCOMPARE(redis::commandSync(s, {"HEXISTS", "petrel-RET", "e/keep"}, &error).integer, 1);
+        QVERIFY2(server.start(config), qPrintable(server.log()));
+        QVERIFY2(server.log().contains(QStringLiteral("(0 expired)")) &&
+                     !server.log().contains(QStringLiteral("(1 expired)")),
+                 qPrintable(server.log()));
+        QVERIFY(server.stop());
+    }
+
     // Redis down (or refusing the password) at start: petrel-server exits with an error that
     // names the address.
     void redisDownAtStart()
