@@ -23,11 +23,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$((20000 + RANDOM % 20000))
+# Two free ports, the second for the sysinfo listener (a random pick clashed now and then).
+read -r port http_port < <(python3 -c 'import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
 cat > "$work/petrel.yaml" <<YAML
 listeners:
   - {type: tcp, id: tcp1, address: "127.0.0.1:$port"}
-  - {type: sysinfo, id: stats, address: "127.0.0.1:$((port + 1))"}
+  - {type: sysinfo, id: stats, address: "127.0.0.1:$http_port"}
 hooks:
   auth:
     allow_all: true
