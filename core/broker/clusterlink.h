@@ -10,10 +10,28 @@
 #include "session/session.h"
 
 #include <QByteArray>
+#include <QList>
+#include <QPair>
+
+#include <functional>
+#include <optional>
+#include <vector>
 
 namespace petrel {
 
 class BrokerCore;
+
+// A persistent session that left its node (its client disconnected): kept in Redis, resumable
+// on any node. Messages for it are appended in Redis by the node they are published on.
+struct ParkedSession {
+    QByteArray clientId;
+    QByteArray username;
+    packets::ProtocolVersion version = packets::ProtocolVersion::V311;
+    std::uint32_t expiryInterval = 0;
+    qint64 disconnectedAtMs = 0;
+    QList<QPair<QByteArray, SessionSubscription>> subscriptions;
+    std::vector<Outgoing> messages; // queued (and unacknowledged) QoS 1/2 messages, in order
+};
 
 class ClusterLink {
 public:
@@ -39,6 +57,19 @@ public:
     virtual std::uint64_t clientConnected(const QByteArray &clientId) = 0;
     // The session of this client id ended here (not merely disconnected).
     virtual void sessionEnded(const QByteArray &clientId) = 0;
+
+    // ---- persistent sessions across nodes ------------------------------------------------
+    // Is a session with this id parked in the cluster (known to this node's table)?
+    virtual bool isParked(const QByteArray &clientId) = 0;
+    // Parks a persistent session whose client disconnected; the node forgets it.
+    virtual void park(ParkedSession session) = 0;
+    // Takes the parked session out of the cluster for a client resuming it here. `done` runs
+    // on the link's thread with the session, or nullopt if it is gone (expired, taken by
+    // another node, Redis unreachable).
+    virtual void unpark(const QByteArray &clientId,
+                        std::function<void(std::optional<ParkedSession>)> done) = 0;
+    // Deletes a parked session (a clean start for its client id).
+    virtual void dropParked(const QByteArray &clientId) = 0;
 };
 
 } // namespace petrel

@@ -368,6 +368,28 @@ void Worker::runAuthExchange(Connection &c, Auth packet)
 void Worker::establishSession(Connection &c, Connect connect)
 {
     m_core.hooks.each(HookEvent::OnSessionEstablish, [&](Hook &h) { h.onSessionEstablish(c.info, connect); });
+    // Cluster mode: a persistent session of this client id parked in Redis (its client left
+    // some node) is resumed here, or dropped by a clean start. Asynchronous, like a hand-over.
+    if (m_core.cluster && m_core.cluster->isParked(connect.clientId)) {
+        bool local = false;
+        {
+            std::lock_guard lock(m_core.registryLock);
+            local = m_core.registry.contains(connect.clientId);
+        }
+        if (!local && connect.cleanStart) {
+            m_core.cluster->dropParked(connect.clientId);
+        } else if (!local) {
+            c.awaitingSession = true;
+            const quint64 serial = c.serial;
+            m_core.cluster->unpark(connect.clientId,
+                                   [this, serial, connect](std::optional<ParkedSession> parked) {
+                                       post([this, serial, connect, parked = std::move(parked)]() mutable {
+                                           resumeFromCluster(serial, std::move(connect), std::move(parked));
+                                       });
+                                   });
+            return;
+        }
+    }
     // Find or create the session. Takeover of a session living on another worker is
     // asynchronous: that worker detaches it and hands it to us.
     SessionPtr session;
@@ -456,6 +478,45 @@ void Worker::takeOverLocally(const SessionPtr &s, bool sessionEnds)
         disconnectWithReason(old, ReasonCode::SessionTakenOver, "another connection used this client id");
     }
     if (sessionEnds) endSession(s);
+}
+
+void Worker::resumeFromCluster(quint64 serial, Connect connect, std::optional<ParkedSession> parked)
+{
+    Connection *c = m_connections.value(serial);
+    SessionPtr session;
+    if (parked) {
+        std::lock_guard lock(m_core.registryLock);
+        if (!m_core.registry.contains(parked->clientId)) {
+            session = std::make_shared<Session>(parked->clientId);
+            session->home.store(this);
+            m_core.registry.insert(parked->clientId, session);
+            m_core.counters.clientsTotal.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    if (!session) {
+        // Gone (expired, resumed elsewhere, Redis unreachable): a new session, as without it.
+        if (c && !c->closing) {
+            c->awaitingSession = false;
+            establishSession(*c, std::move(connect));
+            flushRouted();
+        }
+        return;
+    }
+    Session &s = *session;
+    s.client.username = parked->username;
+    s.version = parked->version;
+    s.expiryInterval = parked->expiryInterval;
+    s.disconnectedAtMs = parked->disconnectedAtMs;
+    for (const auto &[filter, sub] : std::as_const(parked->subscriptions)) {
+        m_core.addSubscription(s, filter, sub);
+        s.subscriptions.insert(filter, sub);
+    }
+    for (Outgoing &o : parked->messages)
+        s.pending.push_back(std::move(o));
+    qCInfo(lcProtocol).noquote() << "session" << QString::fromUtf8(s.clientId)
+                                 << "resumed from the cluster with" << s.subscriptions.size()
+                                 << "subscription(s) and" << s.pending.size() << "queued message(s)";
+    continueConnect(serial, std::move(connect), std::move(session), true);
 }
 
 void Worker::continueConnect(quint64 serial, Connect connect, SessionPtr session, bool sessionPresent)
@@ -1459,6 +1520,8 @@ void Worker::detachSession(Connection &c, bool abnormal)
     handOffShared(*s);
     if (s->expiryInterval == 0) {
         endSession(s);
+    } else if (m_core.cluster && s->willDueAtMs == 0) {
+        parkSession(s); // resumable on any node; a delayed will is sent here first (checkSessions)
     } else {
         persistSession(*s);
         m_offline.push_back(s);
@@ -1571,6 +1634,41 @@ void Worker::endSession(const SessionPtr &s)
     std::erase(m_offline, s);
 }
 
+// Cluster mode: the session leaves this node for Redis with its subscriptions and its QoS 1/2
+// messages (queued, and unacknowledged ones, which go out again as new deliveries when it is
+// resumed; ones already PUBREC'd stay behind: the client has them). Here it ends without
+// counting its messages as dropped.
+void Worker::parkSession(const SessionPtr &s)
+{
+    if (s->expired || s->connection) return;
+    ParkedSession p;
+    p.clientId = s->clientId;
+    p.username = s->client.username;
+    p.version = s->version;
+    p.expiryInterval = s->expiryInterval;
+    p.disconnectedAtMs = s->disconnectedAtMs;
+    for (auto it = s->subscriptions.cbegin(); it != s->subscriptions.cend(); ++it)
+        p.subscriptions.append({it.key(), it.value()});
+    for (const InflightOut &f : s->inflight)
+        if (f.state != InflightOut::State::AwaitPubcomp) p.messages.push_back(f.out);
+    for (const Outgoing &o : s->pending)
+        if (o.qos > 0) p.messages.push_back(o);
+    for (Outgoing &o : p.messages) {
+        persistDone(*s, o.storeSeq);
+        o.storeSeq = 0;
+    }
+    m_core.counters.inflight.fetch_sub(qint64(s->inflight.size()), std::memory_order_relaxed);
+    s->inflight.clear();
+    s->pending.clear();
+    s->usedPacketIds.clear();
+    s->will.reset();
+    s->willDueAtMs = 0;
+    // Subscriptions leave the route table before the session is parked: from then on the
+    // cluster's parked-session table routes its messages into Redis.
+    m_core.cluster->park(std::move(p));
+    endSession(s);
+}
+
 // ---- persistence events -----------------------------------------------------------------
 
 void Worker::persistSession(const Session &s)
@@ -1615,10 +1713,12 @@ void Worker::persistDone(const Session &s, std::uint64_t storeSeq)
 void Worker::checkSessions(qint64 now)
 {
     std::vector<SessionPtr> ending;
+    std::vector<SessionPtr> parking;
     for (const SessionPtr &s : m_offline) {
         if (s->willDueAtMs && s->willDueAtMs <= now) {
             fireWill(*s);
             persistSession(*s); // the will is gone from the stored session too
+            if (m_core.cluster) parking.push_back(s);
         }
         // Drop queued messages that expired while the client is away (oldest first).
         while (!s->pending.empty() && s->pending.front().message->expiresAtMs &&
@@ -1632,6 +1732,8 @@ void Worker::checkSessions(qint64 now)
             now - s->disconnectedAtMs >= qint64(s->expiryInterval) * 1000)
             ending.push_back(s);
     }
+    for (const SessionPtr &s : parking)
+        if (std::find(ending.begin(), ending.end(), s) == ending.end()) parkSession(s);
     for (const SessionPtr &s : ending) {
         endSession(s);
         if (m_core.hooks.provides(HookEvent::OnClientExpired))

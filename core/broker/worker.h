@@ -10,6 +10,7 @@
 #pragma once
 
 #include "brokercore.h"
+#include "clusterlink.h"
 #include "hooks/hookchain.h"
 #include "packets/codec.h"
 #include "session/session.h"
@@ -190,6 +191,10 @@ private:
     bool sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup);
     void detachSession(Connection &c, bool abnormal);
     void endSession(const SessionPtr &s);
+    // Cluster mode: hands a disconnected persistent session to the cluster (ClusterLink::park).
+    void parkSession(const SessionPtr &s);
+    // Cluster mode: the parked session of a CONNECT came back from the cluster (or not).
+    void resumeFromCluster(quint64 serial, packets::Connect connect, std::optional<ParkedSession> parked);
     void handOffShared(Session &s);
     void takeOverLocally(const SessionPtr &s, bool sessionEnds);
     void fireWill(Session &s);

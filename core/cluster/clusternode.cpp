@@ -27,18 +27,30 @@ using packets::Publish;
 namespace {
 
 // Control messages on <p>:ctl.
-enum class Ctl : quint8 { RouteAdd = 1, RouteDel = 2, NodeUp = 3, NodeDown = 4, Claim = 5, Retain = 6 };
+enum class Ctl : quint8 {
+    RouteAdd = 1,
+    RouteDel = 2,
+    NodeUp = 3,
+    NodeDown = 4,
+    Claim = 5,
+    Retain = 6,
+    Park = 7,  // arg: client id, extra: session record
+    Unpark = 8 // arg: client id
+};
 
 constexpr quint32 kFrameVersion = 1;
 constexpr int kReloadEveryTicks = 30; // anti-entropy: full route reload every 30 heartbeats
 
-QByteArray encodeControl(Ctl kind, const QByteArray &node, const QByteArray &arg)
+QByteArray encodeControl(Ctl kind, const QByteArray &node, const QByteArray &arg,
+                         const QByteArray &extra = {})
 {
     QByteArray out;
     QDataStream ds(&out, QIODevice::WriteOnly);
-    ds << quint8(kind) << node << arg;
+    ds << quint8(kind) << node << arg << extra;
     return out;
 }
+
+constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
 
 // A message as it crosses nodes: origin, times and the PUBLISH (MQTT 5 encoding, so every
 // property travels).
@@ -71,6 +83,80 @@ std::shared_ptr<Message> decodeMessage(const QByteArray &bytes, const QByteArray
     m->publish = std::move(*p);
     m->originNode = fromNode;
     return m;
+}
+
+// A parked session's record: everything but its messages.
+QByteArray encodeRecord(const ParkedSession &p, qint64 expiresAtMs)
+{
+    QByteArray out;
+    QDataStream ds(&out, QIODevice::WriteOnly);
+    ds << quint8(p.version) << p.username << quint32(p.expiryInterval) << p.disconnectedAtMs << expiresAtMs
+       << quint32(p.subscriptions.size());
+    for (const auto &[filter, sub] : p.subscriptions)
+        ds << filter << quint8(sub.options.qos) << sub.options.noLocal << sub.options.retainAsPublished
+           << quint8(sub.options.retainHandling) << quint32(sub.identifier);
+    return out;
+}
+
+bool decodeRecord(const QByteArray &bytes, ParkedSession &p, qint64 &expiresAtMs)
+{
+    QDataStream ds(bytes);
+    quint8 version = 0;
+    quint32 expiry = 0, count = 0;
+    ds >> version >> p.username >> expiry >> p.disconnectedAtMs >> expiresAtMs >> count;
+    if (ds.status() != QDataStream::Ok || count > 1000000) return false;
+    p.version = ProtocolVersion(version);
+    p.expiryInterval = expiry;
+    for (quint32 i = 0; i < count; ++i) {
+        QByteArray filter;
+        quint8 qos = 0, rh = 0;
+        bool noLocal = false, rap = false;
+        quint32 id = 0;
+        ds >> filter >> qos >> noLocal >> rap >> rh >> id;
+        if (ds.status() != QDataStream::Ok) return false;
+        SessionSubscription s;
+        s.options.qos = qos;
+        s.options.noLocal = noLocal;
+        s.options.retainAsPublished = rap;
+        s.options.retainHandling = rh;
+        s.identifier = id;
+        p.subscriptions.append({filter, s});
+    }
+    return true;
+}
+
+// One message in a parked session's queue.
+QByteArray encodeQueued(const Outgoing &o)
+{
+    QByteArray out;
+    QDataStream ds(&out, QIODevice::WriteOnly);
+    ds << quint8(o.qos) << o.retain << quint32(o.subscriptionIds.size());
+    for (std::uint32_t id : o.subscriptionIds)
+        ds << quint32(id);
+    ds << encodeMessage(*o.message);
+    return out;
+}
+
+bool decodeQueued(const QByteArray &bytes, Outgoing &o)
+{
+    QDataStream ds(bytes);
+    quint8 qos = 0;
+    bool retain = false;
+    quint32 n = 0;
+    ds >> qos >> retain >> n;
+    if (ds.status() != QDataStream::Ok || n > 1000) return false;
+    for (quint32 i = 0; i < n; ++i) {
+        quint32 id = 0;
+        ds >> id;
+        o.subscriptionIds.append(id);
+    }
+    QByteArray message;
+    ds >> message;
+    if (ds.status() != QDataStream::Ok) return false;
+    o.message = decodeMessage(message, QByteArrayLiteral("redis"));
+    o.qos = qos;
+    o.retain = retain;
+    return o.message != nullptr;
 }
 
 } // namespace
@@ -227,15 +313,17 @@ private:
     void reload()
     {
         const quint64 generation = ++reloadGeneration;
-        client->pipeline({{"HKEYS", n.key("nodes")}, {"HGETALL", n.key("retained")}},
-                         [this, generation](const QList<redis::Reply> &r) {
-                             if (generation != reloadGeneration || r.size() != 2 || r[0].isError()) return;
-                             applyRetained(r[1]);
-                             QList<QByteArray> nodes;
-                             for (const redis::Reply &e : r[0].elements)
-                                 if (e.string != n.m_nodeId) nodes.append(e.string);
-                             loadNodes(nodes, true, generation);
-                         });
+        client->pipeline(
+            {{"HKEYS", n.key("nodes")}, {"HGETALL", n.key("retained")}, {"SMEMBERS", n.key("parked")}},
+            [this, generation](const QList<redis::Reply> &r) {
+                if (generation != reloadGeneration || r.size() != 3 || r[0].isError()) return;
+                applyRetained(r[1]);
+                loadParked(r[2]);
+                QList<QByteArray> nodes;
+                for (const redis::Reply &e : r[0].elements)
+                    if (e.string != n.m_nodeId) nodes.append(e.string);
+                loadNodes(nodes, true, generation);
+            });
     }
 
     // Liveness and routes of `nodes`; replaces the whole remote table if `full`.
@@ -278,6 +366,80 @@ private:
         });
     }
 
+    // The parked sessions listed in <p>parked: their records replace the local table; ids
+    // whose record expired leave the list.
+    void loadParked(const redis::Reply &ids)
+    {
+        QList<QByteArray> list;
+        for (const redis::Reply &e : ids.elements)
+            list.append(e.string);
+        if (list.isEmpty()) {
+            std::unique_lock lock(n.m_routesLock);
+            for (const QByteArray &id : n.m_parked.keys())
+                n.removeParkedLocked(id);
+            return;
+        }
+        QList<QByteArray> mget{"MGET"};
+        for (const QByteArray &id : list)
+            mget.append(n.key("session:" + id));
+        client->command(mget, [this, list](const redis::Reply &r) {
+            if (r.isError() || r.elements.size() != list.size()) return;
+            QList<QByteArray> gone{"SREM", n.key("parked")};
+            std::unique_lock lock(n.m_routesLock);
+            for (const QByteArray &id : n.m_parked.keys())
+                n.removeParkedLocked(id);
+            for (qsizetype i = 0; i < list.size(); ++i) {
+                if (r.elements[i].isNil())
+                    gone.append(list[i]);
+                else
+                    n.addParkedLocked(list[i], r.elements[i].string);
+            }
+            if (gone.size() > 2) client->command(gone);
+        });
+    }
+
+public:
+    // Takes a parked session out of Redis atomically (see ClusterLink::unpark).
+    void unpark(const QByteArray &id, const std::function<void(std::optional<ParkedSession>)> &done)
+    {
+        flush(); // messages queued for it before this CONNECT go first
+        if (!client->isConnected()) {
+            qCWarning(lcCluster).noquote() << "Redis unreachable: parked session" << id << "not resumed";
+            done(std::nullopt);
+            return;
+        }
+        const QByteArray session = n.key("session:" + id), queue = n.key("queue:" + id);
+        client->pipeline({{"MULTI"},
+                          {"GET", session},
+                          {"LRANGE", queue, "0", "-1"},
+                          {"DEL", session, queue},
+                          {"SREM", n.key("parked"), id},
+                          {"EXEC"},
+                          {"PUBLISH", n.key("ctl"), encodeControl(Ctl::Unpark, n.m_nodeId, id)}},
+                         [id, done](const QList<redis::Reply> &r) {
+                             if (r.size() != 7 || r[5].isError() || r[5].elements.size() != 4 ||
+                                 r[5].elements[0].isNil()) {
+                                 done(std::nullopt);
+                                 return;
+                             }
+                             ParkedSession p;
+                             p.clientId = id;
+                             qint64 expiresAt = 0;
+                             if (!decodeRecord(r[5].elements[0].string, p, expiresAt)) {
+                                 qCWarning(lcCluster).noquote()
+                                     << "parked session" << id << "unreadable; dropped";
+                                 done(std::nullopt);
+                                 return;
+                             }
+                             for (const redis::Reply &e : r[5].elements[1].elements) {
+                                 Outgoing o;
+                                 if (decodeQueued(e.string, o)) p.messages.push_back(std::move(o));
+                             }
+                             done(std::move(p));
+                         });
+    }
+
+private:
     void loaded()
     {
         {
@@ -379,8 +541,8 @@ private:
     {
         QDataStream ds(payload);
         quint8 kind = 0;
-        QByteArray node, arg;
-        ds >> kind >> node >> arg;
+        QByteArray node, arg, extra;
+        ds >> kind >> node >> arg >> extra;
         if (ds.status() != QDataStream::Ok) {
             qCWarning(lcCluster) << "malformed control message ignored";
             return;
@@ -423,6 +585,18 @@ private:
             if (!self && !ours) n.m_core->nextWorker()->takeOverFromCluster(arg, claim);
             break;
         }
+        case Ctl::Park:
+            if (!self) {
+                std::unique_lock lock(n.m_routesLock);
+                n.addParkedLocked(arg, extra);
+            }
+            break;
+        case Ctl::Unpark:
+            if (!self) {
+                std::unique_lock lock(n.m_routesLock);
+                n.removeParkedLocked(arg);
+            }
+            break;
         case Ctl::Retain:
             if (!self) {
                 if (std::shared_ptr<Message> m = decodeMessage(arg, node)) n.m_core->retain(m);
@@ -679,28 +853,71 @@ void ClusterNode::wake()
 
 void ClusterNode::forward(const MessagePtr &message)
 {
-    if (m_remoteFilterCount.load(std::memory_order_relaxed) == 0) return;
+    const bool anyParked = m_parkedCount.load(std::memory_order_relaxed) > 0;
+    if (m_remoteFilterCount.load(std::memory_order_relaxed) == 0 && !anyParked) return;
     thread_local topics::Matches matches;
     QVarLengthArray<QByteArray, 4> targets;
+    QVarLengthArray<std::pair<QByteArray, Outgoing>, 4> queued; // parked sessions' copies
+    const Publish &p = message->publish;
+    qint64 now = 0;
     {
         std::shared_lock lock(m_routesLock);
-        matches.clear();
-        m_routes.match(message->publish.topic, matches);
-        auto add = [&](topics::SubscriberKey k) {
-            const QByteArray name = m_nodeNames.value(k);
-            if (!targets.contains(name)) targets.append(name);
-        };
-        for (const topics::Subscription *s : std::as_const(matches.subscriptions))
-            add(s->subscriber);
-        for (const topics::SharedGroupMatch &g : std::as_const(matches.shared))
-            for (const topics::Subscription &s : g.members)
-                add(s.subscriber);
-        matches.clear();
+        if (anyParked && p.qos > 0) {
+            // Like BrokerCore::route for one session: highest QoS, every identifier.
+            matches.clear();
+            m_parkedRoutes.match(p.topic, matches);
+            auto &subs = matches.subscriptions;
+            std::sort(subs.begin(), subs.end(),
+                      [](const topics::Subscription *a, const topics::Subscription *b) {
+                          return a->subscriber < b->subscriber;
+                      });
+            for (qsizetype i = 0; i < subs.size();) {
+                const topics::SubscriberKey k = subs[i]->subscriber;
+                Outgoing o;
+                bool any = false;
+                for (; i < subs.size() && subs[i]->subscriber == k; ++i) {
+                    const topics::Subscription &s = *subs[i];
+                    if (s.options.noLocal && s.clientId == message->originClientId) continue;
+                    const std::uint8_t qos = std::min(s.options.qos, p.qos);
+                    if (!any || qos > o.qos) o.qos = qos;
+                    if (s.options.retainAsPublished && p.retain) o.retain = true;
+                    if (s.identifier) o.subscriptionIds.append(s.identifier);
+                    any = true;
+                }
+                if (!any || o.qos == 0) continue; // QoS 0 is not queued for offline sessions
+                const QByteArray id = m_parkedIds.value(k);
+                const auto entry = m_parked.constFind(id);
+                if (entry == m_parked.constEnd()) continue;
+                if (entry->expiresAtMs) {
+                    if (!now) now = nowMs();
+                    if (entry->expiresAtMs <= now) continue;
+                }
+                o.message = message;
+                queued.append({id, std::move(o)});
+            }
+            matches.clear();
+        }
+        if (m_remoteFilterCount.load(std::memory_order_relaxed) > 0) {
+            matches.clear();
+            m_routes.match(message->publish.topic, matches);
+            auto add = [&](topics::SubscriberKey k) {
+                const QByteArray name = m_nodeNames.value(k);
+                if (!targets.contains(name)) targets.append(name);
+            };
+            for (const topics::Subscription *s : std::as_const(matches.subscriptions))
+                add(s->subscriber);
+            for (const topics::SharedGroupMatch &g : std::as_const(matches.shared))
+                for (const topics::Subscription &s : g.members)
+                    add(s.subscriber);
+            matches.clear();
+        }
     }
-    if (targets.isEmpty()) return;
+    if (targets.isEmpty() && queued.isEmpty()) return;
     std::lock_guard lock(m_queueLock);
     for (const QByteArray &t : std::as_const(targets))
         m_outbox.messages[t].push_back(message);
+    for (const auto &[id, o] : std::as_const(queued))
+        m_outbox.commands.append({"RPUSH", key("queue:" + id), encodeQueued(o)});
     wake();
 }
 
@@ -752,6 +969,104 @@ void ClusterNode::sessionEnded(const QByteArray &clientId)
                                      "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
     std::lock_guard lock(m_queueLock);
     m_outbox.commands.append({"EVAL", script, "1", key("clients"), clientId, m_nodeId});
+    wake();
+}
+
+void ClusterNode::addParkedLocked(const QByteArray &clientId, const QByteArray &record)
+{
+    removeParkedLocked(clientId);
+    ParkedSession p;
+    Parked entry;
+    if (!decodeRecord(record, p, entry.expiresAtMs)) return;
+    entry.key = m_nextParkedKey++;
+    entry.subscriptions = p.subscriptions;
+    for (const auto &[filter, sub] : std::as_const(p.subscriptions)) {
+        if (topics::splitSharedFilter(filter).isShared()) continue; // shared groups: per node
+        topics::Subscription s;
+        s.subscriber = entry.key;
+        s.clientId = clientId;
+        s.filter = filter;
+        s.options = sub.options;
+        s.identifier = sub.identifier;
+        m_parkedRoutes.subscribe(s);
+    }
+    m_parkedIds.insert(entry.key, clientId);
+    m_parked.insert(clientId, entry);
+    m_parkedCount.store(m_parked.size(), std::memory_order_relaxed);
+}
+
+void ClusterNode::removeParkedLocked(const QByteArray &clientId)
+{
+    auto it = m_parked.find(clientId);
+    if (it == m_parked.end()) return;
+    for (const auto &[filter, sub] : std::as_const(it->subscriptions))
+        m_parkedRoutes.unsubscribe(it->key, filter);
+    m_parkedIds.remove(it->key);
+    m_parked.erase(it);
+    m_parkedCount.store(m_parked.size(), std::memory_order_relaxed);
+}
+
+bool ClusterNode::isParked(const QByteArray &clientId)
+{
+    if (m_parkedCount.load(std::memory_order_relaxed) == 0) return false;
+    std::shared_lock lock(m_routesLock);
+    auto it = m_parked.constFind(clientId);
+    return it != m_parked.constEnd() && (it->expiresAtMs == 0 || it->expiresAtMs > nowMs());
+}
+
+void ClusterNode::park(ParkedSession session)
+{
+    const qint64 expiresAt = session.expiryInterval == kNeverExpires
+                                 ? 0
+                                 : session.disconnectedAtMs + qint64(session.expiryInterval) * 1000;
+    const QByteArray record = encodeRecord(session, expiresAt);
+    const QByteArray &id = session.clientId;
+    {
+        std::unique_lock lock(m_routesLock);
+        addParkedLocked(id, record);
+    }
+    const QByteArray sessionKey = key("session:" + id), queueKey = key("queue:" + id);
+    QList<QByteArray> set{"SET", sessionKey, record};
+    if (expiresAt) set << "PXAT" << QByteArray::number(expiresAt);
+    QList<QByteArray> push{"RPUSH", queueKey};
+    for (const Outgoing &o : session.messages)
+        push.append(encodeQueued(o));
+    std::lock_guard lock(m_queueLock);
+    m_outbox.commands.append({"DEL", queueKey});
+    m_outbox.commands.append(set);
+    if (push.size() > 2) m_outbox.commands.append(push);
+    if (expiresAt) m_outbox.commands.append({"PEXPIREAT", queueKey, QByteArray::number(expiresAt)});
+    m_outbox.commands.append({"SADD", key("parked"), id});
+    m_outbox.control.push_back(encodeControl(Ctl::Park, m_nodeId, id, record));
+    wake();
+}
+
+void ClusterNode::unpark(const QByteArray &clientId, std::function<void(std::optional<ParkedSession>)> done)
+{
+    {
+        std::unique_lock lock(m_routesLock);
+        removeParkedLocked(clientId);
+    }
+    std::lock_guard lock(m_queueLock);
+    if (!m_engine) {
+        done(std::nullopt);
+        return;
+    }
+    Engine *e = m_engine;
+    QMetaObject::invokeMethod(
+        e, [e, clientId, done = std::move(done)] { e->unpark(clientId, done); }, Qt::QueuedConnection);
+}
+
+void ClusterNode::dropParked(const QByteArray &clientId)
+{
+    {
+        std::unique_lock lock(m_routesLock);
+        removeParkedLocked(clientId);
+    }
+    std::lock_guard lock(m_queueLock);
+    m_outbox.commands.append({"DEL", key("session:" + clientId), key("queue:" + clientId)});
+    m_outbox.commands.append({"SREM", key("parked"), clientId});
+    m_outbox.control.push_back(encodeControl(Ctl::Unpark, m_nodeId, clientId));
     wake();
 }
 

@@ -18,6 +18,12 @@
 //     that node only, on <p>:msg:<node>, one PUBLISH per node per event-loop pass.
 //   * retained messages: <p>:retained (topic -> message), changes announced on <p>:ctl; every
 //     node keeps a full local copy (loaded at start and on reconnect).
+//   * persistent sessions: when the client of a session with an expiry disconnects, its node
+//     parks it in Redis (<p>session:<id>: subscriptions, expiry; <p>queue:<id>: its QoS 1/2
+//     messages) and forgets it. Every node keeps the parked sessions' filters; a QoS 1/2
+//     message published on any node that matches one is appended to its queue in Redis by
+//     that node. A CONNECT with clean start 0 on any node takes the session out of Redis
+//     (MULTI/EXEC) and resumes it with its subscriptions and queue.
 //   * client ids: a connection records its node in <p>:clients and announces its client id on
 //     <p>:ctl; the node where the id was connected before takes it over (v5 DISCONNECT 0x8E)
 //     and ends that session. Claims are ordered by Redis: the one that reaches Redis last wins.
@@ -85,6 +91,10 @@ public:
     void retained(const MessagePtr &message) override;
     std::uint64_t clientConnected(const QByteArray &clientId) override;
     void sessionEnded(const QByteArray &clientId) override;
+    bool isParked(const QByteArray &clientId) override;
+    void park(ParkedSession session) override;
+    void unpark(const QByteArray &clientId, std::function<void(std::optional<ParkedSession>)> done) override;
+    void dropParked(const QByteArray &clientId) override;
 
 private:
     friend class Engine;
@@ -111,6 +121,19 @@ private:
     QHash<topics::SubscriberKey, QByteArray> m_nodeNames;
     QHash<QByteArray, QSet<QByteArray>> m_nodeFilters; // node id -> its filters
     topics::SubscriberKey m_nextNodeKey = 1;
+    // Parked sessions (any node's): their filters, with the session as subscriber.
+    struct Parked {
+        topics::SubscriberKey key = 0;
+        QList<QPair<QByteArray, SessionSubscription>> subscriptions;
+        qint64 expiresAtMs = 0; // 0 = never
+    };
+    topics::SubscriptionTree m_parkedRoutes;
+    QHash<QByteArray, Parked> m_parked; // client id -> parked session
+    QHash<topics::SubscriberKey, QByteArray> m_parkedIds;
+    topics::SubscriberKey m_nextParkedKey = 1;
+    void addParkedLocked(const QByteArray &clientId, const QByteArray &record);
+    void removeParkedLocked(const QByteArray &clientId);
+    std::atomic<qint64> m_parkedCount{0};
 
     std::mutex m_queueLock;
     Outbox m_outbox;

@@ -42,7 +42,15 @@ QString clusterConfig(const QString &nodeId, const QString &redisAddress, const 
 
 bool isProbe(const Publish &p)
 {
-    return p.topic.startsWith("probe/");
+    return p.topic.startsWith("probe/") || p.topic.contains("/probe/");
+}
+
+Connect persistentConnect(const QByteArray &id, bool cleanStart)
+{
+    Connect c = makeConnect(ProtocolVersion::V5, id, cleanStart);
+    c.properties.sessionExpiryInterval = 300;
+    c.properties.mark(PropertyId::SessionExpiryInterval);
+    return c;
 }
 
 // The next PUBLISH that is not a routing probe.
@@ -412,6 +420,79 @@ private Q_SLOTS:
         QVERIFY(m_nodes[0].server->isRunning() && m_nodes[1].server->isRunning() &&
                 m_nodes[2].server->isRunning());
         QVERIFY(m_nodes[0].server->log().contains(QStringLiteral("Redis connection back")));
+    }
+
+    // A persistent session created on n1 is parked in Redis when its client leaves; n1 is then
+    // killed; QoS 1/2 messages published on n2 are queued in Redis; the client resumes the
+    // session on n3 with its subscriptions and gets them, in order (QoS 0 is not queued).
+    void persistentSessionAcrossNodes()
+    {
+        const QByteArray id = test::uniqueName("persist");
+        const QByteArray base = test::uniqueTopic();
+        {
+            TestClient c("c", ProtocolVersion::V5);
+            QVERIFY(c.open(port(0), persistentConnect(id, true)));
+            QVERIFY(c.subscribe(base + "/#", 2));
+            QVERIFY(c.disconnect());
+        }
+        QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("session:" + id)}).integer == 1; }));
+        m_nodes[0].server->crash();
+
+        TestClient pub("pub", ProtocolVersion::V5);
+        QVERIFY(pub.open(port(1), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        // Until n2 knows the parked session, QoS 1 probes are not queued: publish them until
+        // one is (its control message is on its way).
+        QVERIFY(waitFor([&] {
+            if (!pub.publishAndWait(makePublish(base + "/probe/x", "probe", 1))) return false;
+            return redisCommand({"LLEN", key("queue:" + id)}).integer > 0;
+        }));
+        QVERIFY(pub.publishAndWait(makePublish(base + "/a", "one", 1)));
+        QVERIFY(pub.publishAndWait(makePublish(base + "/b", "two", 2)));
+        QVERIFY(pub.publishAndWait(makePublish(base + "/c", "zero", 0)));
+
+        TestClient c("c", ProtocolVersion::V5);
+        auto ack = c.open(port(2), persistentConnect(id, false));
+        QVERIFY(ack);
+        QVERIFY(ack->sessionPresent);
+        auto first = receiveData(c);
+        QVERIFY(first);
+        QCOMPARE(first->payload, QByteArray("one"));
+        QCOMPARE(int(first->qos), 1);
+        QVERIFY(c.acknowledge(*first));
+        auto second = receiveData(c);
+        QVERIFY(second);
+        QCOMPARE(second->payload, QByteArray("two"));
+        QCOMPARE(int(second->qos), 2);
+        QVERIFY(c.acknowledge(*second));
+        QVERIFY(noData(c));
+        QCOMPARE(redisCommand({"EXISTS", key("session:" + id)}).integer, 0);
+        QCOMPARE(redisCommand({"EXISTS", key("queue:" + id)}).integer, 0);
+
+        // Its subscription lives on n3 now: a message from n2 reaches it directly.
+        QVERIFY(syncRoutes(c, pub));
+        QVERIFY(pub.publishAndWait(makePublish(base + "/d", "live", 1)));
+        auto live = receiveData(c);
+        QVERIFY(live);
+        QCOMPARE(live->payload, QByteArray("live"));
+    }
+
+    // A clean start for the id of a parked session deletes it (on the node that parked it,
+    // which knows at once; other nodes learn it from the control channel).
+    void cleanStartDropsParkedSession()
+    {
+        const QByteArray id = test::uniqueName("parked");
+        {
+            TestClient c("c", ProtocolVersion::V5);
+            QVERIFY(c.open(port(0), persistentConnect(id, true)));
+            QVERIFY(c.subscribe("x/#", 1));
+            QVERIFY(c.disconnect());
+        }
+        QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("session:" + id)}).integer == 1; }));
+        TestClient c("c", ProtocolVersion::V5);
+        auto ack = c.open(port(0), persistentConnect(id, true));
+        QVERIFY(ack);
+        QVERIFY(!ack->sessionPresent);
+        QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("session:" + id)}).integer == 0; }));
     }
 
     // Start-up errors are clear: Redis unreachable, node id in use.
