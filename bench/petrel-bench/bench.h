@@ -37,6 +37,7 @@ struct Config {
     Scenario scenario = Scenario::Pairs;
     std::string host = "127.0.0.1";
     int port = 1883;
+    int settleMs = 0;          // --settle-ms: pause between set-up and load
     std::vector<int> subPorts; // --sub-ports: subscriber i connects to subPorts[i % n] (cluster runs)
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
     int qos = 0;

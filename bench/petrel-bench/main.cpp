@@ -35,6 +35,8 @@ Connection
   --port 1883
   --sub-ports P1,P2    subscribers connect to these ports in turn (publishers to --port):
                        cross-node runs against a petrel cluster (bench/scripts/cluster.sh)
+  --settle-ms 0        pause after every subscription is acknowledged, before any publish
+                       (cluster routes propagate after the SUBACK)
   --mqtt 3.1.1|5|3.1   protocol version (default 3.1.1)
   --threads 1          epoll loops in the generator
 Load
@@ -132,6 +134,8 @@ Config parseArgs(int argc, char **argv)
                 usageError("only 127.0.0.1 is a valid target for this tool");
         } else if (name == "port")
             cfg.port = int(number(name, value, 1, 65535));
+        else if (name == "settle-ms")
+            cfg.settleMs = int(number(name, value, 0, 60000));
         else if (name == "sub-ports") {
             cfg.subPorts.clear();
             for (const QByteArray &p : QByteArray::fromStdString(value).split(','))
@@ -733,6 +737,8 @@ int runMessages(Config cfg)
     double dt = 0, benchCpu = -1, brokerCpu = -1;
     bool drained = false;
     if (setupOk) {
+        // Cluster runs: subscriptions reach the other nodes asynchronously after the SUBACK.
+        if (cfg.settleMs > 0) sleepSeconds(cfg.settleMs / 1000.0);
         run.phase.store(Warmup, std::memory_order_release);
         sleepSeconds(cfg.warmup);
         const double self0 = selfCpuSeconds();

@@ -84,7 +84,7 @@ for rep in $(seq "$REPS"); do
             qos1) args=(--qos 1) ;;
             latency) args=(--qos 0 --rate 5000) ;;
             esac
-            "$BENCH" pairs --port "$P1" --sub-ports "$SUBS" "${args[@]}" --seconds "$SECS" --warmup 1 \
+            "$BENCH" pairs --port "$P1" --sub-ports "$SUBS" "${args[@]}" --seconds "$SECS" --warmup 1 --settle-ms 300 \
                 --label "$setup $load" --json | tail -1 >>"$OUT" || echo "run $setup $load failed" >&2
             stop_all
         done

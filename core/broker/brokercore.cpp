@@ -51,7 +51,8 @@ static SessionPtr sessionOf(topics::SubscriberKey key)
     return reinterpret_cast<Session *>(key)->shared_from_this();
 }
 
-void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out) const
+void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,
+                       std::vector<QByteArray> *deferShared) const
 {
     thread_local topics::Matches matches;
     matches.clear();
@@ -87,6 +88,11 @@ void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out) co
         out.push_back(std::move(d));
     }
     for (const topics::SharedGroupMatch &g : matches.shared) {
+        if (deferShared) {
+            deferShared->push_back(g.members.front().filter);
+            continue;
+        }
+        if (message->sharedOnly && !message->sharedOnly->contains(g.members.front().filter)) continue;
         const topics::Subscription *s = topics::pickNext(g);
         if (!s) continue;
         Delivery d;

@@ -76,7 +76,11 @@ public:
     // Finds every session that should receive `message` and appends one Delivery per
     // session (overlapping subscriptions merged: highest QoS, all identifiers) plus one per
     // matching shared group (one member chosen round-robin). Thread-safe.
-    void route(const MessagePtr &message, std::vector<Delivery> &out) const;
+    // Cluster mode: with `deferShared`, matching shared groups are not served but their
+    // filters ("$share/g/f") appended to it (the cluster picks the node that serves each);
+    // a message with Message::sharedOnly serves only those groups.
+    void route(const MessagePtr &message, std::vector<Delivery> &out,
+               std::vector<QByteArray> *deferShared = nullptr) const;
 
     // Picks another member of the shared subscription `sharedFilter` ("$share/g/f") for
     // `message`, not `exclude`. Used when a member leaves with unacknowledged messages.

@@ -44,7 +44,11 @@ public:
 
     // A message published on this node (client, will, inline client; not $SYS and not a
     // message that came from another node): the link sends it to the nodes that want it.
-    virtual void forward(const MessagePtr &message) = 0;
+    // `localShared`: the shared subscriptions ("$share/g/f") with members on this node that
+    // match; returns those this node serves (for each group matched on any node, exactly one
+    // node serves the message).
+    virtual std::vector<QByteArray> forward(const MessagePtr &message,
+                                            const std::vector<QByteArray> &localShared) = 0;
     // The first subscription of this node to `filter` was added / the last one removed.
     // Called in the order the changes happen (under the subscription lock).
     virtual void filterAdded(const QByteArray &filter) = 0;

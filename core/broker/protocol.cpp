@@ -903,7 +903,19 @@ void Worker::takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim
 void Worker::publishMessage(const MessagePtr &message)
 {
     m_routeScratch.clear();
-    m_core.route(message, m_routeScratch);
+    // Cluster mode: to the nodes with a matching filter ($SYS topics are per node). Each shared
+    // group matched anywhere is served by one node, chosen by the cluster.
+    if (m_core.cluster && message->originNode.isEmpty() && !message->publish.topic.startsWith("$SYS")) {
+        thread_local std::vector<QByteArray> localShared;
+        localShared.clear();
+        m_core.route(message, m_routeScratch, &localShared);
+        for (const QByteArray &f : m_core.cluster->forward(message, localShared)) {
+            Delivery d;
+            if (m_core.rerouteShared(message, f, 0, d)) m_routeScratch.push_back(std::move(d));
+        }
+    } else {
+        m_core.route(message, m_routeScratch);
+    }
     if (m_core.hooks.provides(HookEvent::OnSelectSubscribers)) selectSubscribers(message, m_routeScratch);
     if (m_core.hooks.provides(HookEvent::OnMessageQueued)) {
         // Stored here, on the publisher's worker, so the publisher's acknowledgement comes
@@ -920,9 +932,6 @@ void Worker::publishMessage(const MessagePtr &message)
     }
     m_routeScratch.clear();
     m_core.inlineSubscriptions->deliver(*message);
-    // Cluster mode: to the nodes with a matching filter. $SYS topics are per node.
-    if (m_core.cluster && message->originNode.isEmpty() && !message->publish.topic.startsWith("$SYS"))
-        m_core.cluster->forward(message);
 }
 
 // Read access is checked on every delivery, not only at SUBSCRIBE: a wildcard subscription

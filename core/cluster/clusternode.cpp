@@ -38,7 +38,7 @@ enum class Ctl : quint8 {
     Unpark = 8 // arg: client id
 };
 
-constexpr quint32 kFrameVersion = 1;
+constexpr quint32 kFrameVersion = 2;  // 2: each message carries the shared groups its target serves
 constexpr int kReloadEveryTicks = 30; // anti-entropy: full route reload every 30 heartbeats
 
 QByteArray encodeControl(Ctl kind, const QByteArray &node, const QByteArray &arg,
@@ -252,8 +252,8 @@ public:
             QByteArray frame;
             QDataStream ds(&frame, QIODevice::WriteOnly);
             ds << kFrameVersion << n.m_nodeId << quint32(it->size());
-            for (const MessagePtr &m : *it)
-                ds << encodeMessage(*m);
+            for (const auto &[m, shared] : *it)
+                ds << encodeMessage(*m) << shared;
             cmds.append({"PUBLISH", n.key("msg:" + it.key()), frame});
             n.m_forwarded.fetch_add(qint64(it->size()), std::memory_order_relaxed);
             n.m_batches.fetch_add(1, std::memory_order_relaxed);
@@ -621,9 +621,13 @@ private:
         messages.reserve(std::min<quint32>(count, 4096));
         for (quint32 i = 0; i < count; ++i) {
             QByteArray bytes;
-            ds >> bytes;
+            QList<QByteArray> shared;
+            ds >> bytes >> shared;
             if (ds.status() != QDataStream::Ok) break;
-            if (std::shared_ptr<Message> m = decodeMessage(bytes, from)) messages.push_back(std::move(m));
+            if (std::shared_ptr<Message> m = decodeMessage(bytes, from)) {
+                m->sharedOnly = std::make_shared<const QSet<QByteArray>>(shared.cbegin(), shared.cend());
+                messages.push_back(std::move(m));
+            }
         }
         if (messages.empty()) return;
         n.m_received.fetch_add(qint64(messages.size()), std::memory_order_relaxed);
@@ -851,12 +855,23 @@ void ClusterNode::wake()
         e, [e] { e->flush(); }, Qt::QueuedConnection);
 }
 
-void ClusterNode::forward(const MessagePtr &message)
+std::vector<QByteArray> ClusterNode::forward(const MessagePtr &message,
+                                             const std::vector<QByteArray> &localShared)
 {
     const bool anyParked = m_parkedCount.load(std::memory_order_relaxed) > 0;
-    if (m_remoteFilterCount.load(std::memory_order_relaxed) == 0 && !anyParked) return;
+    const bool anyRemote = m_remoteFilterCount.load(std::memory_order_relaxed) > 0;
+    if (!anyRemote && !anyParked) return localShared;
     thread_local topics::Matches matches;
-    QVarLengthArray<QByteArray, 4> targets;
+    // Target nodes, each with the shared groups it serves for this message.
+    QVarLengthArray<std::pair<QByteArray, QList<QByteArray>>, 4> targets;
+    auto target = [&](const QByteArray &node) -> QList<QByteArray> & {
+        for (auto &t : targets)
+            if (t.first == node) return t.second;
+        targets.append({node, {}});
+        return targets.back().second;
+    };
+    std::vector<QByteArray> serveHere;
+    QVarLengthArray<QByteArray, 4> decided;                     // shared groups that some other node has too
     QVarLengthArray<std::pair<QByteArray, Outgoing>, 4> queued; // parked sessions' copies
     const Publish &p = message->publish;
     qint64 now = 0;
@@ -897,28 +912,42 @@ void ClusterNode::forward(const MessagePtr &message)
             }
             matches.clear();
         }
-        if (m_remoteFilterCount.load(std::memory_order_relaxed) > 0) {
+        if (anyRemote) {
             matches.clear();
-            m_routes.match(message->publish.topic, matches);
-            auto add = [&](topics::SubscriberKey k) {
-                const QByteArray name = m_nodeNames.value(k);
-                if (!targets.contains(name)) targets.append(name);
-            };
+            m_routes.match(p.topic, matches);
             for (const topics::Subscription *s : std::as_const(matches.subscriptions))
-                add(s->subscriber);
-            for (const topics::SharedGroupMatch &g : std::as_const(matches.shared))
+                target(m_nodeNames.value(s->subscriber));
+            // One node per shared group, among the nodes with members (this one included).
+            for (const topics::SharedGroupMatch &g : std::as_const(matches.shared)) {
+                const QByteArray &filter = g.members.front().filter;
+                decided.append(filter);
+                QVarLengthArray<QByteArray, 4> nodes;
+                const bool here =
+                    std::find(localShared.begin(), localShared.end(), filter) != localShared.end();
+                if (here) nodes.append(QByteArray());
                 for (const topics::Subscription &s : g.members)
-                    add(s.subscriber);
+                    nodes.append(m_nodeNames.value(s.subscriber));
+                const QByteArray &chosen =
+                    nodes[m_sharedTurn.fetch_add(1, std::memory_order_relaxed) % nodes.size()];
+                if (chosen.isEmpty())
+                    serveHere.push_back(filter);
+                else
+                    target(chosen).append(filter);
+            }
             matches.clear();
         }
     }
-    if (targets.isEmpty() && queued.isEmpty()) return;
+    // Groups with members here only.
+    for (const QByteArray &f : localShared)
+        if (std::find(decided.begin(), decided.end(), f) == decided.end()) serveHere.push_back(f);
+    if (targets.isEmpty() && queued.isEmpty()) return serveHere;
     std::lock_guard lock(m_queueLock);
-    for (const QByteArray &t : std::as_const(targets))
-        m_outbox.messages[t].push_back(message);
+    for (const auto &[node, shared] : std::as_const(targets))
+        m_outbox.messages[node].push_back({message, shared});
     for (const auto &[id, o] : std::as_const(queued))
         m_outbox.commands.append({"RPUSH", key("queue:" + id), encodeQueued(o)});
     wake();
+    return serveHere;
 }
 
 void ClusterNode::filterAdded(const QByteArray &filter)

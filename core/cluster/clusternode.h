@@ -85,7 +85,8 @@ public:
     // ---- ClusterLink (broker/clusterlink.h) ----------------------------------------------
     void attach(BrokerCore &core) override;
     void detach() override;
-    void forward(const MessagePtr &message) override;
+    std::vector<QByteArray> forward(const MessagePtr &message,
+                                    const std::vector<QByteArray> &localShared) override;
     void filterAdded(const QByteArray &filter) override;
     void filterRemoved(const QByteArray &filter) override;
     void retained(const MessagePtr &message) override;
@@ -101,9 +102,10 @@ private:
 
     // Work for the cluster thread, filled by workers (m_queueLock).
     struct Outbox {
-        QHash<QByteArray, std::vector<MessagePtr>> messages; // node -> messages
-        std::vector<QByteArray> control;                     // encoded control messages, in order
-        QList<QList<QByteArray>> commands;                   // Redis commands, in order
+        // node -> messages, each with the shared subscriptions that node serves for it
+        QHash<QByteArray, std::vector<std::pair<MessagePtr, QList<QByteArray>>>> messages;
+        std::vector<QByteArray> control;   // encoded control messages, in order
+        QList<QList<QByteArray>> commands; // Redis commands, in order
         bool wakePending = false;
     };
     void wake(); // with m_queueLock held
@@ -146,6 +148,7 @@ private:
     std::condition_variable m_loadCv;
     bool m_loaded = false;
 
+    std::atomic<quint32> m_sharedTurn{0}; // round robin over the nodes of a shared group
     std::atomic<qint64> m_forwarded{0};
     std::atomic<qint64> m_received{0};
     std::atomic<qint64> m_dropped{0};

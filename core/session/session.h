@@ -40,6 +40,9 @@ struct Message {
     qint64 createdAtMs = 0;
     qint64 expiresAtMs = 0; // 0 = never
     QByteArray originNode;  // cluster mode: the node it was published on, when not this one
+    // Cluster mode, a message from another node: the shared subscriptions ("$share/g/f") this
+    // node serves for it (the publisher's node chose one node per group); null = all.
+    std::shared_ptr<const QSet<QByteArray>> sharedOnly;
 };
 using MessagePtr = std::shared_ptr<const Message>;
 

@@ -422,6 +422,51 @@ private Q_SLOTS:
         QVERIFY(m_nodes[0].server->log().contains(QStringLiteral("Redis connection back")));
     }
 
+    // A shared subscription with a member on each node: every message goes to exactly one
+    // member cluster-wide, and every node's member gets some.
+    void sharedSubscriptionAcrossNodes()
+    {
+        const QByteArray topic = test::uniqueTopic("/work");
+        const QByteArray shared = "$share/workers/" + topic;
+        TestClient pub("pub", ProtocolVersion::V5);
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        std::vector<std::unique_ptr<TestClient>> members;
+        for (int i = 0; i < 3; ++i) {
+            members.push_back(std::make_unique<TestClient>("m" + QByteArray::number(i), ProtocolVersion::V5));
+            TestClient &m = *members.back();
+            QVERIFY(m.open(port(i), makeConnect(ProtocolVersion::V5, test::uniqueName("m"))));
+            QVERIFY(m.subscribe(shared, 1));
+            if (i > 0) QVERIFY(syncRoutes(m, pub));
+        }
+        const int total = 30;
+        for (int i = 0; i < total; ++i)
+            QVERIFY(pub.publishAndWait(makePublish(topic, QByteArray::number(i), 1)));
+        QSet<QByteArray> seen;
+        int received = 0;
+        std::vector<int> perMember(3, 0);
+        QDeadlineTimer deadline(10000);
+        while (received < total && !deadline.hasExpired()) {
+            for (int i = 0; i < 3; ++i) {
+                auto p = members[size_t(i)]->poll(20);
+                if (!p) continue;
+                auto *got = std::get_if<Publish>(&*p);
+                QVERIFY(got);
+                if (isProbe(*got)) continue;
+                QVERIFY(members[size_t(i)]->acknowledge(*got));
+                QVERIFY2(!seen.contains(got->payload), "a message reached two members");
+                seen.insert(got->payload);
+                ++received;
+                ++perMember[size_t(i)];
+            }
+        }
+        QCOMPARE(received, total);
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(noData(*members[size_t(i)], 200));
+            QVERIFY2(perMember[size_t(i)] > 0,
+                     qPrintable(QStringLiteral("member on n%1 got nothing").arg(i + 1)));
+        }
+    }
+
     // A persistent session created on n1 is parked in Redis when its client leaves; n1 is then
     // killed; QoS 1/2 messages published on n2 are queued in Redis; the client resumes the
     // session on n3 with its subscriptions and gets them, in order (QoS 0 is not queued).
