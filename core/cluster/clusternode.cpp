@@ -213,6 +213,7 @@ public:
         const QByteArray me = n.m_nodeId;
         client->pipeline({{"DEL", n.key("alive:" + me)},
                           {"HDEL", n.key("nodes"), me},
+                          {"HDEL", n.key("stats"), me},
                           {"DEL", n.key("routes:" + me)},
                           {"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, me, {})}},
                          [done](const QList<redis::Reply> &) { done(); });
@@ -462,9 +463,67 @@ private:
         if (count) qCDebug(lcCluster) << count << "retained message(s) loaded from Redis";
     }
 
+    // $SYS cluster totals: every node writes its counters to <p>stats at each heartbeat; each
+    // node sums those of the live nodes and publishes them as retained $SYS/cluster/... topics
+    // (per node, as $SYS/broker/...), every sys_topic_resend_interval seconds.
+    void publishTotals()
+    {
+        const Counters &c = n.m_core->counters;
+        const QByteArray mine = QByteArray::number(c.clientsConnected.load()) + ',' +
+                                QByteArray::number(c.messagesReceived.load()) + ',' +
+                                QByteArray::number(c.messagesSent.load()) + ',' +
+                                QByteArray::number(c.subscriptions.load());
+        const qint64 interval = n.m_core->options.sysTopicResendInterval;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const bool due = interval > 0 && now - lastTotalsMs >= interval * 1000;
+        if (!due) {
+            client->command({"HSET", n.key("stats"), n.m_nodeId, mine});
+            return;
+        }
+        lastTotalsMs = now;
+        client->pipeline({{"HSET", n.key("stats"), n.m_nodeId, mine}, {"HGETALL", n.key("stats")}},
+                         [this](const QList<redis::Reply> &r) {
+                             if (r.size() != 2 || r[1].isError()) return;
+                             QList<QByteArray> live;
+                             {
+                                 std::shared_lock lock(n.m_routesLock);
+                                 live = n.m_nodeFilters.keys();
+                             }
+                             live.append(n.m_nodeId);
+                             qint64 sum[4] = {0, 0, 0, 0};
+                             int nodes = 0;
+                             for (qsizetype i = 0; i + 1 < r[1].elements.size(); i += 2) {
+                                 if (!live.contains(r[1].elements[i].string)) continue;
+                                 const QList<QByteArray> f = r[1].elements[i + 1].string.split(',');
+                                 if (f.size() != 4) continue;
+                                 ++nodes;
+                                 for (int k = 0; k < 4; ++k)
+                                     sum[k] += f[k].toLongLong();
+                             }
+                             const std::pair<const char *, qint64> topics[] = {
+                                 {"$SYS/cluster/nodes", nodes},
+                                 {"$SYS/cluster/clients/connected", sum[0]},
+                                 {"$SYS/cluster/messages/received", sum[1]},
+                                 {"$SYS/cluster/messages/sent", sum[2]},
+                                 {"$SYS/cluster/subscriptions", sum[3]},
+                                 {"$SYS/cluster/messages/forwarded", n.m_forwarded.load()},
+                                 {"$SYS/cluster/messages/dropped", n.m_dropped.load()}};
+                             const qint64 now = QDateTime::currentMSecsSinceEpoch();
+                             for (const auto &[topic, value] : topics) {
+                                 auto m = std::make_shared<Message>();
+                                 m->publish.topic = QByteArray(topic);
+                                 m->publish.payload = QByteArray::number(value);
+                                 m->publish.retain = true;
+                                 m->createdAtMs = now;
+                                 n.m_core->nextWorker()->publishFromServer(std::move(m), false);
+                             }
+                         });
+    }
+
     void onHeartbeat()
     {
         if (!client->isConnected()) return;
+        publishTotals();
         const bool fullReload = ++ticks % kReloadEveryTicks == 0;
         client->pipeline(
             {aliveCommand(), {"HSET", n.key("nodes"), n.m_nodeId, nodeInfo()}, {"HKEYS", n.key("nodes")}},
@@ -525,6 +584,7 @@ private:
                                        << n.m_options.nodeTimeoutMs << "ms): its routes are removed";
         removeNode(node);
         client->pipeline({{"HDEL", n.key("nodes"), node},
+                          {"HDEL", n.key("stats"), node},
                           {"DEL", n.key("routes:" + node)},
                           {"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})}});
     }
@@ -732,6 +792,7 @@ private:
     quint64 reloadGeneration = 0;
     int ticks = 0;
     qint64 lastDropLogMs = 0;
+    qint64 lastTotalsMs = 0;
     const qint64 startedAtMs = QDateTime::currentMSecsSinceEpoch();
 };
 

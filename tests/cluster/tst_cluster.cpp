@@ -34,7 +34,7 @@ struct Node {
 QString clusterConfig(const QString &nodeId, const QString &redisAddress, const QString &prefix)
 {
     return QStringLiteral("hooks:\n  auth:\n    allow_all: true\n"
-                          "options:\n  sys_topic_resend_interval: 0\n"
+                          "options:\n  sys_topic_resend_interval: 1\n"
                           "cluster:\n  node_id: %1\n  heartbeat_ms: 200\n  node_timeout_ms: 1000\n"
                           "  redis:\n    address: \"%2\"\n    h_prefix: %3\n")
         .arg(nodeId, redisAddress, prefix);
@@ -538,6 +538,29 @@ private Q_SLOTS:
         QVERIFY(ack);
         QVERIFY(!ack->sessionPresent);
         QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("session:" + id)}).integer == 0; }));
+    }
+
+    // $SYS per node stays per node; $SYS/cluster/... has the totals of the live nodes.
+    void sysClusterTotals()
+    {
+        TestClient sys("sys"), a("a"), b("b"), c("c");
+        QVERIFY(sys.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("sys"))));
+        QVERIFY(a.open(port(1), makeConnect(ProtocolVersion::V311, test::uniqueName("a"))));
+        QVERIFY(b.open(port(1), makeConnect(ProtocolVersion::V311, test::uniqueName("b"))));
+        QVERIFY(c.open(port(2), makeConnect(ProtocolVersion::V311, test::uniqueName("c"))));
+        QVERIFY(sys.subscribe("$SYS/#", 0));
+        QHash<QByteArray, QByteArray> last;
+        QDeadlineTimer deadline(8000);
+        while (!deadline.hasExpired() && !(last.value("$SYS/cluster/clients/connected") == "4" &&
+                                           last.value("$SYS/cluster/nodes") == "3" &&
+                                           last.value("$SYS/broker/clients/connected") == "1")) {
+            auto p = sys.poll(200);
+            if (!p) continue;
+            if (auto *pub = std::get_if<Publish>(&*p)) last.insert(pub->topic, pub->payload);
+        }
+        QCOMPARE(last.value("$SYS/cluster/nodes"), QByteArray("3"));
+        QCOMPARE(last.value("$SYS/cluster/clients/connected"), QByteArray("4")); // 1 + 2 + 1
+        QCOMPARE(last.value("$SYS/broker/clients/connected"), QByteArray("1"));  // this node only
     }
 
     // Start-up errors are clear: Redis unreachable, node id in use.
