@@ -65,11 +65,13 @@ void Worker::adminCollect(QList<admin::ClientSnapshot> &out, const QByteArray *o
         if (!s || s->connection != c || s->expired) continue;
         if (onlyClient && s->clientId != *onlyClient) continue;
         out.append(snapshotOf(*s, c));
+        if (m_core.options.cluster.enabled) out.back().node = m_core.options.cluster.nodeId;
     }
     for (const SessionPtr &s : m_offline) {
         if (s->expired || s->connection) continue;
         if (onlyClient && s->clientId != *onlyClient) continue;
         out.append(snapshotOf(*s, nullptr));
+        if (m_core.options.cluster.enabled) out.back().node = m_core.options.cluster.nodeId;
     }
 }
 
@@ -384,6 +386,7 @@ QJsonObject toJson(const ClientSnapshot &c)
         {u"maximum_packet_size"_s, qint64(c.maximumPacketSize)},
         {u"topic_alias_maximum"_s, c.topicAliasMaximum},
     };
+    if (!c.node.isEmpty()) o.insert(u"node"_s, c.node);
     if (c.hasWill) {
         o.insert(u"will"_s, QJsonObject{{u"topic"_s, text(c.willTopic)},
                                         {u"payload"_s, payloadText(c.willPayload)},
@@ -402,6 +405,7 @@ ClientSnapshot clientFromJson(const QJsonObject &o)
     c.username = o.value(u"username"_s).toString().toUtf8();
     c.remoteAddress = o.value(u"remote_address"_s).toString();
     c.listenerId = o.value(u"listener"_s).toString();
+    c.node = o.value(u"node"_s).toString();
     c.protocolVersion = o.value(u"protocol_version"_s).toInt(4);
     c.connected = o.value(u"connected"_s).toBool();
     c.keepAlive = o.value(u"keepalive"_s).toInt();

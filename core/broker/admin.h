@@ -39,6 +39,7 @@ struct ClientSnapshot {
     QByteArray username;
     QString remoteAddress;
     QString listenerId;
+    QString node;            // cluster mode: the node the session lives on (this one); empty otherwise
     int protocolVersion = 4; // 3 (3.1), 4 (3.1.1), 5
     bool connected = false;
     int keepAlive = 0;                       // effective, seconds (while connected)

@@ -12,12 +12,17 @@
 #include "support/redisprocess.h"
 #include "support/test_client.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
 
 using namespace petrel;
+using namespace Qt::StringLiterals;
 using namespace petrel::packets;
 using petrel::test::makeConnect;
 using petrel::test::makePublish;
@@ -561,6 +566,46 @@ private Q_SLOTS:
         QCOMPARE(last.value("$SYS/cluster/nodes"), QByteArray("3"));
         QCOMPARE(last.value("$SYS/cluster/clients/connected"), QByteArray("4")); // 1 + 2 + 1
         QCOMPARE(last.value("$SYS/broker/clients/connected"), QByteArray("1"));  // this node only
+    }
+
+    // The admin API says which node a client is on.
+    void adminApiNode()
+    {
+        Node n;
+        const QString config =
+            clusterConfig(QStringLiteral("n7"), m_redis.address(), m_prefix) +
+            QStringLiteral("listeners:\n  - {type: sysinfo, id: admin, address: \"127.0.0.1:0\", "
+                           "admin_token: secret}\n");
+        QVERIFY(n.server->start(config));
+        static const QRegularExpression adminLine(
+            QStringLiteral("listener admin: http on 127\\.0\\.0\\.1:(\\d+)"));
+        const auto m = adminLine.match(n.server->log());
+        QVERIFY2(m.hasMatch(), qPrintable(n.server->log()));
+        const quint16 adminPort = quint16(m.captured(1).toUInt());
+        TestClient c("c");
+        const QByteArray id = test::uniqueName("where");
+        QVERIFY(c.open(n.server->port(), makeConnect(ProtocolVersion::V311, id)));
+        QTcpSocket http;
+        http.connectToHost(QHostAddress::LocalHost, adminPort);
+        QVERIFY(http.waitForConnected(3000));
+        http.write("GET /api/v1/clients/" + id +
+                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\n"
+                   "Connection: close\r\n\r\n");
+        QByteArray response;
+        QDeadlineTimer deadline(5000);
+        auto complete = [&] {
+            const qsizetype at = response.indexOf("\r\n\r\n");
+            return at >= 0 && QJsonDocument::fromJson(response.mid(at + 4)).isObject();
+        };
+        while (!deadline.hasExpired() && http.state() == QAbstractSocket::ConnectedState && !complete()) {
+            http.waitForReadyRead(100);
+            response += http.readAll();
+        }
+        response += http.readAll();
+        const QByteArray body = response.mid(response.indexOf("\r\n\r\n") + 4);
+        const QJsonObject o = QJsonDocument::fromJson(body).object();
+        QVERIFY2(o.value(u"node"_s).toString() == u"n7"_s, response.constData());
+        QVERIFY(n.server->stop());
     }
 
     // Start-up errors are clear: Redis unreachable, node id in use.
