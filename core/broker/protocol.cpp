@@ -173,6 +173,26 @@ void Worker::send(Connection &c, Packet &&packet)
     }
 }
 
+void Worker::sendAck(Connection &c, PacketType type, std::uint16_t packetId, std::uint8_t reasonCode)
+{
+    if (m_core.hooks.mask() & (hookBit(HookEvent::OnPacketEncode) | hookBit(HookEvent::OnPacketSent))) {
+        Ack a; // hooks that see outgoing packets get it as a value
+        a.type = type;
+        a.packetId = packetId;
+        a.reasonCode = reasonCode;
+        send(c, Packet(std::move(a)));
+        return;
+    }
+    // The forms encodeAck() writes without properties: 2 bytes (v3, or v5 reason 0), 3 with
+    // a v5 reason code [MQTT-3.4.2.1]; PUBREL carries fixed-header flags 0010.
+    const bool withReason = isV5(c.version) && reasonCode != 0;
+    const char bytes[5] = {char((std::uint8_t(type) << 4) | (type == PacketType::Pubrel ? 0x02 : 0)),
+                           char(withReason ? 3 : 2), char(packetId >> 8), char(packetId & 0xFF),
+                           char(reasonCode)};
+    c.out.append(bytes, withReason ? 5 : 4);
+    wrote(c);
+}
+
 void Worker::wrote(Connection &c)
 {
     m_core.counters.packetsSent.fetch_add(1, std::memory_order_relaxed);
@@ -683,10 +703,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
         InflightOut &f = *it;
         bool keep = true;
         if (f.state == InflightOut::State::AwaitPubcomp) {
-            Ack rel;
-            rel.type = PacketType::Pubrel;
-            rel.packetId = f.packetId;
-            send(c, Packet(std::move(rel)));
+            sendAck(c, PacketType::Pubrel, f.packetId);
         } else if (f.out.message->expiresAtMs && f.out.message->expiresAtMs <= now) {
             dropped(s, f.out, true);
             keep = false;
@@ -756,10 +773,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     if (p.qos == 2) {
         if (s.inboundQos2.contains(p.packetId)) {
             // Duplicate of a QoS 2 message not yet released: acknowledge, don't deliver twice.
-            Ack rec;
-            rec.type = PacketType::Pubrec;
-            rec.packetId = p.packetId;
-            send(c, Packet(std::move(rec)));
+            sendAck(c, PacketType::Pubrec, p.packetId);
             return;
         }
         // Receive Maximum is announced to v5 clients only; a 3.1.1 client cannot know it, and
@@ -804,11 +818,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     }
     const std::uint8_t ackCode = isV5(c.version) ? std::uint8_t(obscured(refused)) : 0;
     if (qos == 1) {
-        Ack ack;
-        ack.type = PacketType::Puback;
-        ack.packetId = packetId;
-        ack.reasonCode = ackCode;
-        send(c, Packet(std::move(ack)));
+        sendAck(c, PacketType::Puback, packetId, ackCode);
     } else if (qos == 2) {
         if (ackCode < 0x80) { // a refused QoS 2 flow ends here
             s.inboundQos2.insert(packetId);
@@ -816,11 +826,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
                 hooks.each(HookEvent::OnInboundQos2,
                            [&](Hook &h) { h.onInboundQos2(s.clientId, packetId, true); });
         }
-        Ack rec;
-        rec.type = PacketType::Pubrec;
-        rec.packetId = packetId;
-        rec.reasonCode = ackCode;
-        send(c, Packet(std::move(rec)));
+        sendAck(c, PacketType::Pubrec, packetId, ackCode);
     }
 }
 
@@ -1229,26 +1235,24 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
 
 void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &body)
 {
-    Ack a;
-    if (Error e = decodeAck(firstByte, body, c.version, a)) {
+    AckFields a; // (the acknowledgement's properties are not used here)
+    if (Error e = decodeAckFields(firstByte, body, c.version, a)) {
         disconnectWithReason(c, e.code, e.message);
         return;
     }
     Session &s = *c.session;
     switch (a.type) {
     case PacketType::Pubrel: {
-        Ack comp;
-        comp.type = PacketType::Pubcomp;
-        comp.packetId = a.packetId;
+        std::uint8_t reason = 0;
         if (s.inboundQos2.remove(a.packetId)) {
             if (m_core.hooks.provides(HookEvent::OnInboundQos2) &&
                 s.persistent.load(std::memory_order_relaxed))
                 m_core.hooks.each(HookEvent::OnInboundQos2,
                                   [&](Hook &h) { h.onInboundQos2(s.clientId, a.packetId, false); });
         } else if (isV5(c.version)) {
-            comp.reasonCode = std::uint8_t(ReasonCode::PacketIdentifierNotFound);
+            reason = std::uint8_t(ReasonCode::PacketIdentifierNotFound);
         }
-        send(c, Packet(std::move(comp)));
+        sendAck(c, PacketType::Pubcomp, a.packetId, reason);
         return;
     }
     case PacketType::Puback:
@@ -1257,13 +1261,9 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         auto it = std::find_if(s.inflight.begin(), s.inflight.end(),
                                [&](const InflightOut &f) { return f.packetId == a.packetId; });
         if (it == s.inflight.end()) {
-            if (a.type == PacketType::Pubrec) {
-                Ack rel;
-                rel.type = PacketType::Pubrel;
-                rel.packetId = a.packetId;
-                if (isV5(c.version)) rel.reasonCode = std::uint8_t(ReasonCode::PacketIdentifierNotFound);
-                send(c, Packet(std::move(rel)));
-            }
+            if (a.type == PacketType::Pubrec)
+                sendAck(c, PacketType::Pubrel, a.packetId,
+                        isV5(c.version) ? std::uint8_t(ReasonCode::PacketIdentifierNotFound) : 0);
             return; // unknown id: nothing to do [MQTT-4.3.2]
         }
         const bool expected =
@@ -1273,10 +1273,7 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         if (!expected) {
             if (a.type == PacketType::Pubrec && it->state == InflightOut::State::AwaitPubcomp) {
                 // A repeated PUBREC: answer with PUBREL again.
-                Ack rel;
-                rel.type = PacketType::Pubrel;
-                rel.packetId = a.packetId;
-                send(c, Packet(std::move(rel)));
+                sendAck(c, PacketType::Pubrel, a.packetId);
             }
             return;
         }
@@ -1286,10 +1283,7 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
                 m_core.hooks.each(HookEvent::OnMessageInflight, [&](Hook &h) {
                     h.onMessageInflight(s.clientId, it->out.storeSeq, it->packetId, true);
                 });
-            Ack rel;
-            rel.type = PacketType::Pubrel;
-            rel.packetId = a.packetId;
-            send(c, Packet(std::move(rel)));
+            sendAck(c, PacketType::Pubrel, a.packetId);
             return;
         }
         // PUBACK, PUBCOMP, or PUBREC with an error code: the flow is over.
@@ -1298,7 +1292,10 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
                               [&](Hook &h) { h.onQosComplete(c.info, it->out.message->publish); });
         persistDone(s, it->out.storeSeq);
         s.usedPacketIds.remove(it->packetId);
-        s.inflight.erase(it);
+        if (it == s.inflight.begin())
+            s.inflight.pop_front(); // acks come in order: the common case, without erase()'s moves
+        else
+            s.inflight.erase(it);
         m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
         pump(s);
         return;

@@ -165,6 +165,9 @@ private:
     void handlePacket(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     void dispatchPacket(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     void send(Connection &c, packets::Packet &&packet);
+    // PUBACK/PUBREC/PUBREL/PUBCOMP without properties, written without building a Packet.
+    void sendAck(Connection &c, packets::PacketType type, std::uint16_t packetId,
+                 std::uint8_t reasonCode = 0);
     void runAuthExchange(Connection &c, packets::Auth packet);
     void establishSession(Connection &c, packets::Connect connect);
     void handleConnect(Connection &c, const QByteArray &body);

@@ -863,6 +863,23 @@ Error decodeAck(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion 
     return ok();
 }
 
+Error decodeAckFields(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, AckFields &out)
+{
+    const PacketType type = PacketType(firstByte >> 4);
+    if (body.size() == 2 && type >= PacketType::Puback && type <= PacketType::Pubcomp &&
+        !checkFixedHeaderFlags(firstByte)) {
+        const std::uint16_t id = std::uint16_t((std::uint8_t(body[0]) << 8) | std::uint8_t(body[1]));
+        if (id != 0) {
+            out = AckFields{type, id, 0};
+            return ok();
+        }
+    }
+    Ack a; // every other form, and every error, exactly as decodeAck() has them
+    if (Error e = decodeAck(firstByte, body, version, a)) return e;
+    out = AckFields{a.type, a.packetId, a.reasonCode};
+    return ok();
+}
+
 Error decodeSubscribe(const QByteArray &body, ProtocolVersion version, Subscribe &out)
 {
     out = Subscribe{};

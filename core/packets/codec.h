@@ -50,6 +50,15 @@ Error decodeConnect(const QByteArray &body, Connect &out);
 Error decodeConnack(const QByteArray &body, ProtocolVersion version, Connack &out);
 Error decodePublish(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Publish &out);
 Error decodeAck(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Ack &out);
+// An acknowledgement without its properties (validated all the same): what the broker needs of
+// a PUBACK/PUBREC/PUBREL/PUBCOMP. The 2-byte form, by far the most common, builds no Ack.
+struct AckFields {
+    PacketType type = PacketType::Puback;
+    std::uint16_t packetId = 0;
+    std::uint8_t reasonCode = 0;
+};
+Error decodeAckFields(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version,
+                      AckFields &out);
 Error decodeSubscribe(const QByteArray &body, ProtocolVersion version, Subscribe &out);
 Error decodeSuback(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, SubackLike &out);
 Error decodeUnsubscribe(const QByteArray &body, ProtocolVersion version, Unsubscribe &out);

@@ -116,6 +116,7 @@ private Q_SLOTS:
     void encodeAppends();
     void oversizedStringsAreNotEncoded();
     void publishUnderAnotherHeader();
+    void ackFieldsMatchDecodeAck();
 
     void utf8_data();
     void utf8();
@@ -555,6 +556,46 @@ void tst_Codec::encodeAppends()
     QByteArray shared = out;
     encodePingreq(out);
     QCOMPARE(shared, QByteArray::fromHex("7879c000d000"));
+}
+
+void tst_Codec::ackFieldsMatchDecodeAck()
+{
+    // decodeAckFields() (the broker's fast path) accepts and refuses exactly what decodeAck()
+    // does, with the same type, packet id and reason code.
+    const QList<QByteArray> bodies = {QByteArray::fromHex("0001"),
+                                      QByteArray::fromHex("ffff"),
+                                      QByteArray::fromHex("0000"),
+                                      QByteArray::fromHex("00"),
+                                      QByteArray(),
+                                      QByteArray::fromHex("000710"),
+                                      QByteArray::fromHex("000780"),
+                                      QByteArray::fromHex("000792"),
+                                      QByteArray::fromHex("0007ff"),
+                                      QByteArray::fromHex("00070000"),
+                                      QByteArray::fromHex("0007001f0003616263"),
+                                      QByteArray::fromHex("0007000500"),
+                                      QByteArray::fromHex("00010203")};
+    const QList<std::uint8_t> firstBytes = {0x40, 0x50, 0x62, 0x70, 0x41, 0x60, 0x72, 0x30, 0x82};
+    for (ProtocolVersion v : {ProtocolVersion::V31, ProtocolVersion::V311, ProtocolVersion::V5}) {
+        for (std::uint8_t first : firstBytes) {
+            for (const QByteArray &body : bodies) {
+                Ack full;
+                AckFields fast;
+                const Error e1 = decodeAck(first, body, v, full);
+                const Error e2 = decodeAckFields(first, body, v, fast);
+                const QByteArray what =
+                    QByteArray::number(first, 16) + " " + body.toHex() + " v" + QByteArray::number(int(v));
+                QVERIFY2(bool(e1) == bool(e2), what.constData());
+                if (e1) {
+                    QVERIFY2(e1.code == e2.code, what.constData());
+                    continue;
+                }
+                QVERIFY2(fast.type == full.type, what.constData());
+                QCOMPARE(fast.packetId, full.packetId);
+                QCOMPARE(fast.reasonCode, full.reasonCode);
+            }
+        }
+    }
 }
 
 void tst_Codec::publishUnderAnotherHeader()
