@@ -35,12 +35,13 @@ SERVER=$BUILD/server/petrel-server
 BENCH=$BUILD/bench/petrel-bench/petrel-bench
 TMP=$(mktemp -d /tmp/petrel-cluster-bench.XXXXXX)
 OUT=$BUILD/bench-cluster-$(date +%Y%m%d-%H%M%S).jsonl
-PIDS=()
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# start_node runs in a command substitution (a subshell): node pids go to a file.
 stop_all() {
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-    PIDS=()
+    [ -f "$TMP/pids" ] || return 0
+    while read -r p; do kill "$p" 2>/dev/null || true; done <"$TMP/pids"
+    while read -r p; do while kill -0 "$p" 2>/dev/null; do sleep 0.05; done; done <"$TMP/pids"
+    rm -f "$TMP/pids"
 }
 trap 'stop_all; rm -rf "$TMP"' EXIT
 
@@ -63,7 +64,7 @@ start_node() {
         fi
     } >"$TMP/$name.yaml"
     "$SERVER" --config "$TMP/$name.yaml" --tcp "127.0.0.1:$port" --workers 1 >"$TMP/$name.log" 2>&1 &
-    PIDS+=($!)
+    echo $! >>"$TMP/pids"
     for _ in $(seq 200); do grep -q running "$TMP/$name.log" 2>/dev/null && break; sleep 0.05; done
     echo "$port"
 }
