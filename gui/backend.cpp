@@ -10,6 +10,10 @@
 #include <QNetworkReply>
 #include <QUrlQuery>
 
+#include <QDir>
+
+#include <cerrno>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace petrel::gui {
@@ -25,6 +29,23 @@ QString protocolName(int version)
         return QStringLiteral("5");
     }
     return QString::number(version);
+}
+
+QSet<int> processThreadIds()
+{
+    QSet<int> ids;
+    const QStringList tasks =
+        QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &t : tasks)
+        ids.insert(t.toInt());
+    return ids;
+}
+
+int threadNice(int tid)
+{
+    errno = 0;
+    const int nice = ::getpriority(PRIO_PROCESS, id_t(tid));
+    return errno ? 0 : nice;
 }
 
 qint64 residentMemoryBytes()
@@ -128,7 +149,16 @@ bool EmbeddedBackend::start(const Options &options, QString *error)
     m_tap = std::make_shared<MessageTap>();
     auto broker = std::make_unique<Broker>(options);
     if (!broker->addHook(std::make_shared<TapHook>(m_tap), {}, error)) return false;
+    const QSet<int> before = processThreadIds();
     if (!broker->start(error)) return false;
+    // The broker's threads yield to the UI thread when the CPU is saturated (nice +10;
+    // threads they start inherit it): a broker under full load must not freeze the window
+    // (docs/gui-responsiveness.md). Costs the broker nothing while a core is free.
+    m_brokerThreads.clear();
+    for (int tid : processThreadIds())
+        if (!before.contains(tid)) m_brokerThreads.append(tid);
+    for (int tid : std::as_const(m_brokerThreads))
+        ::setpriority(PRIO_PROCESS, id_t(tid), std::min(19, ::getpriority(PRIO_PROCESS, 0) + kBrokerNice));
     m_broker = std::move(broker);
     ++m_generation;
     m_logSeq = 0;
@@ -145,6 +175,7 @@ void EmbeddedBackend::stop()
 {
     joinRefresh();
     ++m_generation;
+    m_brokerThreads.clear();
     if (!m_broker) return;
     m_broker->stop();
     m_broker.reset();

@@ -15,6 +15,7 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 #include <QUrl>
 
@@ -111,6 +112,10 @@ public:
     bool start(const Options &options, QString *error);
     void stop();
     Broker *broker() const { return m_broker.get(); }
+    // Linux thread ids the running broker started (its workers, listeners), niced by
+    // kBrokerNice below the UI thread.
+    QList<int> brokerThreads() const { return m_brokerThreads; }
+    static constexpr int kBrokerNice = 10;
 
     bool isActive() const override;
     QString describe() const override;
@@ -135,6 +140,7 @@ private:
     quint64 m_generation = 0; // bumped per start/stop: late snapshots of an old broker are dropped
     qint64 m_logSeq = 0;
     std::vector<MessageRecord> m_drain;
+    QList<int> m_brokerThreads;
 };
 
 class AttachedBackend final : public Backend {
@@ -179,6 +185,9 @@ private:
 
 // "3.1", "3.1.1", "5" for admin::ClientSnapshot::protocolVersion.
 QString protocolName(int version);
+// Linux thread ids of this process (/proc/self/task) and a thread's nice value.
+QSet<int> processThreadIds();
+int threadNice(int tid);
 // Resident memory of this process in bytes (Linux /proc), 0 if unknown.
 qint64 residentMemoryBytes();
 

@@ -20,6 +20,7 @@
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QProcess>
+
 #include <QPushButton>
 #include <QSet>
 #include <QSortFilterProxyModel>
@@ -31,6 +32,7 @@
 #include <QTextBrowser>
 #include <QToolButton>
 #include <QTreeView>
+#include <unistd.h>
 
 using namespace petrel;
 using namespace petrel::gui;
@@ -53,6 +55,7 @@ private Q_SLOTS:
     void adminTokenStoredOnlyWhenRemembered();
     void desktopFileName();
     void everyViewShowsItsData();
+    void brokerThreadsYieldToTheUi();
 };
 
 namespace {
@@ -824,6 +827,38 @@ void TestGuiEmbedded::everyViewShowsItsData()
         QVERIFY(logTable->model()->index(r, 0).data(LogModel::LevelRankRole).toInt() >= 3);
     level->setCurrentIndex(0);
     w.stopBackend();
+}
+
+// The embedded broker's threads run at a lower priority than the UI thread (nice +10), so
+// a broker saturating the CPU leaves the window responsive (docs/gui-responsiveness.md).
+void TestGuiEmbedded::brokerThreadsYieldToTheUi()
+{
+    const int uiNice = threadNice(int(::gettid()));
+    const QSet<int> before = processThreadIds();
+    EmbeddedBackend backend;
+    Options o;
+    o.allowAllClients();
+    o.workerThreads = 2;
+    o.listeners = {
+        ListenerConfig{QStringLiteral("tcp"), QStringLiteral("tcp1"), QStringLiteral("127.0.0.1:0")}};
+    QString why;
+    QVERIFY2(backend.start(o, &why), qPrintable(why));
+    QList<int> started;
+    for (int tid : processThreadIds())
+        if (!before.contains(tid)) started.append(tid);
+    QVERIFY(started.size() >= 2); // at least the two workers
+    for (int tid : std::as_const(started))
+        QCOMPARE(threadNice(tid), std::min(19, uiNice + EmbeddedBackend::kBrokerNice));
+    QCOMPARE(threadNice(int(::gettid())), uiNice);
+    // Still a working broker.
+    TestClient c("nice");
+    QVERIFY(c.open(backend.broker()->serverPort(QStringLiteral("tcp1")),
+                   makeConnect(ProtocolVersion::V311, "nice-client")));
+    QVERIFY(c.subscribe("n", 0));
+    QVERIFY(c.publish(makePublish("n", "x", 0)));
+    QVERIFY(c.receivePublish());
+    backend.stop();
+    QVERIFY(backend.brokerThreads().isEmpty());
 }
 
 QTEST_MAIN(TestGuiEmbedded)
