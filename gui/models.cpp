@@ -38,8 +38,9 @@ quint32 ClientsModel::changedColumns(const admin::ClientSnapshot &a, const admin
     col(ConnectedSince, a.connectedAtMs != b.connectedAtMs);
     // Shown in the details pane only.
     const auto hidden = [](const admin::ClientSnapshot &c) {
-        return std::tie(c.disconnectedAtMs, c.receiveMaximum, c.maximumPacketSize, c.topicAliasMaximum,
-                        c.hasWill, c.willTopic, c.willPayload, c.willQos, c.willRetain, c.willDelayInterval);
+        return std::tie(c.node, c.disconnectedAtMs, c.receiveMaximum, c.maximumPacketSize,
+                        c.topicAliasMaximum, c.hasWill, c.willTopic, c.willPayload, c.willQos, c.willRetain,
+                        c.willDelayInterval);
     };
     col(ColumnCount - 1, hidden(a) != hidden(b));
     return m;
