@@ -140,8 +140,7 @@ Config parseArgs(int argc, char **argv)
             cfg.subPorts.clear();
             for (const QByteArray &p : QByteArray::fromStdString(value).split(','))
                 cfg.subPorts.push_back(int(number(name, p.toStdString(), 1, 65535)));
-        }
-        else if (name == "mqtt") {
+        } else if (name == "mqtt") {
             if (value == "3.1.1" || value == "4")
                 cfg.version = packets::ProtocolVersion::V311;
             else if (value == "5" || value == "5.0")
