@@ -183,13 +183,7 @@ void Worker::sendAck(Connection &c, PacketType type, std::uint16_t packetId, std
         send(c, Packet(std::move(a)));
         return;
     }
-    // The forms encodeAck() writes without properties: 2 bytes (v3, or v5 reason 0), 3 with
-    // a v5 reason code [MQTT-3.4.2.1]; PUBREL carries fixed-header flags 0010.
-    const bool withReason = isV5(c.version) && reasonCode != 0;
-    const char bytes[5] = {char((std::uint8_t(type) << 4) | (type == PacketType::Pubrel ? 0x02 : 0)),
-                           char(withReason ? 3 : 2), char(packetId >> 8), char(packetId & 0xFF),
-                           char(reasonCode)};
-    c.out.append(bytes, withReason ? 5 : 4);
+    encodeAck(type, packetId, reasonCode, c.version, c.out);
     wrote(c);
 }
 

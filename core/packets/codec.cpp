@@ -1160,6 +1160,7 @@ qsizetype encodeAck(const Ack &p, ProtocolVersion version, QByteArray &out)
     // Decided by the encoded size, so a stray mark() on an empty list cannot change the form.
     const u64 propSize = isV5(version) ? propertiesSize(p.properties) : 0;
     const bool hasProps = propSize > 0;
+    if (!hasProps) return encodeAck(p.type, p.packetId, p.reasonCode, version, out);
     u64 rl = 2;
     if (isV5(version)) {
         // Short forms [MQTT-3.4.2.1]: reason 0 without properties is 2 bytes, reason alone 3 bytes.
@@ -1176,6 +1177,18 @@ qsizetype encodeAck(const Ack &p, ProtocolVersion version, QByteArray &out)
     if (rl > 2) w = putByte(w, p.reasonCode);
     if (hasProps) putProperties(w, p.properties, propSize);
     return written;
+}
+
+qsizetype encodeAck(PacketType type, std::uint16_t packetId, std::uint8_t reasonCode, ProtocolVersion version,
+                    QByteArray &out)
+{
+    const bool withReason = isV5(version) && reasonCode != 0;
+    const char bytes[5] = {char(u8(u8(type) << 4) | (type == PacketType::Pubrel ? 0x02 : 0)),
+                           char(withReason ? 3 : 2), char(packetId >> 8), char(packetId & 0xFF),
+                           char(reasonCode)};
+    const qsizetype n = withReason ? 5 : 4;
+    out.append(bytes, n);
+    return n;
 }
 
 qsizetype encodeSubscribe(const Subscribe &p, ProtocolVersion version, QByteArray &out)

@@ -106,6 +106,10 @@ struct PublishHeader {
 // without copying the Publish.
 qsizetype encodePublish(const Publish &p, const PublishHeader &h, ProtocolVersion version, QByteArray &out);
 qsizetype encodeAck(const Ack &p, ProtocolVersion version, QByteArray &out);
+// An acknowledgement without properties, without building an Ack: 4 bytes, or 5 with a v5
+// reason code [MQTT-3.4.2.1]. encodeAck() writes the same bytes for such an Ack.
+qsizetype encodeAck(PacketType type, std::uint16_t packetId, std::uint8_t reasonCode, ProtocolVersion version,
+                    QByteArray &out);
 qsizetype encodeSubscribe(const Subscribe &p, ProtocolVersion version, QByteArray &out);
 qsizetype encodeSuback(const SubackLike &p, ProtocolVersion version, QByteArray &out);
 qsizetype encodeUnsubscribe(const Unsubscribe &p, ProtocolVersion version, QByteArray &out);

@@ -117,6 +117,7 @@ private Q_SLOTS:
     void oversizedStringsAreNotEncoded();
     void publishUnderAnotherHeader();
     void ackFieldsMatchDecodeAck();
+    void ackWithoutProperties();
 
     void utf8_data();
     void utf8();
@@ -556,6 +557,38 @@ void tst_Codec::encodeAppends()
     QByteArray shared = out;
     encodePingreq(out);
     QCOMPARE(shared, QByteArray::fromHex("7879c000d000"));
+}
+
+void tst_Codec::ackWithoutProperties()
+{
+    // The broker's acknowledgements: exact bytes, and each decodes back to what was sent.
+    struct Case {
+        PacketType type;
+        std::uint8_t reason;
+        ProtocolVersion version;
+        const char *hex;
+    };
+    const Case cases[] = {
+        {PacketType::Puback, 0, ProtocolVersion::V311, "40020102"},
+        {PacketType::Puback, 0x87, ProtocolVersion::V311, "40020102"}, // v3 has no reason codes
+        {PacketType::Puback, 0, ProtocolVersion::V5, "40020102"},
+        {PacketType::Puback, 0x87, ProtocolVersion::V5, "4003010287"},
+        {PacketType::Pubrec, 0x10, ProtocolVersion::V5, "5003010210"},
+        {PacketType::Pubrel, 0, ProtocolVersion::V31, "62020102"},
+        {PacketType::Pubrel, 0x92, ProtocolVersion::V5, "6203010292"},
+        {PacketType::Pubcomp, 0, ProtocolVersion::V5, "70020102"},
+    };
+    for (const Case &c : cases) {
+        QByteArray out("x");
+        QCOMPARE(encodeAck(c.type, 0x0102, c.reason, c.version, out), qsizetype(strlen(c.hex) / 2));
+        QCOMPARE(out.mid(1).toHex(), QByteArray(c.hex));
+        Packet back;
+        QVERIFY(!decodeOne(out.mid(1), c.version, back));
+        const Ack &a = std::get<Ack>(back);
+        QCOMPARE(a.type, c.type);
+        QCOMPARE(a.packetId, std::uint16_t(0x0102));
+        QCOMPARE(a.reasonCode, isV5(c.version) ? c.reason : std::uint8_t(0));
+    }
 }
 
 void tst_Codec::ackFieldsMatchDecodeAck()
