@@ -383,8 +383,11 @@ void Worker::establishSession(Connection &c, Connect connect)
 {
     m_core.hooks.each(HookEvent::OnSessionEstablish, [&](Hook &h) { h.onSessionEstablish(c.info, connect); });
     // Cluster mode: a persistent session of this client id parked in Redis (its client left
-    // some node) is resumed here, or dropped by a clean start. Asynchronous, like a hand-over.
-    if (m_core.cluster && m_core.cluster->isParked(connect.clientId)) {
+    // some node), or connected on another node (which parks it, or died), is resumed here;
+    // a clean start drops a parked one. Asynchronous, like a hand-over; asked once.
+    if (m_core.cluster && !c.clusterAsked &&
+        (!connect.cleanStart || m_core.cluster->isParked(connect.clientId))) {
+        c.clusterAsked = true;
         bool local = false;
         {
             std::lock_guard lock(m_core.registryLock);
@@ -525,8 +528,15 @@ void Worker::resumeFromCluster(quint64 serial, Connect connect, std::optional<Pa
         m_core.addSubscription(s, filter, sub);
         s.subscriptions.insert(filter, sub);
     }
-    for (Outgoing &o : parked->messages)
-        s.pending.push_back(std::move(o));
+    // Its messages are this node's to keep now (written through again in cluster mode).
+    s.persistent.store(s.expiryInterval != 0, std::memory_order_relaxed);
+    for (Outgoing &o : parked->messages) {
+        Delivery d;
+        d.session = session;
+        d.out = std::move(o);
+        persistQueued(d);
+        s.pending.push_back(std::move(d.out));
+    }
     qCInfo(lcProtocol).noquote() << "session" << QString::fromUtf8(s.clientId)
                                  << "resumed from the cluster with" << s.subscriptions.size()
                                  << "subscription(s) and" << s.pending.size() << "queued message(s)";
@@ -878,9 +888,9 @@ void Worker::publishFromCluster(std::vector<MessagePtr> messages)
     });
 }
 
-void Worker::takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim)
+void Worker::takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim, bool park)
 {
-    post([this, clientId, claim] {
+    post([this, clientId, claim, park] {
         SessionPtr s;
         {
             std::lock_guard lock(m_core.registryLock);
@@ -889,13 +899,20 @@ void Worker::takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim
         if (!s || s->expired) return;
         Worker *home = s->home.load(std::memory_order_acquire);
         if (home != this) {
-            if (home) home->takeOverFromCluster(clientId, claim);
+            if (home) home->takeOverFromCluster(clientId, claim, park);
             return;
         }
         if (s->clusterClaim >= claim) return; // connected here after that claim: this one is newer
         qCInfo(lcProtocol).noquote() << "client" << QString::fromUtf8(clientId)
                                      << "connected on another node";
-        takeOverLocally(s, true);
+        if (park && s->expiryInterval != 0) {
+            // The client resumes its session there: it leaves this node through Redis.
+            takeOverLocally(s, false);
+            s->disconnectedAtMs = nowMs();
+            parkSession(s);
+        } else {
+            takeOverLocally(s, true);
+        }
         flushRouted();
     });
 }

@@ -48,6 +48,7 @@ struct Connection {
     bool closing = false;   // stop reading; close once flushed or at once
     bool connectSeen = false;
     bool awaitingSession = false; // CONNECT parsed, session being handed over from another worker
+    bool clusterAsked = false;    // cluster mode: the cluster was asked for this client's session
     bool normalDisconnect = false;
     bool established = false; // CONNACK (success) sent
     bool passive = false;     // server DISCONNECT sent; wait for the client to close (compat)
@@ -110,10 +111,11 @@ public:
     void publishFromCluster(std::vector<MessagePtr> messages);
     // Cluster mode: a client with this id connected on another node. If its session lives on
     // this worker, its connection is taken over (v5: DISCONNECT 0x8E) and the session ends
-    // here (the other node owns the client id now). Any thread.
+    // here (the other node owns the client id now); with `park` (the other node resumes it)
+    // a persistent session is parked in the cluster instead. Any thread.
     // `claim`: the link's claim clock when the other node's claim arrived; a session that
     // attached at or after it connected later than that claim and stays.
-    void takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim);
+    void takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim, bool park = false);
     // Processes `packet` as if the session's client had sent it (Broker::injectPacket).
     // Follows the session if it moves; dropped with a log line if it has no connection.
     void injectPacket(SessionPtr session, packets::Packet packet);

@@ -159,6 +159,72 @@ bool decodeQueued(const QByteArray &bytes, Outgoing &o)
     return o.message != nullptr;
 }
 
+// Pending messages of a written-through session (hash sequence -> message), oldest first.
+#define PETREL_LUA_SORTED_PENDING                                                                            \
+    "local function sortedPending(key) "                                                                     \
+    "  local h = redis.call('HGETALL', key) local rows = {} "                                                \
+    "  for i = 1, #h, 2 do rows[#rows + 1] = {tonumber(h[i]), h[i + 1]} end "                                \
+    "  table.sort(rows, function(a, b) return a[1] < b[1] end) "                                             \
+    "  local out = {} for i = 1, #rows do out[i] = rows[i][2] end return out end "
+
+// Resume of a session for a client connecting here (ARGV: prefix, client id, this node):
+//   {"parked", record, messages}: it was parked, now taken out of Redis;
+//   {"adopted", record, messages}: it was connected on a node that died; taken over;
+//   {"wait", owner}: it is connected on a node whose liveness key still lives;
+//   {"none"}: no session of this id in the cluster.
+const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
+    "local p, id, me = ARGV[1], ARGV[2], ARGV[3] "
+    "local rec = redis.call('GET', p .. 'session:' .. id) "
+    "if rec then "
+    "  local q = redis.call('LRANGE', p .. 'queue:' .. id, 0, -1) "
+    "  redis.call('DEL', p .. 'session:' .. id, p .. 'queue:' .. id) "
+    "  redis.call('SREM', p .. 'parked', id) "
+    "  return {'parked', rec, q} end "
+    "local owner = redis.call('HGET', p .. 'clients', id) "
+    "if not owner or owner == me then return {'none'} end "
+    "local live = p .. 'live:' .. owner .. ':' .. id "
+    "rec = redis.call('GET', live) "
+    "if not rec then return {'none'} end "
+    "if redis.call('EXISTS', p .. 'alive:' .. owner) == 1 then return {'wait', owner} end "
+    "local pending = p .. 'pending:' .. owner .. ':' .. id "
+    "local msgs = sortedPending(pending) "
+    "redis.call('DEL', live, pending) "
+    "redis.call('HDEL', p .. 'lives:' .. owner, id) "
+    "redis.call('HDEL', p .. 'clients', id) "
+    "return {'adopted', rec, msgs}";
+
+// A node was declared dead (ARGV: prefix, node): its written-through sessions whose client id
+// is still its own become parked sessions (record, queue with the pending messages first,
+// expiry from now), its other written-through state goes, and so do its <p>clients entries.
+// Returns {id1, record1, id2, record2, ...} of the sessions parked.
+const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
+    "local p, node = ARGV[1], ARGV[2] "
+    "local t = redis.call('TIME') "
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+    "local lives = redis.call('HGETALL', p .. 'lives:' .. node) "
+    "local out = {} "
+    "for i = 1, #lives, 2 do "
+    "  local id, expiry = lives[i], tonumber(lives[i + 1]) "
+    "  local live, pending = p .. 'live:' .. node .. ':' .. id, p .. 'pending:' .. node .. ':' .. id "
+    "  local rec = redis.call('GET', live) "
+    "  if rec and redis.call('HGET', p .. 'clients', id) == node then "
+    "    local queue = p .. 'queue:' .. id "
+    "    local msgs = sortedPending(pending) "
+    "    for k = #msgs, 1, -1 do redis.call('LPUSH', queue, msgs[k]) end "
+    "    redis.call('SET', p .. 'session:' .. id, rec) "
+    "    if expiry ~= 4294967295 then "
+    "      redis.call('PEXPIREAT', p .. 'session:' .. id, now + expiry * 1000) "
+    "      redis.call('PEXPIREAT', queue, now + expiry * 1000) end "
+    "    redis.call('SADD', p .. 'parked', id) "
+    "    out[#out + 1] = id out[#out + 1] = rec end "
+    "  redis.call('DEL', live, pending) end "
+    "redis.call('DEL', p .. 'lives:' .. node) "
+    "local clients = redis.call('HGETALL', p .. 'clients') "
+    "for i = 1, #clients, 2 do "
+    "  if clients[i + 1] == node then redis.call('HDEL', p .. 'clients', clients[i]) end end "
+    "return out";
+#undef PETREL_LUA_SORTED_PENDING
+
 } // namespace
 
 // ---- the cluster thread --------------------------------------------------------------------
@@ -400,44 +466,71 @@ private:
     }
 
 public:
-    // Takes a parked session out of Redis atomically (see ClusterLink::unpark).
+    // Takes the session of a client resuming here out of Redis atomically (see
+    // ClusterLink::unpark): a parked one, or one written through by a node that died. If it is
+    // connected on a node still alive, that node is asked to park it (a claim with "park"),
+    // and this asks again every 25 ms until it is parked or the node's liveness key expired,
+    // within node_timeout_ms + 2 heartbeats.
     void unpark(const QByteArray &id, const std::function<void(std::optional<ParkedSession>)> &done)
     {
         flush(); // messages queued for it before this CONNECT go first
+        resume(id, done, QDeadlineTimer(n.m_options.nodeTimeoutMs + 2 * n.m_options.heartbeatMs), false);
+    }
+
+    void resume(const QByteArray &id, const std::function<void(std::optional<ParkedSession>)> &done,
+                QDeadlineTimer deadline, bool claimed)
+    {
         if (!client->isConnected()) {
-            qCWarning(lcCluster).noquote() << "Redis unreachable: parked session" << id << "not resumed";
+            qCWarning(lcCluster).noquote() << "Redis unreachable: session" << id << "not resumed";
             done(std::nullopt);
             return;
         }
-        const QByteArray session = n.key("session:" + id), queue = n.key("queue:" + id);
-        client->pipeline({{"MULTI"},
-                          {"GET", session},
-                          {"LRANGE", queue, "0", "-1"},
-                          {"DEL", session, queue},
-                          {"SREM", n.key("parked"), id},
-                          {"EXEC"},
-                          {"PUBLISH", n.key("ctl"), encodeControl(Ctl::Unpark, n.m_nodeId, id)}},
-                         [id, done](const QList<redis::Reply> &r) {
-                             if (r.size() != 7 || r[5].isError() || r[5].elements.size() != 4 ||
-                                 r[5].elements[0].isNil()) {
-                                 done(std::nullopt);
-                                 return;
-                             }
-                             ParkedSession p;
-                             p.clientId = id;
-                             qint64 expiresAt = 0;
-                             if (!decodeRecord(r[5].elements[0].string, p, expiresAt)) {
-                                 qCWarning(lcCluster).noquote()
-                                     << "parked session" << id << "unreadable; dropped";
-                                 done(std::nullopt);
-                                 return;
-                             }
-                             for (const redis::Reply &e : r[5].elements[1].elements) {
-                                 Outgoing o;
-                                 if (decodeQueued(e.string, o)) p.messages.push_back(std::move(o));
-                             }
-                             done(std::move(p));
-                         });
+        client->command(
+            {"EVAL", kResumeScript, "0", n.m_prefix, id, n.m_nodeId},
+            [this, id, done, deadline, claimed](const redis::Reply &r) {
+                const QByteArray kind = r.elements.isEmpty() ? QByteArray() : r.elements[0].string;
+                if (kind == "wait") {
+                    if (deadline.hasExpired()) {
+                        qCWarning(lcCluster).noquote()
+                            << "session" << id << "still held by node" << r.elements.value(1).string
+                            << "; the client gets a new session";
+                        done(std::nullopt);
+                        return;
+                    }
+                    if (!claimed) n.claim(id, true);
+                    QTimer::singleShot(25, this,
+                                       [this, id, done, deadline] { resume(id, done, deadline, true); });
+                    return;
+                }
+                if (r.isError() || (kind != "parked" && kind != "adopted") || r.elements.size() != 3) {
+                    if (r.isError())
+                        qCWarning(lcCluster).noquote() << "session" << id << "not resumed:" << r.toString();
+                    done(std::nullopt);
+                    return;
+                }
+                if (kind == "parked") {
+                    {
+                        std::unique_lock lock(n.m_routesLock); // its Park may have come meanwhile
+                        n.removeParkedLocked(id);
+                    }
+                    client->command({"PUBLISH", n.key("ctl"), encodeControl(Ctl::Unpark, n.m_nodeId, id)});
+                }
+                ParkedSession p;
+                p.clientId = id;
+                qint64 expiresAt = 0;
+                if (!decodeRecord(r.elements[1].string, p, expiresAt)) {
+                    qCWarning(lcCluster).noquote() << "session" << id << "unreadable in Redis; dropped";
+                    done(std::nullopt);
+                    return;
+                }
+                for (const redis::Reply &e : r.elements[2].elements) {
+                    Outgoing o;
+                    if (decodeQueued(e.string, o)) p.messages.push_back(std::move(o));
+                }
+                if (kind == "adopted")
+                    qCInfo(lcCluster).noquote() << "session" << id << "taken over from a node that died";
+                done(std::move(p));
+            });
     }
 
 private:
@@ -586,7 +679,33 @@ private:
         client->pipeline({{"HDEL", n.key("nodes"), node},
                           {"HDEL", n.key("stats"), node},
                           {"DEL", n.key("routes:" + node)},
-                          {"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})}});
+                          {"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})},
+                          {"EVAL", kAdoptScript, "0", n.m_prefix, node}},
+                         [this, node](const QList<redis::Reply> &r) {
+                             if (r.size() != 5) return;
+                             if (r[4].isError()) {
+                                 qCWarning(lcCluster).noquote()
+                                     << "sessions of node" << node << "not parked:" << r[4].toString();
+                                 return;
+                             }
+                             // Its persistent sessions are parked now: every node routes
+                             // their messages into Redis until their clients come back.
+                             QList<QList<QByteArray>> announce;
+                             const QList<redis::Reply> &e = r[4].elements;
+                             for (qsizetype i = 0; i + 1 < e.size(); i += 2) {
+                                 {
+                                     std::unique_lock lock(n.m_routesLock);
+                                     n.addParkedLocked(e[i].string, e[i + 1].string);
+                                 }
+                                 announce.append(
+                                     {"PUBLISH", n.key("ctl"),
+                                      encodeControl(Ctl::Park, n.m_nodeId, e[i].string, e[i + 1].string)});
+                             }
+                             if (announce.isEmpty()) return;
+                             qCInfo(lcCluster).noquote() << announce.size() << "session(s) of node" << node
+                                                         << "parked for their clients to resume elsewhere";
+                             client->pipeline(std::move(announce));
+                         });
     }
 
     void onMessage(const QByteArray &channel, const QByteArray &payload)
@@ -642,11 +761,12 @@ private:
                     if (self && --*it <= 0) n.m_ownClaims.erase(it);
                 }
             }
-            if (!self && !ours) n.m_core->nextWorker()->takeOverFromCluster(arg, claim);
+            // extra "park": the other node resumes the session; a persistent one is parked.
+            if (!self && !ours) n.m_core->nextWorker()->takeOverFromCluster(arg, claim, extra == "park");
             break;
         }
         case Ctl::Park:
-            if (!self) {
+            if (!self && !n.isLocal(arg)) {
                 std::unique_lock lock(n.m_routesLock);
                 n.addParkedLocked(arg, extra);
             }
@@ -1059,6 +1179,115 @@ void ClusterNode::sessionEnded(const QByteArray &clientId)
                                      "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
     std::lock_guard lock(m_queueLock);
     m_outbox.commands.append({"EVAL", script, "1", key("clients"), clientId, m_nodeId});
+    wake();
+}
+
+bool ClusterNode::isLocal(const QByteArray &clientId) const
+{
+    if (!m_core) return false;
+    std::lock_guard lock(m_core->registryLock);
+    const SessionPtr s = m_core->registry.value(clientId);
+    return s && !s->expired;
+}
+
+void ClusterNode::claim(const QByteArray &clientId, bool park)
+{
+    std::lock_guard lock(m_queueLock);
+    ++m_ownClaims[clientId];
+    m_outbox.control.push_back(
+        encodeControl(Ctl::Claim, m_nodeId, clientId, park ? QByteArrayLiteral("park") : QByteArray()));
+    wake();
+}
+
+// ---- write-through of connected persistent sessions ----------------------------------------
+//
+// <p>live:<node>:<id>     the session's record (as parked, without expiry), rewritten when it
+//                         connects, subscribes or unsubscribes
+// <p>lives:<node>         hash: client id -> session expiry interval (seconds)
+// <p>pending:<node>:<id>  hash: storage sequence -> queued or unacknowledged QoS 1/2 message
+// All of it goes through the outbox: one pipeline per event-loop pass of the cluster thread.
+
+HookMask ClusterNode::provides() const
+{
+    return hookBit(HookEvent::OnSessionUpdated) | hookBit(HookEvent::OnSessionEnded) |
+           hookBit(HookEvent::OnSubscribed) | hookBit(HookEvent::OnUnsubscribed) |
+           hookBit(HookEvent::OnMessageQueued) | hookBit(HookEvent::OnMessageInflight) |
+           hookBit(HookEvent::OnMessageDone);
+}
+
+void ClusterNode::writeLive(const QByteArray &clientId)
+{
+    if (!m_core) return;
+    SessionPtr s;
+    {
+        std::lock_guard lock(m_core->registryLock);
+        s = m_core->registry.value(clientId);
+    }
+    // Called on the session's home worker: its fields are this thread's to read.
+    if (!s || s->expired || !s->persistent.load(std::memory_order_relaxed)) return;
+    ParkedSession p;
+    p.clientId = clientId;
+    p.username = s->client.username;
+    p.version = s->version;
+    p.expiryInterval = s->expiryInterval;
+    for (auto it = s->subscriptions.cbegin(); it != s->subscriptions.cend(); ++it)
+        p.subscriptions.append({it.key(), it.value()});
+    const QByteArray record = encodeRecord(p, 0);
+    std::lock_guard lock(m_queueLock);
+    m_outbox.commands.append({"SET", key("live:" + m_nodeId + ':' + clientId), record});
+    m_outbox.commands.append(
+        {"HSET", key("lives:" + m_nodeId), clientId, QByteArray::number(quint64(p.expiryInterval))});
+    wake();
+}
+
+void ClusterNode::onSessionUpdated(const StoredClient &session)
+{
+    writeLive(session.clientId);
+}
+
+void ClusterNode::onSubscribed(const ClientInfo &client, const packets::Subscribe &,
+                               const QList<std::uint8_t> &)
+{
+    writeLive(client.clientId);
+}
+
+void ClusterNode::onUnsubscribed(const ClientInfo &client, const packets::Unsubscribe &)
+{
+    writeLive(client.clientId);
+}
+
+void ClusterNode::onSessionEnded(const QByteArray &clientId)
+{
+    std::lock_guard lock(m_queueLock);
+    m_outbox.commands.append({"DEL", key("live:" + m_nodeId + ':' + clientId), pendingKey(clientId)});
+    m_outbox.commands.append({"HDEL", key("lives:" + m_nodeId), clientId});
+    wake();
+}
+
+void ClusterNode::onMessageQueued(const QueuedMessage &m)
+{
+    Outgoing o;
+    o.message = m.message;
+    o.qos = m.qos;
+    o.retain = m.retainFlag;
+    o.subscriptionIds = m.subscriptionIds;
+    const QByteArray encoded = encodeQueued(o);
+    std::lock_guard lock(m_queueLock);
+    m_outbox.commands.append({"HSET", pendingKey(m.clientId), QByteArray::number(m.sequence), encoded});
+    wake();
+}
+
+void ClusterNode::onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t,
+                                    bool awaitingPubcomp)
+{
+    // PUBREC received: the client has the message; a resume elsewhere does not send it again.
+    if (awaitingPubcomp) onMessageDone(clientId, sequence);
+}
+
+void ClusterNode::onMessageDone(const QByteArray &clientId, std::uint64_t sequence)
+{
+    std::lock_guard lock(m_queueLock);
+    m_outbox.commands.append({"HDEL", pendingKey(clientId), QByteArray::number(sequence)});
     wake();
 }
 

@@ -76,11 +76,22 @@ public:
 
     // ---- Hook -----------------------------------------------------------------------------
     QString id() const override { return QStringLiteral("cluster"); }
-    HookMask provides() const override { return 0; }
+    // The persistence events: persistent sessions are written through to Redis while their
+    // client is connected (see "Sessions on a node that dies" in docs/cluster.md).
+    HookMask provides() const override;
     // Checks Redis (reachable, credentials) and claims the node id: false with *error when
     // Redis cannot be reached or another live node has this node id.
     bool init(const QVariantMap &config, QString *error) override;
     ClusterLink *clusterLink() override { return this; }
+    void onSessionUpdated(const StoredClient &session) override;
+    void onSessionEnded(const QByteArray &clientId) override;
+    void onSubscribed(const ClientInfo &client, const packets::Subscribe &packet,
+                      const QList<std::uint8_t> &reasonCodes) override;
+    void onUnsubscribed(const ClientInfo &client, const packets::Unsubscribe &packet) override;
+    void onMessageQueued(const QueuedMessage &message) override;
+    void onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t packetId,
+                           bool awaitingPubcomp) override;
+    void onMessageDone(const QByteArray &clientId, std::uint64_t sequence) override;
 
     // ---- ClusterLink (broker/clusterlink.h) ----------------------------------------------
     void attach(BrokerCore &core) override;
@@ -109,6 +120,18 @@ private:
         bool wakePending = false;
     };
     void wake(); // with m_queueLock held
+    // Write-through of a connected persistent session: its record (subscriptions, expiry) in
+    // <p>live:<node>:<id>, its expiry in <p>lives:<node>. On the session's home worker.
+    void writeLive(const QByteArray &clientId);
+    // Announces a claim of this client id without taking it in <p>clients; `park`: the node
+    // that has it connected parks a persistent session (a resume here waits for it).
+    void claim(const QByteArray &clientId, bool park);
+    // Has this node a session (not ended) of this client id?
+    bool isLocal(const QByteArray &clientId) const;
+    QByteArray pendingKey(const QByteArray &clientId) const
+    {
+        return key("pending:" + m_nodeId + ':' + clientId);
+    }
 
     const ClusterOptions m_options;
     const QByteArray m_nodeId;

@@ -526,6 +526,128 @@ private Q_SLOTS:
         QCOMPARE(live->payload, QByteArray("live"));
     }
 
+    // The state of a connected persistent session is written through to Redis, so a node
+    // killed with SIGKILL loses only its connections. c1 (receive maximum 1: one message in
+    // flight, two queued) reconnects on n3 at once: n3 waits for n1's liveness key to expire
+    // and takes the session over. c2 comes back later, after n1 was declared dead and its
+    // sessions parked: a message published meanwhile was queued for it in Redis.
+    void sessionSurvivesNodeKill()
+    {
+        const QByteArray id1 = test::uniqueName("k1"), id2 = test::uniqueName("k2");
+        const QByteArray base = test::uniqueTopic();
+        auto connectWith = [](const QByteArray &id, bool cleanStart) {
+            Connect c = persistentConnect(id, cleanStart);
+            c.properties.receiveMaximum = 1;
+            c.properties.mark(PropertyId::ReceiveMaximum);
+            return c;
+        };
+        TestClient pub("pub", ProtocolVersion::V5);
+        QVERIFY(pub.open(port(1), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        {
+            TestClient c1("c1", ProtocolVersion::V5), c2("c2", ProtocolVersion::V5);
+            QVERIFY(c1.open(port(0), connectWith(id1, true)));
+            QVERIFY(c2.open(port(0), connectWith(id2, true)));
+            QVERIFY(c1.subscribe(base + "/a/#", 1));
+            QVERIFY(c1.subscribe(base + "/b", 2));
+            QVERIFY(c2.subscribe(base + "/#", 1));
+            QVERIFY(syncRoutes(c1, pub));
+            for (const QByteArray payload : {"m1", "m2", "m3"})
+                QVERIFY(pub.publishAndWait(makePublish(base + "/a/x", payload, 1)));
+            // The first is in flight (not acknowledged), the others wait for the window.
+            for (TestClient *c : {&c1, &c2}) {
+                auto first = receiveData(*c);
+                QVERIFY(first);
+                QCOMPARE(first->payload, QByteArray("m1"));
+            }
+            auto pending = [&](const QByteArray &id) {
+                return redisCommand({"HLEN", key("pending:n1:" + id)}).integer;
+            };
+            QVERIFY(waitFor([&] { return pending(id1) == 3 && pending(id2) == 3; }));
+            QVERIFY(redisCommand({"EXISTS", key("live:n1:" + id1)}).integer == 1);
+            m_nodes[0].server->crash();
+        }
+
+        TestClient c1("c1", ProtocolVersion::V5);
+        auto ack = c1.open(port(2), persistentConnect(id1, false));
+        QVERIFY(ack);
+        QVERIFY(ack->sessionPresent);
+        for (const QByteArray payload : {"m1", "m2", "m3"}) {
+            auto got = receiveData(c1);
+            QVERIFY(got);
+            QCOMPARE(got->payload, payload);
+            QCOMPARE(int(got->qos), 1);
+            QVERIFY(c1.acknowledge(*got));
+        }
+        QVERIFY(noData(c1, 200));
+
+        // n1 declared dead: c2's session is parked with its three messages; a message
+        // published now is queued behind them (probes until n2 knows the parked session).
+        QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("session:" + id2)}).integer == 1; }));
+        QCOMPARE(redisCommand({"LLEN", key("queue:" + id2)}).integer, 3);
+        QCOMPARE(redisCommand({"HEXISTS", key("clients"), id2}).integer, 0);
+        QVERIFY(waitFor([&] {
+            if (!pub.publishAndWait(makePublish(base + "/probe/x", "probe", 1))) return false;
+            return redisCommand({"LLEN", key("queue:" + id2)}).integer > 3;
+        }));
+        QVERIFY(pub.publishAndWait(makePublish(base + "/c/y", "m4", 1)));
+        TestClient c2("c2", ProtocolVersion::V5);
+        ack = c2.open(port(1), persistentConnect(id2, false));
+        QVERIFY(ack);
+        QVERIFY(ack->sessionPresent);
+        for (const QByteArray payload : {"m1", "m2", "m3", "m4"}) {
+            auto got = receiveData(c2);
+            QVERIFY(got);
+            QCOMPARE(got->payload, payload);
+            QVERIFY(c2.acknowledge(*got));
+        }
+
+        // c1's subscriptions came along: a QoS 2 message from n2 reaches it on n3.
+        QVERIFY(syncRoutes(c1, pub));
+        QVERIFY(pub.publishAndWait(makePublish(base + "/b", "m5", 2)));
+        auto got = receiveData(c1);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("m5"));
+        QCOMPARE(int(got->qos), 2);
+        QVERIFY(c1.acknowledge(*got));
+        // Nothing of n1 is left in Redis.
+        QCOMPARE(redisCommand({"EXISTS", key("lives:n1")}).integer, 0);
+        QCOMPARE(redisCommand({"EXISTS", key("live:n1:" + id1)}).integer, 0);
+        QCOMPARE(redisCommand({"EXISTS", key("routes:n1")}).integer, 0);
+    }
+
+    // A client resuming its persistent session (clean start 0) on another node while its old
+    // connection is still up: the old node parks the session (v5 DISCONNECT 0x8E) and the new
+    // node resumes it with its subscriptions and its unacknowledged message.
+    void persistentTakeoverAcrossNodes()
+    {
+        const QByteArray id = test::uniqueName("move");
+        const QByteArray topic = test::uniqueTopic();
+        TestClient pub("pub", ProtocolVersion::V5), first("first", ProtocolVersion::V5);
+        QVERIFY(pub.open(port(2), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        QVERIFY(first.open(port(0), persistentConnect(id, true)));
+        QVERIFY(first.subscribe(topic, 1));
+        QVERIFY(syncRoutes(first, pub));
+        QVERIFY(pub.publishAndWait(makePublish(topic, "unacked", 1)));
+        auto got = receiveData(first);
+        QVERIFY(got);
+        QVERIFY(waitFor([&] { return redisCommand({"HGET", key("clients"), id}).string == "n1"; }));
+
+        TestClient second("second", ProtocolVersion::V5);
+        auto ack = second.open(port(1), persistentConnect(id, false));
+        QVERIFY(ack);
+        QVERIFY(ack->sessionPresent);
+        QVERIFY(first.expectServerDisconnect(0x8E));
+        got = receiveData(second);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("unacked"));
+        QVERIFY(second.acknowledge(*got));
+        QVERIFY(syncRoutes(second, pub));
+        QVERIFY(pub.publishAndWait(makePublish(topic, "after", 1)));
+        got = receiveData(second);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("after"));
+    }
+
     // A clean start for the id of a parked session deletes it (on the node that parked it,
     // which knows at once; other nodes learn it from the control channel).
     void cleanStartDropsParkedSession()
