@@ -879,12 +879,13 @@ void Worker::publishFromServer(MessagePtr message, bool reportRetain)
     });
 }
 
-void Worker::publishFromCluster(std::vector<MessagePtr> messages)
+void Worker::publishFromCluster(std::vector<MessagePtr> messages, std::function<void()> routed)
 {
-    post([this, messages = std::move(messages)] {
+    post([this, messages = std::move(messages), routed = std::move(routed)] {
         for (const MessagePtr &m : messages)
             publishMessage(m);
         flushRouted();
+        if (routed) routed();
     });
 }
 

@@ -108,7 +108,8 @@ public:
     void post(std::function<void()> fn);
     // Cluster mode: messages published on another node (originNode set), routed here like a
     // local PUBLISH but neither retained nor forwarded again. One post per batch. Any thread.
-    void publishFromCluster(std::vector<MessagePtr> messages);
+    // `routed` runs on this worker after they were routed (and handed to the hooks).
+    void publishFromCluster(std::vector<MessagePtr> messages, std::function<void()> routed = {});
     // Cluster mode: a client with this id connected on another node. If its session lives on
     // this worker, its connection is taken over (v5: DISCONNECT 0x8E) and the session ends
     // here (the other node owns the client id now); with `park` (the other node resumes it)

@@ -38,7 +38,9 @@ enum class Ctl : quint8 {
     Unpark = 8 // arg: client id
 };
 
-constexpr quint32 kFrameVersion = 2;  // 2: each message carries the shared groups its target serves
+// 2: each message carries the shared groups its target serves; 3: the sender's run id and a
+// sequence number per message (0 for QoS 0), for deduplication of QoS 1/2 messages.
+constexpr quint32 kFrameVersion = 3;
 constexpr int kReloadEveryTicks = 30; // anti-entropy: full route reload every 30 heartbeats
 
 QByteArray encodeControl(Ctl kind, const QByteArray &node, const QByteArray &arg,
@@ -63,7 +65,7 @@ QByteArray encodeMessage(const Message &m)
     packets::encodePublish(p, ProtocolVersion::V5, packet);
     QByteArray out;
     QDataStream ds(&out, QIODevice::WriteOnly);
-    ds << m.originClientId << m.createdAtMs << m.expiresAtMs << packet;
+    ds << m.originClientId << m.createdAtMs << m.expiresAtMs << packet << m.clusterId;
     return out;
 }
 
@@ -74,6 +76,7 @@ std::shared_ptr<Message> decodeMessage(const QByteArray &bytes, const QByteArray
     QByteArray packet;
     ds >> m->originClientId >> m->createdAtMs >> m->expiresAtMs >> packet;
     if (ds.status() != QDataStream::Ok) return nullptr;
+    if (!ds.atEnd()) ds >> m->clusterId;
     packets::Packet decoded;
     if (packets::decodeOne(packet, ProtocolVersion::V5, decoded)) return nullptr;
     auto *p = std::get_if<Publish>(&decoded);
@@ -159,6 +162,103 @@ bool decodeQueued(const QByteArray &bytes, Outgoing &o)
     return o.message != nullptr;
 }
 
+// The copies of `message` for offline sessions among matches.subscriptions (sorted here by
+// subscriber): per session the highest QoS, Retain As Published, every identifier, as
+// BrokerCore::route does for one session. QoS 0 copies are not made (not queued offline).
+template <class Each>
+void offlineCopies(topics::Matches &matches, const MessagePtr &message, Each &&each)
+{
+    const Publish &p = message->publish;
+    auto &subs = matches.subscriptions;
+    std::sort(subs.begin(), subs.end(), [](const topics::Subscription *a, const topics::Subscription *b) {
+        return a->subscriber < b->subscriber;
+    });
+    for (qsizetype i = 0; i < subs.size();) {
+        const topics::SubscriberKey k = subs[i]->subscriber;
+        Outgoing o;
+        bool any = false;
+        for (; i < subs.size() && subs[i]->subscriber == k; ++i) {
+            const topics::Subscription &s = *subs[i];
+            if (s.options.noLocal && s.clientId == message->originClientId) continue;
+            const std::uint8_t qos = std::min(s.options.qos, p.qos);
+            if (!any || qos > o.qos) o.qos = qos;
+            if (s.options.retainAsPublished && p.retain) o.retain = true;
+            if (s.identifier) o.subscriptionIds.append(s.identifier);
+            any = true;
+        }
+        if (!any || o.qos == 0) continue;
+        o.message = message;
+        each(k, std::move(o));
+    }
+}
+
+// A frame of messages from another node (pub/sub channel or inbox list).
+struct Frame {
+    QByteArray from, run;
+    std::vector<std::pair<std::shared_ptr<Message>, quint64>> messages; // with their sequence
+};
+
+bool decodeFrame(const QByteArray &bytes, Frame &f)
+{
+    QDataStream ds(bytes);
+    quint32 version = 0, count = 0;
+    ds >> version >> f.from >> f.run >> count;
+    if (ds.status() != QDataStream::Ok || version != kFrameVersion) return false;
+    f.messages.reserve(std::min<quint32>(count, 4096));
+    for (quint32 i = 0; i < count; ++i) {
+        QByteArray message;
+        QList<QByteArray> shared;
+        quint64 seq = 0;
+        ds >> message >> shared >> seq;
+        if (ds.status() != QDataStream::Ok) return false;
+        if (std::shared_ptr<Message> m = decodeMessage(message, f.from)) {
+            m->sharedOnly = std::make_shared<const QSet<QByteArray>>(shared.cbegin(), shared.cend());
+            if (seq) m->clusterId = f.run + ':' + QByteArray::number(seq);
+            f.messages.push_back({std::move(m), seq});
+        }
+    }
+    return true;
+}
+
+// A dead node's inbox (frames of QoS 1/2 messages it had not consumed), for sessions it held:
+// each session gets the messages its subscriptions match that it does not have already (by
+// cluster id: the dead node may have queued some before it died), appended to its messages.
+void inboxCopies(const QList<redis::Reply> &frames, const std::vector<ParkedSession *> &sessions)
+{
+    topics::SubscriptionTree tree;
+    std::vector<QSet<QByteArray>> have(sessions.size());
+    for (size_t i = 0; i < sessions.size(); ++i) {
+        for (const auto &[filter, sub] : std::as_const(sessions[i]->subscriptions)) {
+            if (topics::splitSharedFilter(filter).isShared()) continue;
+            topics::Subscription s;
+            s.subscriber = topics::SubscriberKey(i + 1);
+            s.clientId = sessions[i]->clientId;
+            s.filter = filter;
+            s.options = sub.options;
+            s.identifier = sub.identifier;
+            tree.subscribe(s);
+        }
+        for (const Outgoing &o : sessions[i]->messages)
+            if (!o.message->clusterId.isEmpty()) have[i].insert(o.message->clusterId);
+    }
+    topics::Matches matches;
+    for (const redis::Reply &bytes : frames) {
+        Frame f;
+        if (!decodeFrame(bytes.string, f)) continue;
+        for (auto &[m, seq] : f.messages) {
+            if (!seq) continue;
+            matches.clear();
+            tree.match(m->publish.topic, matches);
+            offlineCopies(matches, m, [&](topics::SubscriberKey k, Outgoing &&o) {
+                const size_t i = size_t(k - 1);
+                if (have[i].contains(m->clusterId)) return;
+                have[i].insert(m->clusterId);
+                sessions[i]->messages.push_back(std::move(o));
+            });
+        }
+    }
+}
+
 // Pending messages of a written-through session (hash sequence -> message), oldest first.
 #define PETREL_LUA_SORTED_PENDING                                                                            \
     "local function sortedPending(key) "                                                                     \
@@ -191,12 +291,12 @@ const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
     "redis.call('DEL', live, pending) "
     "redis.call('HDEL', p .. 'lives:' .. owner, id) "
     "redis.call('HDEL', p .. 'clients', id) "
-    "return {'adopted', rec, msgs}";
+    "return {'adopted', rec, msgs, owner}";
 
 // A node was declared dead (ARGV: prefix, node): its written-through sessions whose client id
 // is still its own become parked sessions (record, queue with the pending messages first,
 // expiry from now), its other written-through state goes, and so do its <p>clients entries.
-// Returns {id1, record1, id2, record2, ...} of the sessions parked.
+// Returns {id, record, pending messages, expires at (ms, 0 = never), ...} per session parked.
 const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
     "local p, node = ARGV[1], ARGV[2] "
     "local t = redis.call('TIME') "
@@ -212,11 +312,13 @@ const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
     "    local msgs = sortedPending(pending) "
     "    for k = #msgs, 1, -1 do redis.call('LPUSH', queue, msgs[k]) end "
     "    redis.call('SET', p .. 'session:' .. id, rec) "
+    "    local at = 0 "
     "    if expiry ~= 4294967295 then "
-    "      redis.call('PEXPIREAT', p .. 'session:' .. id, now + expiry * 1000) "
-    "      redis.call('PEXPIREAT', queue, now + expiry * 1000) end "
+    "      at = now + expiry * 1000 "
+    "      redis.call('PEXPIREAT', p .. 'session:' .. id, at) "
+    "      redis.call('PEXPIREAT', queue, at) end "
     "    redis.call('SADD', p .. 'parked', id) "
-    "    out[#out + 1] = id out[#out + 1] = rec end "
+    "    out[#out + 1] = id out[#out + 1] = rec out[#out + 1] = msgs out[#out + 1] = at end "
     "  redis.call('DEL', live, pending) end "
     "redis.call('DEL', p .. 'lives:' .. node) "
     "local clients = redis.call('HGETALL', p .. 'clients') "
@@ -289,8 +391,11 @@ public:
     void flush()
     {
         ClusterNode::Outbox box;
+        std::uint64_t upTo = 0; // every change counted up to here is in `box`
         {
             std::lock_guard lock(n.m_queueLock);
+            upTo = n.m_writeSeq.load(std::memory_order_relaxed);
+            std::swap(box.durable, n.m_outbox.durable);
             std::swap(box.messages, n.m_outbox.messages);
             std::swap(box.control, n.m_outbox.control);
             std::swap(box.commands, n.m_outbox.commands);
@@ -300,6 +405,10 @@ public:
             qint64 lost = 0;
             for (const auto &v : std::as_const(box.messages))
                 lost += qint64(v.size());
+            for (const auto &v : std::as_const(box.durable))
+                lost += qint64(v.size());
+            // Not kept while Redis is away: publishers are acknowledged (at most once then).
+            n.released(upTo);
             if (lost) {
                 n.m_dropped.fetch_add(lost, std::memory_order_relaxed);
                 const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -315,17 +424,90 @@ public:
         QList<QList<QByteArray>> cmds = std::move(box.commands);
         for (const QByteArray &c : box.control)
             cmds.append({"PUBLISH", n.key("ctl"), c});
-        for (auto it = box.messages.cbegin(); it != box.messages.cend(); ++it) {
-            QByteArray frame;
-            QDataStream ds(&frame, QIODevice::WriteOnly);
-            ds << kFrameVersion << n.m_nodeId << quint32(it->size());
-            for (const auto &[m, shared] : *it)
-                ds << encodeMessage(*m) << shared;
-            cmds.append({"PUBLISH", n.key("msg:" + it.key()), frame});
-            n.m_forwarded.fetch_add(qint64(it->size()), std::memory_order_relaxed);
-            n.m_batches.fetch_add(1, std::memory_order_relaxed);
+        auto frames = [&](const auto &perNode, bool durable) {
+            for (auto it = perNode.cbegin(); it != perNode.cend(); ++it) {
+                QByteArray frame;
+                QDataStream ds(&frame, QIODevice::WriteOnly);
+                ds << kFrameVersion << n.m_nodeId << runId << quint32(it->size());
+                for (const auto &[m, shared] : *it)
+                    ds << encodeMessage(*m) << shared << quint64(durable ? ++sendSeq : 0);
+                if (durable) {
+                    // Kept in the target's inbox until it has queued them; the empty
+                    // PUBLISH wakes it up.
+                    cmds.append({"RPUSH", n.key("inbox:" + it.key()), frame});
+                    cmds.append({"PUBLISH", n.key("msg:" + it.key()), QByteArray()});
+                } else {
+                    cmds.append({"PUBLISH", n.key("msg:" + it.key()), frame});
+                }
+                n.m_forwarded.fetch_add(qint64(it->size()), std::memory_order_relaxed);
+                n.m_batches.fetch_add(1, std::memory_order_relaxed);
+            }
+        };
+        frames(box.messages, false);
+        frames(box.durable, true);
+        if (cmds.isEmpty()) {
+            n.released(upTo);
+        } else if (upTo > releasedUpTo) {
+            releasedUpTo = upTo;
+            // Replies come in order: when this batch's last one is here, all of it is in
+            // Redis (or the connection was lost: given up, counted as errors).
+            client->pipeline(std::move(cmds),
+                             [this, upTo](const QList<redis::Reply> &) { n.released(upTo); });
+        } else {
+            client->pipeline(std::move(cmds));
         }
-        if (!cmds.isEmpty()) client->pipeline(std::move(cmds));
+    }
+
+    // Reads this node's inbox (QoS 1/2 messages from other nodes) and hands the messages to a
+    // worker; only after the worker has queued them (persistent sessions' copies written
+    // through before it) are they removed from the list. A message read a second time (the
+    // removal did not reach Redis) is recognised by its sender's sequence and dropped.
+    void drain()
+    {
+        if (draining || !client->isConnected()) return;
+        draining = true;
+        const QByteArray inbox = n.key("inbox:" + n.m_nodeId);
+        client->command({"LRANGE", inbox, "0", "63"}, [this, inbox](const redis::Reply &r) {
+            if (r.isError() || r.elements.isEmpty()) {
+                draining = false;
+                return;
+            }
+            const qsizetype count = r.elements.size();
+            std::vector<MessagePtr> messages;
+            QByteArray from;
+            for (const redis::Reply &bytes : r.elements) {
+                Frame f;
+                if (!decodeFrame(bytes.string, f)) {
+                    qCWarning(lcCluster) << "malformed inbox frame dropped";
+                    continue;
+                }
+                from = f.from;
+                quint64 &seen = lastSeen[f.run];
+                for (auto &[m, seq] : f.messages) {
+                    if (seq <= seen) {
+                        n.m_duplicates.fetch_add(1, std::memory_order_relaxed);
+                        continue;
+                    }
+                    seen = seq;
+                    messages.push_back(std::move(m));
+                }
+            }
+            auto trim = [this, inbox, count] {
+                flush(); // the queued copies' write-through goes first
+                client->command({"LTRIM", inbox, QByteArray::number(count), "-1"});
+                draining = false;
+                drain();
+            };
+            if (messages.empty()) {
+                trim();
+                return;
+            }
+            n.m_received.fetch_add(qint64(messages.size()), std::memory_order_relaxed);
+            const std::vector<Worker *> &workers = n.m_core->workers;
+            workers[qHash(from) % workers.size()]->publishFromCluster(std::move(messages), [this, trim] {
+                QMetaObject::invokeMethod(this, trim, Qt::QueuedConnection);
+            });
+        });
     }
 
 private:
@@ -352,6 +534,7 @@ private:
         everConnected = true;
         registerNode();
         if (subReady) reload();
+        drain(); // what other nodes left in the inbox meanwhile
     }
 
     // Writes this node's entry, liveness key and route set anew and tells the others.
@@ -502,7 +685,7 @@ public:
                                        [this, id, done, deadline] { resume(id, done, deadline, true); });
                     return;
                 }
-                if (r.isError() || (kind != "parked" && kind != "adopted") || r.elements.size() != 3) {
+                if (r.isError() || (kind != "parked" && kind != "adopted") || r.elements.size() < 3) {
                     if (r.isError())
                         qCWarning(lcCluster).noquote() << "session" << id << "not resumed:" << r.toString();
                     done(std::nullopt);
@@ -527,9 +710,19 @@ public:
                     Outgoing o;
                     if (decodeQueued(e.string, o)) p.messages.push_back(std::move(o));
                 }
-                if (kind == "adopted")
-                    qCInfo(lcCluster).noquote() << "session" << id << "taken over from a node that died";
-                done(std::move(p));
+                if (kind != "adopted") {
+                    done(std::move(p));
+                    return;
+                }
+                // Its node died: what its inbox still holds for the session comes along.
+                const QByteArray owner = r.elements.value(3).string;
+                qCInfo(lcCluster).noquote() << "session" << id << "taken over from node" << owner << "(dead)";
+                client->command({"LRANGE", n.key("inbox:" + owner), "0", "-1"},
+                                [done, p = std::move(p)](const redis::Reply &inbox) mutable {
+                                    ParkedSession *target = &p;
+                                    if (!inbox.isError()) inboxCopies(inbox.elements, {target});
+                                    done(std::move(p));
+                                });
             });
     }
 
@@ -617,6 +810,7 @@ private:
     {
         if (!client->isConnected()) return;
         publishTotals();
+        drain(); // in case a wake-up was lost
         const bool fullReload = ++ticks % kReloadEveryTicks == 0;
         client->pipeline(
             {aliveCommand(), {"HSET", n.key("nodes"), n.m_nodeId, nodeInfo()}, {"HKEYS", n.key("nodes")}},
@@ -680,32 +874,77 @@ private:
                           {"HDEL", n.key("stats"), node},
                           {"DEL", n.key("routes:" + node)},
                           {"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})},
-                          {"EVAL", kAdoptScript, "0", n.m_prefix, node}},
+                          {"EVAL", kAdoptScript, "0", n.m_prefix, node},
+                          {"MULTI"},
+                          {"LRANGE", n.key("inbox:" + node), "0", "-1"},
+                          {"DEL", n.key("inbox:" + node)},
+                          {"EXEC"}},
                          [this, node](const QList<redis::Reply> &r) {
-                             if (r.size() != 5) return;
+                             if (r.size() != 9) return;
                              if (r[4].isError()) {
                                  qCWarning(lcCluster).noquote()
                                      << "sessions of node" << node << "not parked:" << r[4].toString();
                                  return;
                              }
-                             // Its persistent sessions are parked now: every node routes
-                             // their messages into Redis until their clients come back.
-                             QList<QList<QByteArray>> announce;
-                             const QList<redis::Reply> &e = r[4].elements;
-                             for (qsizetype i = 0; i + 1 < e.size(); i += 2) {
-                                 {
-                                     std::unique_lock lock(n.m_routesLock);
-                                     n.addParkedLocked(e[i].string, e[i + 1].string);
-                                 }
-                                 announce.append(
-                                     {"PUBLISH", n.key("ctl"),
-                                      encodeControl(Ctl::Park, n.m_nodeId, e[i].string, e[i + 1].string)});
-                             }
-                             if (announce.isEmpty()) return;
-                             qCInfo(lcCluster).noquote() << announce.size() << "session(s) of node" << node
-                                                         << "parked for their clients to resume elsewhere";
-                             client->pipeline(std::move(announce));
+                             adoptParked(node, r[4].elements,
+                                         r[8].elements.isEmpty() ? QList<redis::Reply>()
+                                                                 : r[8].elements[0].elements);
                          });
+    }
+
+    // The sessions of a dead node, parked by kAdoptScript: the QoS 1/2 messages in its inbox
+    // that they match (and do not have) are queued behind their pending ones; then every node
+    // is told, and queues their messages in Redis from then on.
+    void adoptParked(const QByteArray &node, const QList<redis::Reply> &rows,
+                     const QList<redis::Reply> &inbox)
+    {
+        std::vector<ParkedSession> sessions;
+        std::vector<std::pair<QByteArray, qint64>> meta; // record, expires at
+        for (qsizetype i = 0; i + 3 < rows.size(); i += 4) {
+            ParkedSession p;
+            p.clientId = rows[i].string;
+            qint64 unused = 0;
+            if (!decodeRecord(rows[i + 1].string, p, unused)) continue;
+            for (const redis::Reply &e : rows[i + 2].elements) {
+                Outgoing o;
+                if (decodeQueued(e.string, o)) p.messages.push_back(std::move(o));
+            }
+            sessions.push_back(std::move(p));
+            meta.push_back({rows[i + 1].string, rows[i + 3].integer});
+        }
+        if (sessions.empty()) return;
+        std::vector<ParkedSession *> targets;
+        std::vector<size_t> before;
+        for (ParkedSession &p : sessions) {
+            targets.push_back(&p);
+            before.push_back(p.messages.size());
+        }
+        inboxCopies(inbox, targets);
+        QList<QList<QByteArray>> cmds;
+        int recovered = 0;
+        for (size_t i = 0; i < sessions.size(); ++i) {
+            const ParkedSession &p = sessions[i];
+            if (p.messages.size() > before[i]) {
+                QList<QByteArray> push{"RPUSH", n.key("queue:" + p.clientId)};
+                for (size_t k = before[i]; k < p.messages.size(); ++k)
+                    push.append(encodeQueued(p.messages[k]));
+                recovered += int(p.messages.size() - before[i]);
+                cmds.append(push);
+                if (meta[i].second)
+                    cmds.append(
+                        {"PEXPIREAT", n.key("queue:" + p.clientId), QByteArray::number(meta[i].second)});
+            }
+            {
+                std::unique_lock lock(n.m_routesLock);
+                n.addParkedLocked(p.clientId, meta[i].first);
+            }
+            cmds.append(
+                {"PUBLISH", n.key("ctl"), encodeControl(Ctl::Park, n.m_nodeId, p.clientId, meta[i].first)});
+        }
+        qCInfo(lcCluster).noquote() << sessions.size() << "session(s) of node" << node
+                                    << "parked for their clients to resume elsewhere," << recovered
+                                    << "message(s) recovered from its inbox";
+        client->pipeline(std::move(cmds));
     }
 
     void onMessage(const QByteArray &channel, const QByteArray &payload)
@@ -789,31 +1028,24 @@ private:
 
     void onMessages(const QByteArray &frame)
     {
-        QDataStream ds(frame);
-        quint32 version = 0, count = 0;
-        QByteArray from;
-        ds >> version >> from >> count;
-        if (ds.status() != QDataStream::Ok || version != kFrameVersion) {
+        if (frame.isEmpty()) { // QoS 1/2 messages in the inbox
+            drain();
+            return;
+        }
+        Frame f;
+        if (!decodeFrame(frame, f)) {
             qCWarning(lcCluster) << "malformed message frame ignored";
             return;
         }
         std::vector<MessagePtr> messages;
-        messages.reserve(std::min<quint32>(count, 4096));
-        for (quint32 i = 0; i < count; ++i) {
-            QByteArray bytes;
-            QList<QByteArray> shared;
-            ds >> bytes >> shared;
-            if (ds.status() != QDataStream::Ok) break;
-            if (std::shared_ptr<Message> m = decodeMessage(bytes, from)) {
-                m->sharedOnly = std::make_shared<const QSet<QByteArray>>(shared.cbegin(), shared.cend());
-                messages.push_back(std::move(m));
-            }
-        }
+        messages.reserve(f.messages.size());
+        for (auto &[m, seq] : f.messages)
+            messages.push_back(std::move(m));
         if (messages.empty()) return;
         n.m_received.fetch_add(qint64(messages.size()), std::memory_order_relaxed);
         // Every frame of one node goes through the same worker: its messages keep their order.
         const std::vector<Worker *> &workers = n.m_core->workers;
-        workers[qHash(from) % workers.size()]->publishFromCluster(std::move(messages));
+        workers[qHash(f.from) % workers.size()]->publishFromCluster(std::move(messages));
     }
 
     // ---- the remote route table (writers: this thread) ----------------------------------
@@ -911,6 +1143,12 @@ private:
     bool everConnected = false;
     quint64 reloadGeneration = 0;
     int ticks = 0;
+    bool draining = false;
+    std::uint64_t releasedUpTo = 0;
+    quint64 sendSeq = 0;                 // QoS 1/2 messages sent to inboxes, this run
+    QHash<QByteArray, quint64> lastSeen; // sender's run id -> last sequence taken from the inbox
+    // This run of this node, in the ids of the QoS 1/2 messages it sends.
+    const QByteArray runId = n.m_nodeId + '/' + QByteArray::number(QDateTime::currentMSecsSinceEpoch());
     qint64 lastDropLogMs = 0;
     qint64 lastTotalsMs = 0;
     const qint64 startedAtMs = QDateTime::currentMSecsSinceEpoch();
@@ -1059,38 +1297,18 @@ std::vector<QByteArray> ClusterNode::forward(const MessagePtr &message,
     {
         std::shared_lock lock(m_routesLock);
         if (anyParked && p.qos > 0) {
-            // Like BrokerCore::route for one session: highest QoS, every identifier.
             matches.clear();
             m_parkedRoutes.match(p.topic, matches);
-            auto &subs = matches.subscriptions;
-            std::sort(subs.begin(), subs.end(),
-                      [](const topics::Subscription *a, const topics::Subscription *b) {
-                          return a->subscriber < b->subscriber;
-                      });
-            for (qsizetype i = 0; i < subs.size();) {
-                const topics::SubscriberKey k = subs[i]->subscriber;
-                Outgoing o;
-                bool any = false;
-                for (; i < subs.size() && subs[i]->subscriber == k; ++i) {
-                    const topics::Subscription &s = *subs[i];
-                    if (s.options.noLocal && s.clientId == message->originClientId) continue;
-                    const std::uint8_t qos = std::min(s.options.qos, p.qos);
-                    if (!any || qos > o.qos) o.qos = qos;
-                    if (s.options.retainAsPublished && p.retain) o.retain = true;
-                    if (s.identifier) o.subscriptionIds.append(s.identifier);
-                    any = true;
-                }
-                if (!any || o.qos == 0) continue; // QoS 0 is not queued for offline sessions
+            offlineCopies(matches, message, [&](topics::SubscriberKey k, Outgoing &&o) {
                 const QByteArray id = m_parkedIds.value(k);
                 const auto entry = m_parked.constFind(id);
-                if (entry == m_parked.constEnd()) continue;
+                if (entry == m_parked.constEnd()) return;
                 if (entry->expiresAtMs) {
                     if (!now) now = nowMs();
-                    if (entry->expiresAtMs <= now) continue;
+                    if (entry->expiresAtMs <= now) return;
                 }
-                o.message = message;
                 queued.append({id, std::move(o)});
-            }
+            });
             matches.clear();
         }
         if (anyRemote) {
@@ -1123,10 +1341,14 @@ std::vector<QByteArray> ClusterNode::forward(const MessagePtr &message,
         if (std::find(decided.begin(), decided.end(), f) == decided.end()) serveHere.push_back(f);
     if (targets.isEmpty() && queued.isEmpty()) return serveHere;
     std::lock_guard lock(m_queueLock);
+    // QoS 1/2 goes through the target's inbox list: the publisher's acknowledgement waits
+    // until Redis has it (DurabilityGate). QoS 0 stays on pub/sub.
+    auto &box = p.qos > 0 ? m_outbox.durable : m_outbox.messages;
     for (const auto &[node, shared] : std::as_const(targets))
-        m_outbox.messages[node].push_back({message, shared});
+        box[node].push_back({message, shared});
     for (const auto &[id, o] : std::as_const(queued))
         m_outbox.commands.append({"RPUSH", key("queue:" + id), encodeQueued(o)});
+    if (p.qos > 0) m_writeSeq.fetch_add(1, std::memory_order_release);
     wake();
     return serveHere;
 }
@@ -1274,6 +1496,7 @@ void ClusterNode::onMessageQueued(const QueuedMessage &m)
     const QByteArray encoded = encodeQueued(o);
     std::lock_guard lock(m_queueLock);
     m_outbox.commands.append({"HSET", pendingKey(m.clientId), QByteArray::number(m.sequence), encoded});
+    m_writeSeq.fetch_add(1, std::memory_order_release);
     wake();
 }
 
@@ -1389,6 +1612,21 @@ void ClusterNode::dropParked(const QByteArray &clientId)
     wake();
 }
 
+void ClusterNode::setDurableCallback(std::function<void(std::uint64_t)> fn)
+{
+    std::lock_guard lock(m_durableFnLock);
+    m_durableFn = std::move(fn);
+}
+
+void ClusterNode::released(std::uint64_t upTo)
+{
+    std::uint64_t cur = m_durableSeq.load(std::memory_order_relaxed);
+    while (cur < upTo && !m_durableSeq.compare_exchange_weak(cur, upTo, std::memory_order_release))
+        ;
+    std::lock_guard lock(m_durableFnLock);
+    if (m_durableFn) m_durableFn(upTo);
+}
+
 ClusterStats ClusterNode::stats() const
 {
     ClusterStats s;
@@ -1398,6 +1636,7 @@ ClusterStats ClusterNode::stats() const
     s.messagesReceived = m_received.load(std::memory_order_relaxed);
     s.messagesDropped = m_dropped.load(std::memory_order_relaxed);
     s.batchesSent = m_batches.load(std::memory_order_relaxed);
+    s.duplicatesDropped = m_duplicates.load(std::memory_order_relaxed);
     s.redisConnected = m_redisUp.load(std::memory_order_relaxed);
     return s;
 }

@@ -60,10 +60,11 @@ struct ClusterStats {
     qint64 messagesReceived = 0;  // messages received from other nodes
     qint64 messagesDropped = 0;   // messages that could not be sent (Redis unreachable)
     qint64 batchesSent = 0;       // PUBLISH commands to message channels
+    qint64 duplicatesDropped = 0; // QoS 1/2 messages read again from the inbox and dropped
     bool redisConnected = false;
 };
 
-class ClusterNode final : public Hook, public ClusterLink {
+class ClusterNode final : public Hook, public ClusterLink, public DurabilityGate {
 public:
     explicit ClusterNode(const ClusterOptions &options);
     ~ClusterNode() override;
@@ -83,6 +84,12 @@ public:
     // Redis cannot be reached or another live node has this node id.
     bool init(const QVariantMap &config, QString *error) override;
     ClusterLink *clusterLink() override { return this; }
+    // Output after a change (a QoS 1/2 message for another node or for a persistent
+    // session) waits until Redis has it: the publisher's PUBACK/PUBREC means "durable".
+    DurabilityGate *durabilityGate() override { return this; }
+    std::uint64_t writeSequence() const override { return m_writeSeq.load(std::memory_order_acquire); }
+    std::uint64_t durableSequence() const override { return m_durableSeq.load(std::memory_order_acquire); }
+    void setDurableCallback(std::function<void(std::uint64_t)> fn) override;
     void onSessionUpdated(const StoredClient &session) override;
     void onSessionEnded(const QByteArray &clientId) override;
     void onSubscribed(const ClientInfo &client, const packets::Subscribe &packet,
@@ -114,7 +121,8 @@ private:
     // Work for the cluster thread, filled by workers (m_queueLock).
     struct Outbox {
         // node -> messages, each with the shared subscriptions that node serves for it
-        QHash<QByteArray, std::vector<std::pair<MessagePtr, QList<QByteArray>>>> messages;
+        QHash<QByteArray, std::vector<std::pair<MessagePtr, QList<QByteArray>>>> messages; // QoS 0: pub/sub
+        QHash<QByteArray, std::vector<std::pair<MessagePtr, QList<QByteArray>>>> durable;  // QoS 1/2: inbox
         std::vector<QByteArray> control;   // encoded control messages, in order
         QList<QList<QByteArray>> commands; // Redis commands, in order
         bool wakePending = false;
@@ -179,6 +187,14 @@ private:
     std::atomic<qint64> m_liveNodes{1};
     std::atomic<qint64> m_remoteFilterCount{0};
     std::atomic<bool> m_redisUp{false};
+    std::atomic<qint64> m_duplicates{0}; // re-read inbox messages dropped
+
+    // DurabilityGate: changes accepted (under m_queueLock) / confirmed by Redis.
+    std::atomic<std::uint64_t> m_writeSeq{0};
+    std::atomic<std::uint64_t> m_durableSeq{0};
+    std::mutex m_durableFnLock;
+    std::function<void(std::uint64_t)> m_durableFn;
+    void released(std::uint64_t upTo); // every change up to this one is durable (or given up)
 
     QThread *m_thread = nullptr;
     Engine *m_engine = nullptr; // lives in m_thread

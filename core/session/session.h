@@ -43,6 +43,9 @@ struct Message {
     // Cluster mode, a message from another node: the shared subscriptions ("$share/g/f") this
     // node serves for it (the publisher's node chose one node per group); null = all.
     std::shared_ptr<const QSet<QByteArray>> sharedOnly;
+    // Cluster mode, a QoS 1/2 message that crossed nodes through Redis: "<node>/<run>:<seq>",
+    // unique cluster-wide; kept with its queued copies so a re-read copy is recognised.
+    QByteArray clusterId;
 };
 using MessagePtr = std::shared_ptr<const Message>;
 
