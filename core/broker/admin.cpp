@@ -2,6 +2,7 @@
 
 #include "broker.h"
 #include "brokercore.h"
+#include "clusterlink.h"
 #include "messagering.h"
 #include "topics/topics.h"
 #include "worker.h"
@@ -214,6 +215,34 @@ QList<ClientSnapshot> clients(BrokerCore &core)
     return all;
 }
 
+QList<ClientSnapshot> clusterClients(BrokerCore &core, bool *complete)
+{
+    if (complete) *complete = true;
+    QList<ClientSnapshot> all = clients(core);
+    if (!core.cluster) return all;
+    const auto remote = core.cluster->remoteClients(kAdminTimeoutMs);
+    if (!remote) {
+        if (complete) *complete = false;
+        return all;
+    }
+    QSet<QByteArray> here;
+    for (const ClientSnapshot &c : std::as_const(all))
+        here.insert(c.clientId);
+    for (const auto &[id, node] : *remote) {
+        if (here.contains(id)) continue; // this node's view of its own sessions wins
+        ClientSnapshot c;
+        c.clientId = id;
+        c.node = QString::fromUtf8(node);
+        c.connected = !node.isEmpty();
+        c.remote = true;
+        all.append(c);
+        here.insert(id);
+    }
+    std::sort(all.begin(), all.end(),
+              [](const ClientSnapshot &a, const ClientSnapshot &b) { return a.clientId < b.clientId; });
+    return all;
+}
+
 std::optional<ClientSnapshot> client(BrokerCore &core, const QByteArray &clientId)
 {
     const QList<ClientSnapshot> found = collect(core, &clientId);
@@ -386,7 +415,8 @@ QJsonObject toJson(const ClientSnapshot &c)
         {u"maximum_packet_size"_s, qint64(c.maximumPacketSize)},
         {u"topic_alias_maximum"_s, c.topicAliasMaximum},
     };
-    if (!c.node.isEmpty()) o.insert(u"node"_s, c.node);
+    if (!c.node.isEmpty() || c.remote) o.insert(u"node"_s, c.node);
+    if (c.remote) o.insert(u"remote"_s, true);
     if (c.hasWill) {
         o.insert(u"will"_s, QJsonObject{{u"topic"_s, text(c.willTopic)},
                                         {u"payload"_s, payloadText(c.willPayload)},
@@ -406,6 +436,7 @@ ClientSnapshot clientFromJson(const QJsonObject &o)
     c.remoteAddress = o.value(u"remote_address"_s).toString();
     c.listenerId = o.value(u"listener"_s).toString();
     c.node = o.value(u"node"_s).toString();
+    c.remote = o.value(u"remote"_s).toBool();
     c.protocolVersion = o.value(u"protocol_version"_s).toInt(4);
     c.connected = o.value(u"connected"_s).toBool();
     c.keepAlive = o.value(u"keepalive"_s).toInt();

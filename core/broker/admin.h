@@ -39,7 +39,10 @@ struct ClientSnapshot {
     QByteArray username;
     QString remoteAddress;
     QString listenerId;
-    QString node;            // cluster mode: the node the session lives on (this one); empty otherwise
+    QString node; // cluster mode: the node the session lives on; empty otherwise (or parked)
+    // Cluster mode, clusterClients(): a session of another node (connected there) or parked in
+    // Redis (offline, `node` empty). Only client_id, node and connected are known here.
+    bool remote = false;
     int protocolVersion = 4; // 3 (3.1), 4 (3.1.1), 5
     bool connected = false;
     int keepAlive = 0;                       // effective, seconds (while connected)
@@ -85,6 +88,10 @@ struct RetainedSnapshot {
 
 QList<ClientSnapshot> clients(BrokerCore &core);
 std::optional<ClientSnapshot> client(BrokerCore &core, const QByteArray &clientId);
+// Cluster mode: clients() plus the clients of the other nodes and the parked sessions
+// (remote = true), sorted by id; without cluster mode, or Redis not answering within
+// kAdminTimeoutMs, clients() alone (*complete = false in the latter case).
+QList<ClientSnapshot> clusterClients(BrokerCore &core, bool *complete = nullptr);
 QList<SubscriptionSnapshot> subscriptions(const BrokerCore &core);
 QList<RetainedSnapshot> retained(const BrokerCore &core, qint64 nowMs);
 

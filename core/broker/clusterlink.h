@@ -74,6 +74,12 @@ public:
                         std::function<void(std::optional<ParkedSession>)> done) = 0;
     // Deletes a parked session (a clean start for its client id).
     virtual void dropParked(const QByteArray &clientId) = 0;
+
+    // ---- admin ---------------------------------------------------------------------------
+    // The client ids connected on the other live nodes (with the node) and of the parked
+    // sessions (node empty), from Redis; nullopt if Redis did not answer within `timeoutMs`.
+    // Blocks the caller: never call it on a worker thread.
+    virtual std::optional<QList<QPair<QByteArray, QByteArray>>> remoteClients(int timeoutMs) = 0;
 };
 
 } // namespace petrel

@@ -726,6 +726,36 @@ public:
             });
     }
 
+    // The client ids connected on the other live nodes, with their node, and the parked
+    // sessions' ids (node empty).
+    void remoteClients(const std::function<void(std::optional<QList<QPair<QByteArray, QByteArray>>>)> &done)
+    {
+        if (!client->isConnected()) {
+            done(std::nullopt);
+            return;
+        }
+        client->pipeline({{"HGETALL", n.key("clients")}, {"SMEMBERS", n.key("parked")}},
+                         [this, done](const QList<redis::Reply> &r) {
+                             if (r.size() != 2 || r[0].isError() || r[1].isError()) {
+                                 done(std::nullopt);
+                                 return;
+                             }
+                             QList<QByteArray> live;
+                             {
+                                 std::shared_lock lock(n.m_routesLock);
+                                 live = n.m_nodeFilters.keys();
+                             }
+                             QList<QPair<QByteArray, QByteArray>> out;
+                             const QList<redis::Reply> &c = r[0].elements;
+                             for (qsizetype i = 0; i + 1 < c.size(); i += 2)
+                                 if (live.contains(c[i + 1].string))
+                                     out.append({c[i].string, c[i + 1].string});
+                             for (const redis::Reply &id : r[1].elements)
+                                 out.append({id.string, QByteArray()});
+                             done(std::move(out));
+                         });
+    }
+
 private:
     void loaded()
     {
@@ -1610,6 +1640,36 @@ void ClusterNode::dropParked(const QByteArray &clientId)
     m_outbox.commands.append({"SREM", key("parked"), clientId});
     m_outbox.control.push_back(encodeControl(Ctl::Unpark, m_nodeId, clientId));
     wake();
+}
+
+std::optional<QList<QPair<QByteArray, QByteArray>>> ClusterNode::remoteClients(int timeoutMs)
+{
+    struct State {
+        std::mutex lock;
+        std::condition_variable cv;
+        bool done = false;
+        std::optional<QList<QPair<QByteArray, QByteArray>>> result;
+    };
+    auto state = std::make_shared<State>();
+    {
+        std::lock_guard lock(m_queueLock);
+        if (!m_engine) return std::nullopt;
+        Engine *e = m_engine;
+        QMetaObject::invokeMethod(
+            e,
+            [e, state] {
+                e->remoteClients([state](std::optional<QList<QPair<QByteArray, QByteArray>>> r) {
+                    std::lock_guard lock(state->lock);
+                    state->result = std::move(r);
+                    state->done = true;
+                    state->cv.notify_all();
+                });
+            },
+            Qt::QueuedConnection);
+    }
+    std::unique_lock lock(state->lock);
+    state->cv.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return state->done; });
+    return state->result;
 }
 
 void ClusterNode::setDurableCallback(std::function<void(std::uint64_t)> fn)

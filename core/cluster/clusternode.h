@@ -114,6 +114,7 @@ public:
     void park(ParkedSession session) override;
     void unpark(const QByteArray &clientId, std::function<void(std::optional<ParkedSession>)> done) override;
     void dropParked(const QByteArray &clientId) override;
+    std::optional<QList<QPair<QByteArray, QByteArray>>> remoteClients(int timeoutMs) override;
 
 private:
     friend class Engine;

@@ -306,9 +306,15 @@ AdminResponse handleAdminApi(const AdminRequest &request, BrokerCore &core, cons
     if ((what == u"clients" || what == u"sessions") && parts.size() == 1) {
         if (!get) return methodNotAllowed("GET");
         QJsonArray list;
-        for (const admin::ClientSnapshot &c : admin::clients(core))
+        // Cluster mode: the whole cluster's, unless ?scope=local.
+        bool complete = true;
+        const bool local = query.queryItemValue(u"scope"_s) == u"local"_s;
+        for (const admin::ClientSnapshot &c :
+             local ? admin::clients(core) : admin::clusterClients(core, &complete))
             list.append(admin::toJson(c));
-        return reply(200, QJsonObject{{what, list}});
+        QJsonObject o{{what, list}};
+        if (!complete) o.insert(u"cluster_incomplete"_s, true);
+        return reply(200, o);
     }
     if ((what == u"clients" || what == u"sessions") && parts.size() == 2) {
         const QByteArray id = parts[1].toUtf8();

@@ -12,6 +12,7 @@
 #include "support/redisprocess.h"
 #include "support/test_client.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -744,26 +745,60 @@ private Q_SLOTS:
         TestClient c("c");
         const QByteArray id = test::uniqueName("where");
         QVERIFY(c.open(n.server->port(), makeConnect(ProtocolVersion::V311, id)));
-        QTcpSocket http;
-        http.connectToHost(QHostAddress::LocalHost, adminPort);
-        QVERIFY(http.waitForConnected(3000));
-        http.write("GET /api/v1/clients/" + id +
-                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\n"
-                   "Connection: close\r\n\r\n");
-        QByteArray response;
-        QDeadlineTimer deadline(5000);
-        auto complete = [&] {
-            const qsizetype at = response.indexOf("\r\n\r\n");
-            return at >= 0 && QJsonDocument::fromJson(response.mid(at + 4)).isObject();
-        };
-        while (!deadline.hasExpired() && http.state() == QAbstractSocket::ConnectedState && !complete()) {
-            http.waitForReadyRead(100);
+        auto get = [&](const QByteArray &path) {
+            QTcpSocket http;
+            http.connectToHost(QHostAddress::LocalHost, adminPort);
+            if (!http.waitForConnected(3000)) return QJsonObject();
+            http.write("GET " + path +
+                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\n"
+                       "Connection: close\r\n\r\n");
+            QByteArray response;
+            QDeadlineTimer deadline(5000);
+            auto complete = [&] {
+                const qsizetype at = response.indexOf("\r\n\r\n");
+                return at >= 0 && QJsonDocument::fromJson(response.mid(at + 4)).isObject();
+            };
+            while (!deadline.hasExpired() && http.state() == QAbstractSocket::ConnectedState && !complete()) {
+                http.waitForReadyRead(100);
+                response += http.readAll();
+            }
             response += http.readAll();
+            return QJsonDocument::fromJson(response.mid(response.indexOf("\r\n\r\n") + 4)).object();
+        };
+        const QJsonObject o = get("/api/v1/clients/" + id);
+        QVERIFY2(o.value(u"node"_s).toString() == u"n7"_s, QJsonDocument(o).toJson().constData());
+
+        // The list is cluster-wide: a client of n1 and a parked session are in n7's list, with
+        // their node ("" for parked); ?scope=local lists n7's own only.
+        TestClient other("other");
+        const QByteArray otherId = test::uniqueName("elsewhere"), parkedId = test::uniqueName("parked");
+        QVERIFY(other.open(port(0), makeConnect(ProtocolVersion::V311, otherId)));
+        {
+            TestClient p("p", ProtocolVersion::V5);
+            QVERIFY(p.open(port(1), persistentConnect(parkedId, true)));
+            QVERIFY(p.disconnect());
         }
-        response += http.readAll();
-        const QByteArray body = response.mid(response.indexOf("\r\n\r\n") + 4);
-        const QJsonObject o = QJsonDocument::fromJson(body).object();
-        QVERIFY2(o.value(u"node"_s).toString() == u"n7"_s, response.constData());
+        auto find = [](const QJsonObject &list, const QByteArray &clientId) {
+            for (const QJsonValue &v : list.value(u"clients"_s).toArray())
+                if (v.toObject().value(u"client_id"_s).toString().toUtf8() == clientId) return v.toObject();
+            return QJsonObject();
+        };
+        QJsonObject all;
+        QVERIFY(waitFor([&] {
+            all = get("/api/v1/clients");
+            return !find(all, otherId).isEmpty() && !find(all, parkedId).isEmpty();
+        }));
+        const QJsonObject mine = find(all, id), theirs = find(all, otherId), parked = find(all, parkedId);
+        QCOMPARE(mine.value(u"node"_s).toString(), u"n7"_s);
+        QVERIFY(!mine.contains(u"remote"_s));
+        QCOMPARE(theirs.value(u"node"_s).toString(), u"n1"_s);
+        QVERIFY(theirs.value(u"connected"_s).toBool());
+        QVERIFY(theirs.value(u"remote"_s).toBool());
+        QCOMPARE(parked.value(u"node"_s).toString(), QString());
+        QVERIFY(!parked.value(u"connected"_s).toBool());
+        const QJsonObject local = get("/api/v1/clients?scope=local");
+        QVERIFY(!find(local, id).isEmpty());
+        QVERIFY(find(local, otherId).isEmpty());
         QVERIFY(n.server->stop());
     }
 
