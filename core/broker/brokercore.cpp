@@ -1,6 +1,7 @@
 #include "brokercore.h"
 
 #include "clusterlink.h"
+#include "subscriptionmerge.h"
 
 #include <QDateTime>
 #include <QThread>
@@ -64,25 +65,14 @@ void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,
     // Overlapping subscriptions of one session give one delivery: the highest QoS, every
     // subscription identifier, retain flag kept if any of them asks for it.
     auto &subs = matches.subscriptions;
-    if (subs.size() > 1) {
-        std::sort(subs.begin(), subs.end(), [](const topics::Subscription *a, const topics::Subscription *b) {
-            return a->subscriber < b->subscriber;
-        });
-    }
+    groupBySubscriber(subs);
     for (qsizetype i = 0; i < subs.size();) {
         const topics::SubscriberKey key = subs[i]->subscriber;
         Delivery d;
-        bool any = false;
-        for (; i < subs.size() && subs[i]->subscriber == key; ++i) {
-            const topics::Subscription &s = *subs[i];
-            if (s.options.noLocal && key == message->originSession) continue; // [MQTT-3.8.3-3]
-            const std::uint8_t qos = std::min(s.options.qos, p.qos);
-            if (!any || qos > d.out.qos) d.out.qos = qos;
-            if (s.options.retainAsPublished && p.retain) d.out.retain = true;
-            if (s.identifier) d.out.subscriptionIds.append(s.identifier);
-            any = true;
-        }
-        if (!any) continue;
+        const auto noLocal = [&](const topics::Subscription &s) {
+            return s.options.noLocal && key == message->originSession; // [MQTT-3.8.3-3]
+        };
+        if (!mergeRun(subs, i, p, noLocal, d.out)) continue;
         d.session = sessionOf(key);
         d.out.message = message;
         out.push_back(std::move(d));

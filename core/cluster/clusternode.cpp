@@ -1,6 +1,7 @@
 #include "clusternode.h"
 
 #include "broker/brokercore.h"
+#include "broker/subscriptionmerge.h"
 #include "broker/worker.h"
 #include "packets/codec.h"
 #include "redis/redisclient.h"
@@ -162,31 +163,22 @@ bool decodeQueued(const QByteArray &bytes, Outgoing &o)
     return o.message != nullptr;
 }
 
-// The copies of `message` for offline sessions among matches.subscriptions (sorted here by
-// subscriber): per session the highest QoS, Retain As Published, every identifier, as
-// BrokerCore::route does for one session. QoS 0 copies are not made (not queued offline).
+// The copies of `message` for offline sessions among matches.subscriptions (grouped here by
+// subscriber): one per session, merged as BrokerCore::route does (broker/subscriptionmerge.h).
+// QoS 0 copies are not made (not queued offline).
 template <class Each>
 void offlineCopies(topics::Matches &matches, const MessagePtr &message, Each &&each)
 {
-    const Publish &p = message->publish;
     auto &subs = matches.subscriptions;
-    std::sort(subs.begin(), subs.end(), [](const topics::Subscription *a, const topics::Subscription *b) {
-        return a->subscriber < b->subscriber;
-    });
+    groupBySubscriber(subs);
+    // No Local by client id: the publisher's session is not this node's object.
+    const auto noLocal = [&](const topics::Subscription &s) {
+        return s.options.noLocal && s.clientId == message->originClientId;
+    };
     for (qsizetype i = 0; i < subs.size();) {
         const topics::SubscriberKey k = subs[i]->subscriber;
         Outgoing o;
-        bool any = false;
-        for (; i < subs.size() && subs[i]->subscriber == k; ++i) {
-            const topics::Subscription &s = *subs[i];
-            if (s.options.noLocal && s.clientId == message->originClientId) continue;
-            const std::uint8_t qos = std::min(s.options.qos, p.qos);
-            if (!any || qos > o.qos) o.qos = qos;
-            if (s.options.retainAsPublished && p.retain) o.retain = true;
-            if (s.identifier) o.subscriptionIds.append(s.identifier);
-            any = true;
-        }
-        if (!any || o.qos == 0) continue;
+        if (!mergeRun(subs, i, message->publish, noLocal, o) || o.qos == 0) continue;
         o.message = message;
         each(k, std::move(o));
     }

@@ -1,0 +1,43 @@
+// How the subscriptions of one session that match a message become one delivery, shared by
+// BrokerCore::route (sessions on this node) and the cluster (sessions parked in Redis).
+#pragma once
+
+#include "session/session.h"
+#include "topics/topics.h"
+
+#include <algorithm>
+
+namespace petrel {
+
+// Sorts matched subscriptions by subscriber, so that each session's overlapping ones are a run.
+template <class Subscriptions>
+void groupBySubscriber(Subscriptions &subs)
+{
+    if (subs.size() > 1)
+        std::sort(subs.begin(), subs.end(), [](const topics::Subscription *a, const topics::Subscription *b) {
+            return a->subscriber < b->subscriber;
+        });
+}
+
+// The run of one session's subscriptions starting at subs[i] gives one delivery: the highest
+// QoS, every subscription identifier, the retain flag if any of them asks for it (Retain As
+// Published). Subscriptions for which `skip(s)` is true (No Local) are left out. Advances `i`
+// past the run; false if none was left.
+template <class Subscriptions, class Skip>
+bool mergeRun(const Subscriptions &subs, qsizetype &i, const packets::Publish &p, Skip &&skip, Outgoing &out)
+{
+    const topics::SubscriberKey key = subs[i]->subscriber;
+    bool any = false;
+    for (; i < subs.size() && subs[i]->subscriber == key; ++i) {
+        const topics::Subscription &s = *subs[i];
+        if (skip(s)) continue;
+        const std::uint8_t qos = std::min(s.options.qos, p.qos);
+        if (!any || qos > out.qos) out.qos = qos;
+        if (s.options.retainAsPublished && p.retain) out.retain = true;
+        if (s.identifier) out.subscriptionIds.append(s.identifier);
+        any = true;
+    }
+    return any;
+}
+
+} // namespace petrel
