@@ -237,8 +237,9 @@ void inboxCopies(const QList<redis::Reply> &frames, const std::vector<ParkedSess
     for (const redis::Reply &bytes : frames) {
         Frame f;
         if (!decodeFrame(bytes.string, f)) continue;
-        for (auto &[m, seq] : f.messages) {
-            if (!seq) continue;
+        for (const auto &entry : f.messages) {
+            if (!entry.second) continue;
+            const MessagePtr m = entry.first; // not a structured binding: captured below
             matches.clear();
             tree.match(m->publish.topic, matches);
             offlineCopies(matches, m, [&](topics::SubscriberKey k, Outgoing &&o) {
