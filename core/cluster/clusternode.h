@@ -24,6 +24,13 @@
 //     message published on any node that matches one is appended to its queue in Redis by
 //     that node. A CONNECT with clean start 0 on any node takes the session out of Redis
 //     (MULTI/EXEC) and resumes it with its subscriptions and queue.
+//   * sessions on a node that dies: a connected persistent session is written through
+//     (<p>live:<node>:<id>, <p>pending:<node>:<id>, <p>lives:<node>) from the persistence
+//     events; the node its client reconnects to takes it once the owner's liveness key expired,
+//     or the node that declares the owner dead parks it.
+//   * QoS 1/2 across nodes, at least once: frames go to <p>inbox:<node> (a list); the
+//     publisher's acknowledgement waits for Redis (this is the engine's DurabilityGate); the
+//     target removes frames after it has queued their messages, and drops re-read ones.
 //   * client ids: a connection records its node in <p>:clients and announces its client id on
 //     <p>:ctl; the node where the id was connected before takes it over (v5 DISCONNECT 0x8E)
 //     and ends that session. Claims are ordered by Redis: the one that reaches Redis last wins.
