@@ -170,6 +170,7 @@ void ClientsView::updateDetails()
     row2(tr("Username"), QString::fromUtf8(c->username));
     row2(tr("Remote address"), c->remoteAddress);
     row2(tr("Listener"), c->listenerId);
+    if (!c->node.isEmpty()) row2(tr("Node"), c->node);
     row2(tr("MQTT version"), protocolName(c->protocolVersion));
     row2(tr("Keep alive"), tr("%1 s").arg(c->keepAlive));
     row2(tr("Session expiry"),

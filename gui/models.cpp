@@ -27,6 +27,7 @@ quint32 ClientsModel::changedColumns(const admin::ClientSnapshot &a, const admin
     col(Status, a.connected != b.connected);
     col(RemoteAddress, a.remoteAddress != b.remoteAddress);
     col(Listener, a.listenerId != b.listenerId);
+    col(Node, a.node != b.node);
     col(Protocol, a.protocolVersion != b.protocolVersion);
     col(KeepAlive, a.keepAlive != b.keepAlive);
     col(SessionExpiry, a.sessionExpiryInterval != b.sessionExpiryInterval);
@@ -38,9 +39,8 @@ quint32 ClientsModel::changedColumns(const admin::ClientSnapshot &a, const admin
     col(ConnectedSince, a.connectedAtMs != b.connectedAtMs);
     // Shown in the details pane only.
     const auto hidden = [](const admin::ClientSnapshot &c) {
-        return std::tie(c.node, c.disconnectedAtMs, c.receiveMaximum, c.maximumPacketSize,
-                        c.topicAliasMaximum, c.hasWill, c.willTopic, c.willPayload, c.willQos, c.willRetain,
-                        c.willDelayInterval);
+        return std::tie(c.disconnectedAtMs, c.receiveMaximum, c.maximumPacketSize, c.topicAliasMaximum,
+                        c.hasWill, c.willTopic, c.willPayload, c.willQos, c.willRetain, c.willDelayInterval);
     };
     col(ColumnCount - 1, hidden(a) != hidden(b));
     return m;
@@ -95,6 +95,8 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
             return c->remoteAddress;
         case Listener:
             return c->listenerId;
+        case Node:
+            return c->node;
         case Protocol:
             return sort ? QVariant(c->protocolVersion) : QVariant(protocolName(c->protocolVersion));
         case KeepAlive:
@@ -138,6 +140,8 @@ QVariant ClientsModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Remote address");
     case Listener:
         return tr("Listener");
+    case Node:
+        return tr("Node");
     case Protocol:
         return tr("MQTT");
     case KeepAlive:

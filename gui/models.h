@@ -111,6 +111,7 @@ public:
         Status,
         RemoteAddress,
         Listener,
+        Node, // cluster mode: the node the client is on; empty otherwise
         Protocol,
         KeepAlive,
         SessionExpiry,

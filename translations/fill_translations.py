@@ -160,6 +160,7 @@ T = {
  "Mode": ("Modus", "モード", "模式"),
  "Msgs in": ("Nachr. ein", "受信数", "入站"),
  "Msgs out": ("Nachr. aus", "送信数", "出站"),
+ "Node": ("Knoten", "ノード", "节点"),
  "No Local": ("No Local", "No Local", "No Local"),
  "No message on this exact topic yet; %1 below it.": ("Noch keine Nachricht auf genau diesem Topic; %1 darunter.", "このトピック自体にはまだメッセージがありません (配下に %1 件)。", "此主题本身尚无消息；其下有 %1 条。"),
  "Not attached": ("Nicht verbunden", "未接続", "未连接"),

@@ -132,6 +132,10 @@
       <source>Connected since</source>
       <translation>Verbunden seit</translation>
     </message>
+    <message>
+      <source>Node</source>
+      <translation>Knoten</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::ClientsView</name>
@@ -310,6 +314,10 @@
     <message>
       <source>none</source>
       <translation>keine</translation>
+    </message>
+    <message>
+      <source>Node</source>
+      <translation>Knoten</translation>
     </message>
   </context>
   <context>

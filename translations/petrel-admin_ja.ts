@@ -132,6 +132,10 @@
       <source>Connected since</source>
       <translation>接続開始</translation>
     </message>
+    <message>
+      <source>Node</source>
+      <translation>ノード</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::ClientsView</name>
@@ -310,6 +314,10 @@
     <message>
       <source>none</source>
       <translation>なし</translation>
+    </message>
+    <message>
+      <source>Node</source>
+      <translation>ノード</translation>
     </message>
   </context>
   <context>

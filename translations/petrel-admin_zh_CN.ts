@@ -132,6 +132,10 @@
       <source>Connected since</source>
       <translation>连接时间</translation>
     </message>
+    <message>
+      <source>Node</source>
+      <translation>节点</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::ClientsView</name>
@@ -310,6 +314,10 @@
     <message>
       <source>none</source>
       <translation>无</translation>
+    </message>
+    <message>
+      <source>Node</source>
+      <translation>节点</translation>
     </message>
   </context>
   <context>

@@ -705,6 +705,7 @@ void TestGuiEmbedded::everyViewShowsItsData()
     QCOMPARE(cell(ClientsModel::Username), QStringLiteral("alice"));
     QVERIFY(cell(ClientsModel::RemoteAddress).contains(QStringLiteral("127.0.0.1")));
     QCOMPARE(cell(ClientsModel::Listener), QStringLiteral("tcp1"));
+    QCOMPARE(cell(ClientsModel::Node), QString()); // not clustered
     QCOMPARE(cell(ClientsModel::Protocol), QStringLiteral("5"));
     QVERIFY(cell(ClientsModel::KeepAlive).startsWith(QStringLiteral("30")));
     QVERIFY(!cell(ClientsModel::SessionExpiry).isEmpty());

@@ -7,6 +7,7 @@
 #include "models.h"
 
 #include <QAbstractItemModelTester>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTest>
@@ -43,6 +44,7 @@ class TestGuiModels : public QObject {
 private Q_SLOTS:
     void initTestCase() { petrel::test::isolateSettings(QStringLiteral("tst_gui_models")); }
     void clientsModel();
+    void clientsNodeColumn();
     void subscriptionsModel();
     void topicTree();
     void messagesModel();
@@ -112,6 +114,50 @@ void TestGuiModels::clientsModel()
     QCOMPARE(m.rowCount(), 0);
     QCOMPARE(m.headerData(ClientsModel::ConnectedSince, Qt::Horizontal, Qt::DisplayRole).toString(),
              QStringLiteral("Connected since"));
+}
+
+// Cluster mode: the admin API's "node" of each client in its own column (empty when the
+// broker is not clustered), sortable and filterable, and a client moving to another node
+// changes that cell only.
+void TestGuiModels::clientsNodeColumn()
+{
+    ClientsModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&m);
+    proxy.setSortRole(ClientsModel::SortRole);
+    proxy.setFilterKeyColumn(-1);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QCOMPARE(m.headerData(ClientsModel::Node, Qt::Horizontal, Qt::DisplayRole).toString(),
+             QStringLiteral("Node"));
+
+    // Not clustered: no node, an empty cell.
+    m.setClients({client("solo")});
+    QCOMPARE(m.index(0, ClientsModel::Node).data().toString(), QString());
+    // Clustered: the node of each client, as the admin API reports it.
+    admin::ClientSnapshot a = admin::clientFromJson(QJsonObject{
+        {QStringLiteral("client_id"), QStringLiteral("a")}, {QStringLiteral("node"), QStringLiteral("n2")}});
+    admin::ClientSnapshot b = client("b");
+    b.node = QStringLiteral("n1");
+    m.setClients({a, b});
+    QCOMPARE(m.index(m.rowOf("a"), ClientsModel::Node).data().toString(), QStringLiteral("n2"));
+    QCOMPARE(m.index(m.rowOf("b"), ClientsModel::Node).data().toString(), QStringLiteral("n1"));
+    proxy.sort(ClientsModel::Node);
+    QCOMPARE(proxy.index(0, ClientsModel::ClientId).data().toString(), QStringLiteral("b"));
+    proxy.setFilterFixedString(QStringLiteral("n2"));
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, ClientsModel::ClientId).data().toString(), QStringLiteral("a"));
+    proxy.setFilterFixedString(QString());
+
+    // a moves to n1: one dataChanged over the Node column of its row.
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    a.node = QStringLiteral("n1");
+    m.setClients({a, b});
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed[0][0].toModelIndex().row(), m.rowOf("a"));
+    QCOMPARE(changed[0][0].toModelIndex().column(), int(ClientsModel::Node));
+    QCOMPARE(changed[0][1].toModelIndex().column(), int(ClientsModel::Node));
+    QCOMPARE(m.index(m.rowOf("a"), ClientsModel::Node).data().toString(), QStringLiteral("n1"));
 }
 
 void TestGuiModels::subscriptionsModel()
