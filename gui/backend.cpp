@@ -11,6 +11,7 @@
 #include <QUrlQuery>
 
 #include <QDir>
+#include <QThread>
 
 #include <cerrno>
 #include <sys/resource.h>
@@ -320,7 +321,14 @@ void EmbeddedBackend::publish(const packets::Publish &message)
 
 struct AttachedBackend::Pending {
     Snapshot snapshot;
-    int remaining = 4;
+    int remaining = 3;
+    bool waitsForClients = false; // the first refresh after attaching waits for the first walk
+    QString error;
+};
+
+struct AttachedBackend::Walk {
+    QList<admin::ClientSnapshot> clients; // written on the parse thread only
+    QString nextAfterId;
     QString error;
 };
 
@@ -328,6 +336,31 @@ AttachedBackend::AttachedBackend(QObject *parent) : Backend(parent)
 {
     // Generous: a busy server with 10,000 clients takes seconds to list them (gui-responsiveness.md).
     m_nam.setTransferTimeout(15000);
+    m_parsePool.setMaxThreadCount(1);
+    m_parsePool.setExpiryTimeout(-1); // keep the thread: parseThread() stays valid
+}
+
+AttachedBackend::~AttachedBackend()
+{
+    // Parses still queued or running post to this object: finish them before it goes (events
+    // posted to it are dropped with it).
+    m_parsePool.clear();
+    m_parsePool.waitForDone();
+}
+
+void AttachedBackend::inBackground(std::function<void()> work, std::function<void()> then)
+{
+    const quint64 generation = m_generation;
+    m_parsePool.start([this, work = std::move(work), then = std::move(then), generation]() mutable {
+        m_parseThread = QThread::currentThread();
+        work();
+        QMetaObject::invokeMethod(
+            this,
+            [this, then = std::move(then), generation] {
+                if (generation == m_generation) then();
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void AttachedBackend::setTarget(const QUrl &base, const QString &token)
@@ -336,7 +369,14 @@ void AttachedBackend::setTarget(const QUrl &base, const QString &token)
     m_token = token;
     m_logSeq = 0;
     m_messageSeq = 0;
+    m_logPending = false;
+    m_messagesPending = false;
+    ++m_generation;
     m_pending.reset();
+    m_walk.reset();
+    m_clients.clear();
+    m_clientsSerial = 0;
+    m_clientWalks = 0;
     setActive(false);
 }
 
@@ -378,61 +418,58 @@ static QString replyError(QNetworkReply *r)
     return r->errorString();
 }
 
+static void parseStats(const QJsonObject &o, Snapshot &snapshot)
+{
+    BrokerStats &s = snapshot.stats;
+    s.startedAtMs = o.value(QStringLiteral("started_at_ms")).toInteger();
+    s.clientsConnected = o.value(QStringLiteral("clients_connected")).toInteger();
+    s.clientsTotal = o.value(QStringLiteral("clients_total")).toInteger();
+    s.clientsMaximum = o.value(QStringLiteral("clients_maximum")).toInteger();
+    s.messagesReceived = o.value(QStringLiteral("messages_received")).toInteger();
+    s.messagesSent = o.value(QStringLiteral("messages_sent")).toInteger();
+    s.messagesDropped = o.value(QStringLiteral("messages_dropped")).toInteger();
+    s.bytesReceived = o.value(QStringLiteral("bytes_received")).toInteger();
+    s.bytesSent = o.value(QStringLiteral("bytes_sent")).toInteger();
+    s.packetsReceived = o.value(QStringLiteral("packets_received")).toInteger();
+    s.packetsSent = o.value(QStringLiteral("packets_sent")).toInteger();
+    s.subscriptions = o.value(QStringLiteral("subscriptions")).toInteger();
+    s.retained = o.value(QStringLiteral("retained")).toInteger();
+    s.inflight = o.value(QStringLiteral("inflight")).toInteger();
+    s.threads = o.value(QStringLiteral("threads")).toInt();
+    snapshot.memoryBytes = o.value(QStringLiteral("memory_rss_bytes")).toInteger();
+    // Rates are computed from the server's clock, not ours.
+    const qint64 t = o.value(QStringLiteral("time_ms")).toInteger();
+    if (t) snapshot.takenAtMs = t;
+}
+
+// Every JSON answer is read on the GUI thread (a copy of the bytes) and parsed on the parse
+// thread: with 10,000 clients the list is megabytes of JSON, seconds of parsing on a busy
+// machine (docs/gui-responsiveness.md).
 void AttachedBackend::refresh()
 {
     if (!m_base.isValid() || m_base.isEmpty()) return;
-    if (m_pending) return; // the previous refresh is still running
+    if (!m_walk) walkClients(); // the next walk of the client list, at its own pace
+    if (m_pending) return;      // the previous refresh is still running
     auto pending = std::make_shared<Pending>();
     m_pending = pending;
     pending->snapshot.takenAtMs = QDateTime::currentMSecsSinceEpoch();
-    const auto finishOne = [this, pending] {
-        if (--pending->remaining > 0) return;
-        if (m_pending == pending) m_pending.reset();
-        if (!pending->error.isEmpty()) {
-            setActive(false, pending->error);
-            return;
-        }
-        setActive(true);
-        Q_EMIT snapshotReady(pending->snapshot);
-    };
-    const auto get = [this, pending, finishOne](const QString &path, auto parse) {
+    pending->waitsForClients = m_clientWalks == 0;
+    if (pending->waitsForClients) ++pending->remaining;
+    const auto get = [this, pending](const QString &path, std::function<void(const QJsonObject &)> parse) {
         QNetworkReply *r = send("GET", path);
-        connect(r, &QNetworkReply::finished, this, [r, pending, finishOne, parse] {
+        connect(r, &QNetworkReply::finished, this, [this, r, pending, parse] {
             r->deleteLater();
             if (r->error() != QNetworkReply::NoError) {
                 if (pending->error.isEmpty()) pending->error = replyError(r);
-            } else {
-                parse(QJsonDocument::fromJson(r->readAll()).object());
+                finishRefresh(pending);
+                return;
             }
-            finishOne();
+            inBackground([body = r->readAll(), parse] { parse(QJsonDocument::fromJson(body).object()); },
+                         [this, pending] { finishRefresh(pending); });
         });
     };
-    get(QStringLiteral("/api/v1/stats"), [pending](const QJsonObject &o) {
-        BrokerStats &s = pending->snapshot.stats;
-        s.startedAtMs = o.value(QStringLiteral("started_at_ms")).toInteger();
-        s.clientsConnected = o.value(QStringLiteral("clients_connected")).toInteger();
-        s.clientsTotal = o.value(QStringLiteral("clients_total")).toInteger();
-        s.clientsMaximum = o.value(QStringLiteral("clients_maximum")).toInteger();
-        s.messagesReceived = o.value(QStringLiteral("messages_received")).toInteger();
-        s.messagesSent = o.value(QStringLiteral("messages_sent")).toInteger();
-        s.messagesDropped = o.value(QStringLiteral("messages_dropped")).toInteger();
-        s.bytesReceived = o.value(QStringLiteral("bytes_received")).toInteger();
-        s.bytesSent = o.value(QStringLiteral("bytes_sent")).toInteger();
-        s.packetsReceived = o.value(QStringLiteral("packets_received")).toInteger();
-        s.packetsSent = o.value(QStringLiteral("packets_sent")).toInteger();
-        s.subscriptions = o.value(QStringLiteral("subscriptions")).toInteger();
-        s.retained = o.value(QStringLiteral("retained")).toInteger();
-        s.inflight = o.value(QStringLiteral("inflight")).toInteger();
-        s.threads = o.value(QStringLiteral("threads")).toInt();
-        pending->snapshot.memoryBytes = o.value(QStringLiteral("memory_rss_bytes")).toInteger();
-        // Rates are computed from the server's clock, not ours.
-        const qint64 t = o.value(QStringLiteral("time_ms")).toInteger();
-        if (t) pending->snapshot.takenAtMs = t;
-    });
-    get(QStringLiteral("/api/v1/clients"), [pending](const QJsonObject &o) {
-        for (const QJsonValue &v : o.value(QStringLiteral("clients")).toArray())
-            pending->snapshot.clients.append(admin::clientFromJson(v.toObject()));
-    });
+    get(QStringLiteral("/api/v1/stats"),
+        [pending](const QJsonObject &o) { parseStats(o, pending->snapshot); });
     get(QStringLiteral("/api/v1/subscriptions"), [pending](const QJsonObject &o) {
         for (const QJsonValue &v : o.value(QStringLiteral("subscriptions")).toArray())
             pending->snapshot.subscriptions.append(admin::subscriptionFromJson(v.toObject()));
@@ -443,6 +480,85 @@ void AttachedBackend::refresh()
     });
 }
 
+void AttachedBackend::finishRefresh(std::shared_ptr<Pending> pending)
+{
+    if (--pending->remaining > 0) return;
+    if (m_pending == pending) m_pending.reset();
+    if (!pending->error.isEmpty()) {
+        setActive(false, pending->error);
+        return;
+    }
+    setActive(true);
+    pending->snapshot.clients = m_clients;
+    pending->snapshot.clientsSerial = m_clientsSerial;
+    Q_EMIT snapshotReady(pending->snapshot);
+}
+
+void AttachedBackend::walkClients()
+{
+    m_walk = std::make_shared<Walk>();
+    fetchClientPage(QString());
+}
+
+void AttachedBackend::fetchClientPage(const QString &afterId)
+{
+    const std::shared_ptr<Walk> walk = m_walk;
+    QString path = QStringLiteral("/api/v1/clients?limit=%1").arg(m_pageSize);
+    if (!afterId.isEmpty())
+        path += QStringLiteral("&after_id=") + QString::fromLatin1(QUrl::toPercentEncoding(afterId));
+    QNetworkReply *r = send("GET", path);
+    connect(r, &QNetworkReply::finished, this, [this, r, walk] {
+        r->deleteLater();
+        if (m_walk != walk) return;
+        const auto done = [this, walk] {
+            if (m_walk != walk) return;
+            m_walk.reset();
+            if (!walk->error.isEmpty()) {
+                // The refresh waiting for the first list reports the error.
+                if (m_pending && m_pending->waitsForClients) {
+                    if (m_pending->error.isEmpty()) m_pending->error = walk->error;
+                    m_pending->waitsForClients = false;
+                    finishRefresh(m_pending);
+                }
+                return;
+            }
+            m_clients = std::move(walk->clients);
+            static std::atomic<quint64> serials{0};
+            m_clientsSerial = ++serials;
+            ++m_clientWalks;
+            if (m_pending && m_pending->waitsForClients) {
+                m_pending->waitsForClients = false;
+                finishRefresh(m_pending);
+            }
+        };
+        if (r->error() != QNetworkReply::NoError) {
+            walk->error = replyError(r);
+            done();
+            return;
+        }
+        auto rows = std::make_shared<int>(0);
+        inBackground(
+            [body = r->readAll(), walk, rows] {
+                const QJsonObject o = QJsonDocument::fromJson(body).object();
+                const QJsonArray list = o.value(QStringLiteral("clients")).toArray();
+                walk->clients.reserve(o.value(QStringLiteral("total")).toInt(int(list.size())));
+                for (const QJsonValue &v : list)
+                    walk->clients.append(admin::clientFromJson(v.toObject()));
+                *rows = int(list.size());
+                walk->nextAfterId = o.value(QStringLiteral("next_after_id")).toString();
+            },
+            [this, walk, rows, done] {
+                if (m_walk != walk) return;
+                ++m_pagesFetched;
+                Q_EMIT clientPageParsed(*rows);
+                if (walk->nextAfterId.isEmpty())
+                    done();
+                else
+                    fetchClientPage(walk->nextAfterId);
+            });
+    });
+}
+
 // The server's recent messages (GET /api/v1/messages), polled with the log: the Messages
 // view and the Topics tree in attached mode.
 void AttachedBackend::pollMessages()
@@ -450,31 +566,47 @@ void AttachedBackend::pollMessages()
     if (!m_active || m_messagesPending) return;
     m_messagesPending = true;
     QNetworkReply *r = send("GET", QStringLiteral("/api/v1/messages?after=%1&limit=5000").arg(m_messageSeq));
-    connect(r, &QNetworkReply::finished, this, [this, r] {
+    connect(r, &QNetworkReply::finished, this, [this, r, generation = m_generation] {
         r->deleteLater();
-        m_messagesPending = false;
-        if (r->error() != QNetworkReply::NoError) return;
-        const QJsonObject o = QJsonDocument::fromJson(r->readAll()).object();
-        QList<MessageRecord> batch;
-        for (const QJsonValue &v : o.value(QStringLiteral("messages")).toArray()) {
-            const QJsonObject m = v.toObject();
-            MessageRecord rec;
-            rec.timeMs = m.value(QStringLiteral("time_ms")).toInteger();
-            rec.clientId = m.value(QStringLiteral("client_id")).toString().toUtf8();
-            rec.topic = m.value(QStringLiteral("topic")).toString().toUtf8();
-            rec.payload =
-                QByteArray::fromBase64(m.value(QStringLiteral("payload_base64")).toString().toLatin1());
-            rec.qos = m.value(QStringLiteral("qos")).toInt();
-            rec.retain = m.value(QStringLiteral("retain")).toBool();
-            admin::propertiesFromJson(m.value(QStringLiteral("properties")).toObject(), rec.properties,
-                                      nullptr);
-            batch.append(rec);
+        if (generation != m_generation) return;
+        if (r->error() != QNetworkReply::NoError) {
+            m_messagesPending = false;
+            return;
         }
-        const qint64 next = o.value(QStringLiteral("next_after")).toInteger();
-        // Messages the ring dropped between two polls (more than 5000 in 250 ms).
-        const qint64 skipped = std::max<qint64>(0, next - m_messageSeq - batch.size());
-        m_messageSeq = std::max(m_messageSeq, next);
-        if (!batch.isEmpty() || skipped) Q_EMIT messagesArrived(batch, skipped);
+        struct Parsed {
+            QList<MessageRecord> batch;
+            qint64 next = 0;
+        };
+        auto parsed = std::make_shared<Parsed>();
+        inBackground(
+            [body = r->readAll(), parsed] {
+                const QJsonObject o = QJsonDocument::fromJson(body).object();
+                const QJsonArray list = o.value(QStringLiteral("messages")).toArray();
+                parsed->batch.reserve(list.size());
+                for (const QJsonValue &v : list) {
+                    const QJsonObject m = v.toObject();
+                    MessageRecord rec;
+                    rec.timeMs = m.value(QStringLiteral("time_ms")).toInteger();
+                    rec.clientId = m.value(QStringLiteral("client_id")).toString().toUtf8();
+                    rec.topic = m.value(QStringLiteral("topic")).toString().toUtf8();
+                    rec.payload = QByteArray::fromBase64(
+                        m.value(QStringLiteral("payload_base64")).toString().toLatin1());
+                    rec.qos = m.value(QStringLiteral("qos")).toInt();
+                    rec.retain = m.value(QStringLiteral("retain")).toBool();
+                    admin::propertiesFromJson(m.value(QStringLiteral("properties")).toObject(),
+                                              rec.properties, nullptr);
+                    parsed->batch.append(std::move(rec));
+                }
+                parsed->next = o.value(QStringLiteral("next_after")).toInteger();
+            },
+            [this, parsed] {
+                m_messagesPending = false;
+                // Messages the ring dropped between two polls (more than 5000 in 250 ms).
+                const qint64 skipped =
+                    std::max<qint64>(0, parsed->next - m_messageSeq - parsed->batch.size());
+                m_messageSeq = std::max(m_messageSeq, parsed->next);
+                if (!parsed->batch.isEmpty() || skipped) Q_EMIT messagesArrived(parsed->batch, skipped);
+            });
     });
 }
 
@@ -484,24 +616,38 @@ void AttachedBackend::pollLog()
     if (!m_active || m_logPending) return;
     m_logPending = true;
     QNetworkReply *r = send("GET", QStringLiteral("/api/v1/log?after=%1&limit=2000").arg(m_logSeq));
-    connect(r, &QNetworkReply::finished, this, [this, r] {
+    connect(r, &QNetworkReply::finished, this, [this, r, generation = m_generation] {
         r->deleteLater();
-        m_logPending = false;
-        if (r->error() != QNetworkReply::NoError) return;
-        const QJsonObject o = QJsonDocument::fromJson(r->readAll()).object();
-        QList<LogEntry> entries;
-        for (const QJsonValue &v : o.value(QStringLiteral("entries")).toArray()) {
-            const QJsonObject e = v.toObject();
-            LogEntry entry;
-            entry.seq = e.value(QStringLiteral("seq")).toInteger();
-            entry.timeMs = e.value(QStringLiteral("time_ms")).toInteger();
-            entry.type = LogRing::levelFromName(e.value(QStringLiteral("level")).toString());
-            entry.category = e.value(QStringLiteral("category")).toString();
-            entry.message = e.value(QStringLiteral("message")).toString();
-            entries.append(entry);
+        if (generation != m_generation) return;
+        if (r->error() != QNetworkReply::NoError) {
+            m_logPending = false;
+            return;
         }
-        m_logSeq = std::max(m_logSeq, o.value(QStringLiteral("next_after")).toInteger());
-        if (!entries.isEmpty()) Q_EMIT logArrived(entries);
+        struct Parsed {
+            QList<LogEntry> entries;
+            qint64 next = 0;
+        };
+        auto parsed = std::make_shared<Parsed>();
+        inBackground(
+            [body = r->readAll(), parsed] {
+                const QJsonObject o = QJsonDocument::fromJson(body).object();
+                for (const QJsonValue &v : o.value(QStringLiteral("entries")).toArray()) {
+                    const QJsonObject e = v.toObject();
+                    LogEntry entry;
+                    entry.seq = e.value(QStringLiteral("seq")).toInteger();
+                    entry.timeMs = e.value(QStringLiteral("time_ms")).toInteger();
+                    entry.type = LogRing::levelFromName(e.value(QStringLiteral("level")).toString());
+                    entry.category = e.value(QStringLiteral("category")).toString();
+                    entry.message = e.value(QStringLiteral("message")).toString();
+                    parsed->entries.append(entry);
+                }
+                parsed->next = o.value(QStringLiteral("next_after")).toInteger();
+            },
+            [this, parsed] {
+                m_logPending = false;
+                m_logSeq = std::max(m_logSeq, parsed->next);
+                if (!parsed->entries.isEmpty()) Q_EMIT logArrived(parsed->entries);
+            });
     });
 }
 

@@ -16,10 +16,13 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QThread>
+#include <QThreadPool>
 #include <QTimer>
 #include <QUrl>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -32,6 +35,10 @@ struct Snapshot {
     qint64 takenAtMs = 0;
     qint64 memoryBytes = 0;
     QList<admin::ClientSnapshot> clients;
+    // Which client list this is: attached mode walks the list in pages at its own pace and
+    // repeats the last complete one in the snapshots in between (the same serial: views may
+    // skip it). 0: a fresh list every time (embedded mode).
+    quint64 clientsSerial = 0;
     QList<admin::SubscriptionSnapshot> subscriptions;
     QList<admin::RetainedSnapshot> retained;
 };
@@ -147,6 +154,7 @@ class AttachedBackend final : public Backend {
     Q_OBJECT
 public:
     explicit AttachedBackend(QObject *parent = nullptr);
+    ~AttachedBackend() override;
 
     // Base URL of the sysinfo listener ("http://127.0.0.1:8080") and its admin token.
     void setTarget(const QUrl &base, const QString &token);
@@ -162,25 +170,58 @@ public:
     void publish(const packets::Publish &message) override;
     QString lastError() const { return m_lastError; }
 
+    // Clients per GET /api/v1/clients?limit= page (docs/admin-api.md).
+    void setClientPageSize(int n) { m_pageSize = std::max(1, n); }
+    int clientPageSize() const { return m_pageSize; }
+    // Pages fetched and complete walks of the client list so far (tests, bench-gui).
+    qint64 clientPagesFetched() const { return m_pagesFetched; }
+    quint64 clientWalks() const { return m_clientWalks; }
+    // The thread the JSON answers are parsed on (never the GUI thread).
+    QThread *parseThread() const { return m_parseThread.load(); }
+
+Q_SIGNALS:
+    // A page of the client list has been parsed (off the GUI thread); the rows reach the
+    // views with the next snapshot once the walk is complete.
+    void clientPageParsed(int rows);
+
 private:
     QNetworkReply *send(const QByteArray &method, const QString &path, const QByteArray &body = {});
     void setActive(bool active, const QString &error = {});
     void action(const QByteArray &method, const QString &path, const QByteArray &body,
                 const QString &doneText);
+    // Runs `work` on the parse thread, then `then` on the GUI thread, unless the target
+    // changed meanwhile.
+    void inBackground(std::function<void()> work, std::function<void()> then);
+    struct Pending;
+    void finishRefresh(std::shared_ptr<Pending> pending); // by value: it may reset m_pending
+    void walkClients();
+    void fetchClientPage(const QString &afterId);
 
     QNetworkAccessManager m_nam;
+    QThreadPool m_parsePool; // one thread: answers are parsed in arrival order
+    std::atomic<QThread *> m_parseThread{nullptr};
     QUrl m_base;
     QString m_token;
     bool m_active = false;
     QString m_lastError;
+    quint64 m_generation = 0; // bumped by setTarget: late answers of an old target are dropped
     qint64 m_logSeq = 0;
     bool m_logPending = false;
     qint64 m_messageSeq = 0;
     bool m_messagesPending = false;
     void pollMessages();
-    // One refresh in flight at a time: four requests, combined when all have answered.
-    struct Pending;
+    // One refresh in flight at a time: stats, subscriptions and retained (plus the first
+    // client walk), combined when all have answered.
     std::shared_ptr<Pending> m_pending;
+    // The client list walk: pages of m_pageSize, parsed as they arrive, swapped in when
+    // complete. One walk at a time, the next one starts with the next refresh after it.
+    struct Walk;
+    std::shared_ptr<Walk> m_walk;
+    QList<admin::ClientSnapshot> m_clients; // the last complete walk
+    quint64 m_clientsSerial = 0;            // its Snapshot::clientsSerial (unique in the process)
+    quint64 m_clientWalks = 0;              // complete walks since setTarget
+    int m_pageSize = 2000;
+    qint64 m_pagesFetched = 0;
 };
 
 // "3.1", "3.1.1", "5" for admin::ClientSnapshot::protocolVersion.

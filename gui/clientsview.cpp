@@ -129,6 +129,9 @@ ClientsView::ClientsView(QWidget *parent) : QWidget(parent)
 void ClientsView::onSnapshot(const Snapshot &s)
 {
     m_subscriptions = s.subscriptions;
+    // Attached mode repeats the last complete client list between its walks: nothing to diff.
+    if (s.clientsSerial && s.clientsSerial == m_clientsSerial) return;
+    m_clientsSerial = s.clientsSerial;
     m_model->setClients(s.clients);
 }
 

@@ -85,6 +85,7 @@ private:
     QPushButton *m_disconnect;
     QPushButton *m_delete;
     QList<admin::SubscriptionSnapshot> m_subscriptions;
+    quint64 m_clientsSerial = 0; // Snapshot::clientsSerial of the list in the model
 };
 
 class SubscriptionsView final : public QWidget {

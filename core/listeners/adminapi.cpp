@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <unistd.h>
 
 namespace petrel {
@@ -19,6 +20,8 @@ namespace petrel {
 using namespace Qt::StringLiterals;
 
 namespace {
+
+constexpr int kMaxClientPage = 100000;
 
 QByteArray json(const QJsonObject &o)
 {
@@ -222,6 +225,43 @@ AdminResponse logTail(const QUrlQuery &query)
                                   {u"enabled"_s, LogRing::isInstalled()}});
 }
 
+// GET /api/v1/clients: every session, or one page of them. Pages are keyed by client id
+// (the list is sorted by id): `?after_id=X&limit=N` gives the first N clients whose id sorts
+// after X, so a walk of the pages sees every client that stays connected exactly once even
+// while others come and go (an offset would skip or repeat rows then).
+AdminResponse clientList(BrokerCore &core, const QString &what, const QUrlQuery &query)
+{
+    qsizetype limit = -1;
+    if (query.hasQueryItem(u"limit"_s)) {
+        bool ok = false;
+        limit = query.queryItemValue(u"limit"_s).toInt(&ok);
+        if (!ok || limit < 1 || limit > kMaxClientPage)
+            return error(400, u"limit: expected 1..%1"_s.arg(kMaxClientPage));
+    }
+    const bool paged = limit > 0 || query.hasQueryItem(u"after_id"_s);
+    const QByteArray afterId = query.queryItemValue(u"after_id"_s, QUrl::FullyDecoded).toUtf8();
+    // Cluster mode: the whole cluster's, unless ?scope=local (sorted by id either way).
+    bool complete = true;
+    const bool local = query.queryItemValue(u"scope"_s) == u"local"_s;
+    const QList<admin::ClientSnapshot> all =
+        local ? admin::clients(core) : admin::clusterClients(core, &complete);
+    auto it = all.cbegin();
+    if (!afterId.isEmpty())
+        it = std::upper_bound(
+            all.cbegin(), all.cend(), afterId,
+            [](const QByteArray &id, const admin::ClientSnapshot &c) { return id < c.clientId; });
+    QJsonArray list;
+    for (qsizetype n = 0; it != all.cend() && (limit < 0 || n < limit); ++it, ++n)
+        list.append(admin::toJson(*it));
+    QJsonObject o{{what, list}};
+    if (!complete) o.insert(u"cluster_incomplete"_s, true);
+    if (paged) {
+        o.insert(u"total"_s, qint64(all.size()));
+        if (it != all.cend()) o.insert(u"next_after_id"_s, QString::fromUtf8((it - 1)->clientId));
+    }
+    return reply(200, o);
+}
+
 AdminResponse messageTail(BrokerCore &core, const QUrlQuery &query)
 {
     bool ok = true;
@@ -305,16 +345,7 @@ AdminResponse handleAdminApi(const AdminRequest &request, BrokerCore &core, cons
     }
     if ((what == u"clients" || what == u"sessions") && parts.size() == 1) {
         if (!get) return methodNotAllowed("GET");
-        QJsonArray list;
-        // Cluster mode: the whole cluster's, unless ?scope=local.
-        bool complete = true;
-        const bool local = query.queryItemValue(u"scope"_s) == u"local"_s;
-        for (const admin::ClientSnapshot &c :
-             local ? admin::clients(core) : admin::clusterClients(core, &complete))
-            list.append(admin::toJson(c));
-        QJsonObject o{{what, list}};
-        if (!complete) o.insert(u"cluster_incomplete"_s, true);
-        return reply(200, o);
+        return clientList(core, what, query);
     }
     if ((what == u"clients" || what == u"sessions") && parts.size() == 2) {
         const QByteArray id = parts[1].toUtf8();

@@ -47,6 +47,7 @@ private Q_SLOTS:
     void refusesWrongToken();
     void stats();
     void clientsSessionsAndOne();
+    void clientPages();
     void subscriptions();
     void retainedAndDelete();
     void disconnectClient();
@@ -187,6 +188,49 @@ void TestAdminHttp::clientsSessionsAndOne()
     QCOMPARE(subs.size(), 1);
     QCOMPARE(subs[0].toObject().value(QStringLiteral("filter")).toString(), QStringLiteral("x/+"));
     QCOMPARE(request("GET", QStringLiteral("/api/v1/clients/nobody")).status, 404);
+}
+
+// ?after_id=&limit=: the client list in pages keyed by id; a walk sees every client once
+// even when the client a page ended on has gone meanwhile.
+void TestAdminHttp::clientPages()
+{
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (const char *id : {"page-0", "page-1", "page-2", "page-3", "page-4"}) {
+        clients.push_back(std::make_unique<TestClient>(id));
+        QVERIFY(clients.back()->open(m_mqtt, makeConnect(ProtocolVersion::V311, id)));
+    }
+    const auto ids = [](const Reply &r, const QString &key = QStringLiteral("clients")) {
+        QStringList out;
+        for (const QJsonValue &v : r.json.value(key).toArray())
+            out << v.toObject().value(QStringLiteral("client_id")).toString();
+        return out;
+    };
+    Reply r = request("GET", QStringLiteral("/api/v1/clients?limit=2"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(ids(r), (QStringList{QStringLiteral("page-0"), QStringLiteral("page-1")}));
+    QCOMPARE(r.json.value(QStringLiteral("total")).toInt(), 5);
+    QCOMPARE(r.json.value(QStringLiteral("next_after_id")).toString(), QStringLiteral("page-1"));
+    // page-1 leaves before the next page is asked for: the walk goes on after its id.
+    clients[1].reset();
+    QTRY_COMPARE_WITH_TIMEOUT(ids(request("GET", QStringLiteral("/api/v1/clients"))).size(), 4, 5000);
+    r = request("GET", QStringLiteral("/api/v1/clients?after_id=page-1&limit=2"));
+    QCOMPARE(ids(r), (QStringList{QStringLiteral("page-2"), QStringLiteral("page-3")}));
+    QCOMPARE(r.json.value(QStringLiteral("total")).toInt(), 4);
+    QCOMPARE(r.json.value(QStringLiteral("next_after_id")).toString(), QStringLiteral("page-3"));
+    r = request("GET", QStringLiteral("/api/v1/sessions?after_id=page-3&limit=2"));
+    QCOMPARE(ids(r, QStringLiteral("sessions")), QStringList{QStringLiteral("page-4")});
+    QVERIFY(!r.json.contains(QStringLiteral("next_after_id"))); // the last page
+    // after_id alone: the rest of the list; ids are percent-encoded.
+    r = request("GET", QStringLiteral("/api/v1/clients?after_id=page%2D2"));
+    QCOMPARE(ids(r), (QStringList{QStringLiteral("page-3"), QStringLiteral("page-4")}));
+    // Unpaged answers stay as they were (no total).
+    QVERIFY(!request("GET", QStringLiteral("/api/v1/clients")).json.contains(QStringLiteral("total")));
+    for (const QString &bad :
+         {QStringLiteral("limit=0"), QStringLiteral("limit=x"), QStringLiteral("limit=100001")}) {
+        r = request("GET", QStringLiteral("/api/v1/clients?") + bad);
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.json.value(QStringLiteral("error")).toString().startsWith(QStringLiteral("limit")));
+    }
 }
 
 void TestAdminHttp::subscriptions()

@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QTcpServer>
 #include <QTest>
+#include <QThread>
 
 using namespace petrel;
 using namespace petrel::gui;
@@ -41,6 +42,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void endToEnd();
+    void pagedClientList();
     void wrongToken();
 
 private:
@@ -135,6 +137,50 @@ void TestGuiAttached::endToEnd()
     QTRY_VERIFY_WITH_TIMEOUT(w.clientsView()->model()->rowOf("remote-client") < 0, 5000);
     w.stopAction()->trigger();
     QVERIFY(!controller.attached()->isActive());
+}
+
+// The client list comes in pages (GET /api/v1/clients?limit=&after_id=), each parsed on
+// the parse thread, never on the GUI thread; the model gets the whole list once the walk is
+// complete, and a client that leaves is gone after the next walk.
+void TestGuiAttached::pagedClientList()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    AttachedBackend *attached = controller.attached();
+    attached->setClientPageSize(2);
+    QList<int> pageRows;
+    connect(attached, &AttachedBackend::clientPageParsed, this, [&](int rows) { pageRows.append(rows); });
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int i = 0; i < 5; ++i) {
+        const QByteArray id = "paged-" + QByteArray::number(i);
+        clients.push_back(std::make_unique<TestClient>(id));
+        QVERIFY(clients.back()->open(m_mqtt, makeConnect(ProtocolVersion::V311, id)));
+    }
+    w.settingsView()->setMode(SettingsView::Mode::Attached);
+    w.settingsView()->setAttachTarget(QStringLiteral("http://127.0.0.1:%1").arg(m_http),
+                                      QStringLiteral("gui-secret"));
+    QVERIFY(w.startBackend());
+    ClientsModel *model = w.clientsView()->model();
+    const auto pagedRows = [&] {
+        int n = 0;
+        for (const admin::ClientSnapshot &c : model->rows())
+            n += c.clientId.startsWith("paged-");
+        return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(pagedRows(), 5, 5000);
+    // 5 clients (plus any other test's) in pages of at most 2: three pages or more per walk.
+    QVERIFY2(attached->clientPagesFetched() >= 3,
+             qPrintable(QString::number(attached->clientPagesFetched())));
+    QVERIFY(!pageRows.isEmpty());
+    for (int rows : std::as_const(pageRows))
+        QVERIFY(rows <= 2);
+    QVERIFY(attached->parseThread() != nullptr);
+    QVERIFY(attached->parseThread() != QThread::currentThread());
+    // One leaves: gone from the model after a later walk.
+    clients[2].reset();
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowOf("paged-2") < 0, 5000);
+    QCOMPARE(pagedRows(), 4);
+    w.stopBackend();
 }
 
 void TestGuiAttached::wrongToken()
