@@ -5,6 +5,8 @@
 
 #include <QScrollBar>
 
+#include <algorithm>
+
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
@@ -133,10 +135,17 @@ void MessagesView::setPaused(bool paused)
 void MessagesView::onMessages(const QList<MessageRecord> &batch, qint64 dropped)
 {
     m_dropped += dropped;
-    QList<MessageRecord> matching;
     const topics::FilterParts parts = topics::splitSharedFilter(m_activeFilter);
-    for (const MessageRecord &r : batch)
-        if (topics::topicMatchesFilter(parts.filter, r.topic)) matching.append(r);
+    // "#" (the default) takes every message: no copy of the batch then.
+    QList<MessageRecord> filtered;
+    const bool everything =
+        parts.filter == "#" && std::none_of(batch.cbegin(), batch.cend(), [](const MessageRecord &r) {
+            return r.topic.startsWith('$'); // "#" does not match $SYS/...
+        });
+    if (!everything)
+        for (const MessageRecord &r : batch)
+            if (topics::topicMatchesFilter(parts.filter, r.topic)) filtered.append(r);
+    const QList<MessageRecord> &matching = everything ? batch : filtered;
     if (m_pause->isChecked()) {
         m_missedWhilePaused += matching.size();
     } else if (!matching.isEmpty()) {

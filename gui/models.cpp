@@ -281,7 +281,8 @@ void TopicTreeModel::insertMissing(const QList<QByteArray> &topics)
             start = slash + 1;
         }
     }
-    const auto makeChild = [](Node *parent, const QByteArray &name, const QByteArray &topic, qsizetype end) {
+    const auto makeChild = [this](Node *parent, const QByteArray &name, const QByteArray &topic,
+                                  qsizetype end) {
         auto fresh = std::make_unique<Node>();
         fresh->name = name;
         fresh->topic = end < 0 ? topic : topic.left(end);
@@ -290,6 +291,7 @@ void TopicTreeModel::insertMissing(const QList<QByteArray> &topics)
         Node *child = fresh.get();
         parent->children.push_back(std::move(fresh));
         parent->byName.insert(name, child);
+        m_byTopic.insert(child->topic, child);
         return child;
     };
     for (Node *parent : parents) {
@@ -326,6 +328,11 @@ void TopicTreeModel::insertMissing(const QList<QByteArray> &topics)
 
 void TopicTreeModel::emitChanged(const QSet<Node *> &changed)
 {
+    emitChanged(std::vector<Node *>(changed.cbegin(), changed.cend()));
+}
+
+void TopicTreeModel::emitChanged(const std::vector<Node *> &changed)
+{
     QHash<Node *, std::pair<int, int>> spans;
     for (Node *n : changed) {
         auto it = spans.find(n->parent);
@@ -359,6 +366,7 @@ TopicTreeModel::Node *TopicTreeModel::nodeFor(const QByteArray &topic, QSet<Node
             beginInsertRows(indexOf(n), row, row);
             n->children.push_back(std::move(fresh));
             n->byName.insert(level, child);
+            m_byTopic.insert(child->topic, child);
             endInsertRows();
         }
         changed.insert(child);
@@ -372,22 +380,61 @@ TopicTreeModel::Node *TopicTreeModel::nodeFor(const QByteArray &topic, QSet<Node
 void TopicTreeModel::addMessages(const QList<MessageRecord> &batch)
 {
     if (batch.isEmpty()) return;
-    QList<QByteArray> topics;
-    topics.reserve(batch.size());
-    for (const MessageRecord &r : batch)
-        if (!r.topic.isEmpty()) topics.append(r.topic);
-    insertMissing(topics);
-    QSet<Node *> changed;
-    for (const MessageRecord &r : batch) {
-        if (r.topic.isEmpty()) continue;
-        Node *n = nodeFor(r.topic, changed);
+    // Each message's node, one lookup each; topics not in the tree yet are added first, each
+    // once (a batch of 11,000 messages has mostly known ones).
+    std::vector<Node *> nodes(size_t(batch.size()), nullptr);
+    QList<QByteArray> missing;
+    QSet<QByteArray> seen;
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const QByteArray &topic = batch[i].topic;
+        if (topic.isEmpty()) continue;
+        nodes[size_t(i)] = m_byTopic.value(topic);
+        if (!nodes[size_t(i)] && !seen.contains(topic)) {
+            seen.insert(topic);
+            missing.append(topic);
+        }
+    }
+    if (!missing.isEmpty()) {
+        insertMissing(missing);
+        for (qsizetype i = 0; i < batch.size(); ++i)
+            if (!nodes[size_t(i)] && !batch[i].topic.isEmpty())
+                nodes[size_t(i)] = m_byTopic.value(batch[i].topic);
+    }
+    // One lookup per message; counters per message, the last message copied once per topic;
+    // every touched node (topics and their ancestors) collected once.
+    const quint64 stamp = ++m_stamp;
+    std::vector<Node *> changed;
+    const auto touch = [&changed, stamp](Node *n) {
+        if (n->stamp == stamp) return false;
+        n->stamp = stamp;
+        n->lastInBatch = -1;
+        changed.push_back(n);
+        return true;
+    };
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const MessageRecord &r = batch[i];
+        Node *n = nodes[size_t(i)];
+        if (!n) continue; // an empty topic
+        touch(n);
+        n->lastInBatch = i;
+        ++n->ownMessages;
+        if (r.retain) n->retained = !r.payload.isEmpty();
+        for (Node *p = n; p && p != &m_root; p = p->parent) {
+            ++p->totalMessages;
+            if (p != n && !touch(p)) {
+                // Its ancestors are touched already; only their counts move.
+                for (Node *q = p->parent; q && q != &m_root; q = q->parent)
+                    ++q->totalMessages;
+                break;
+            }
+        }
+    }
+    for (Node *n : changed) {
+        if (n->lastInBatch < 0) continue;
         if (!n->hasMessage) ++m_topics;
         n->hasMessage = true;
-        ++n->ownMessages;
-        n->last = r;
-        if (r.retain) n->retained = !r.payload.isEmpty();
-        for (Node *p = n; p && p != &m_root; p = p->parent)
-            ++p->totalMessages;
+        n->last = batch[n->lastInBatch];
+        n->lastInBatch = -1;
     }
     // One dataChanged per parent with changed children, not per message or per node.
     emitChanged(changed);
@@ -440,6 +487,7 @@ void TopicTreeModel::clear()
     beginResetModel();
     m_root.children.clear();
     m_root.byName.clear();
+    m_byTopic.clear();
     m_topics = 0;
     endResetModel();
 }
@@ -524,6 +572,17 @@ void MessagesModel::append(const QList<MessageRecord> &batch)
     if (take > m_capacity) {
         from = take - m_capacity;
         take = m_capacity;
+    }
+    if (take == m_capacity) {
+        // The batch replaces every row (at 44,000 msg/s a 250 ms batch is 11,000 messages):
+        // one reset, not a removal and an insertion of 10,000 rows each (the sort/filter proxy
+        // and the view remap every row for both).
+        beginResetModel();
+        m_rows.clear();
+        for (qsizetype i = from; i < batch.size(); ++i)
+            m_rows.push_back(batch[i]);
+        endResetModel();
+        return;
     }
     const qsizetype overflow = qsizetype(m_rows.size()) + take - m_capacity;
     if (overflow > 0) {

@@ -198,6 +198,11 @@ public:
         bool retained = false;
         bool hasMessage = false;
         MessageRecord last; // last message on exactly this topic (or its retained one)
+        // Per batch: the stamp of the last batch that touched this node and the index of its
+        // last message in it (-1: none), so a batch costs one hash lookup per message and one
+        // copy of `last` per topic.
+        quint64 stamp = 0;
+        qsizetype lastInBatch = -1;
         int row() const;
     };
     const Node *nodeAt(const QModelIndex &index) const;
@@ -217,9 +222,12 @@ private:
     void insertMissing(const QList<QByteArray> &topics);
     Node *nodeFor(const QByteArray &topic, QSet<Node *> &changed); // creates levels as needed
     // One dataChanged per parent, over the span of its changed children.
+    void emitChanged(const std::vector<Node *> &changed); // each node once
     void emitChanged(const QSet<Node *> &changed);
     QModelIndex indexOf(const Node *n, int column = 0) const;
     Node m_root;
+    QHash<QByteArray, Node *> m_byTopic; // every node by its full topic
+    quint64 m_stamp = 0;
     int m_topics = 0;
 };
 

@@ -47,6 +47,7 @@ private Q_SLOTS:
     void clientsNodeColumn();
     void subscriptionsModel();
     void topicTree();
+    void topicTreeNestedTopicsInOneBatch();
     void messagesModel();
     void logModel();
     void payloadRendering();
@@ -249,6 +250,41 @@ void TestGuiModels::topicTree()
     QCOMPARE(m.rowCount(), 0);
 }
 
+// Messages on a topic and on its ancestors and descendants in one batch, in any order:
+// every node counted once per message at each level, the last message of each topic kept,
+// the retained flag of the last retained one; the same again in a later batch.
+void TestGuiModels::topicTreeNestedTopicsInOneBatch()
+{
+    TopicTreeModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    const auto node = [&](const QByteArray &t) { return m.nodeAt(m.indexOfTopic(t)); };
+    m.addMessages({message("a/b", "b1"), message("a", "a1", true), message("a/b/c", "c1"),
+                   message("a/b", "b2"), message("a", "a2"), message("x", "x1")});
+    QCOMPARE(m.topicCount(), 4);
+    QCOMPARE(node("a")->ownMessages, 2);
+    QCOMPARE(node("a")->totalMessages, 5);
+    QCOMPARE(node("a/b")->ownMessages, 2);
+    QCOMPARE(node("a/b")->totalMessages, 3);
+    QCOMPARE(node("a/b/c")->totalMessages, 1);
+    QCOMPARE(node("x")->totalMessages, 1);
+    QCOMPARE(node("a")->last.payload, QByteArray("a2"));
+    QCOMPARE(node("a/b")->last.payload, QByteArray("b2"));
+    QVERIFY(node("a")->retained); // a1 was retained; a2 (not retained) leaves the flag
+    QVERIFY(!node("a/b")->retained);
+    m.addMessages({message("a/b/c", "c2"), message("a/b/c", "c3"), message("a", "", true)});
+    QCOMPARE(node("a")->totalMessages, 8);
+    QCOMPARE(node("a/b")->totalMessages, 5);
+    QCOMPARE(node("a/b/c")->ownMessages, 3);
+    QCOMPARE(node("a/b/c")->last.payload, QByteArray("c3"));
+    QVERIFY(!node("a")->retained); // an empty retained message deletes it
+    QCOMPARE(m.index(0, TopicTreeModel::Messages, m.indexOfTopic("a")).data().toString(),
+             QStringLiteral("5 (2 here)"));
+    m.clear();
+    m.addMessages({message("a/b", "again")});
+    QCOMPARE(m.topicCount(), 1);
+    QCOMPARE(node("a")->totalMessages, 1);
+}
+
 void TestGuiModels::messagesModel()
 {
     MessagesModel m;
@@ -265,9 +301,25 @@ void TestGuiModels::messagesModel()
     QList<MessageRecord> big;
     for (int i = 0; i < 120; ++i)
         big.append(message("big/" + QByteArray::number(i), "p"));
+    // A batch that fills the whole capacity replaces every row: one model reset, not a
+    // removal and an insertion of every row (cheaper for the proxy and the view).
+    QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
+    QSignalSpy removed(&m, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
     m.append(big); // a batch larger than the capacity keeps its newest
     QCOMPARE(m.rowCount(), 50);
+    QCOMPARE(m.index(0, MessagesModel::Topic).data().toString(), QStringLiteral("big/70"));
     QCOMPARE(m.index(49, MessagesModel::Topic).data().toString(), QStringLiteral("big/119"));
+    QCOMPARE(reset.size(), 1);
+    QCOMPARE(removed.size(), 0);
+    QCOMPARE(inserted.size(), 0);
+    // A smaller batch: the oldest rows leave, the new ones are appended (no reset).
+    m.append(batch.mid(0, 5));
+    QCOMPARE(reset.size(), 1);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(m.index(0, MessagesModel::Topic).data().toString(), QStringLiteral("big/75"));
+    QCOMPARE(m.index(49, MessagesModel::Topic).data().toString(), QStringLiteral("t/4"));
     MessageRecord bin = message("b", QByteArray("\x00\xff", 2));
     bin.properties.userProperties.append({"k", "v"});
     const QByteArray line = MessagesModel::toJsonLine(bin);
