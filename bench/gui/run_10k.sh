@@ -5,7 +5,9 @@
 #   embedded  bench-gui's own embedded broker carries the load
 #   attached  a petrel-server process carries it; bench-gui attaches through the admin API
 # Usage: bench/gui/run_10k.sh [embedded|attached|both] [VIEW...]   (default: both, messages clients)
-# Env: BUILD (build dir, default build), PAIRS (5000), RATE (50000), MEASURE_SECONDS (20), THREADS (2).
+# Env: BUILD (build dir, default build), PAIRS (5000), RATE (50000), MEASURE_SECONDS (20), THREADS (2),
+#      IDLE (0: idle connections besides the pairs; PAIRS=50 IDLE=9900 is the lighter load: the
+#      same 10,000 clients, 50,000 msg/s from 50 publishers), WINDOW (petrel-bench --window, 64).
 # Results: the BENCH-GUI-JSON lines on stdout; docs/gui-responsiveness.md has them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,11 +16,13 @@ PAIRS=${PAIRS:-5000}
 RATE=${RATE:-50000}
 SECONDS_MEASURED=${MEASURE_SECONDS:-20}
 THREADS=${THREADS:-2}
+IDLE=${IDLE:-0}
+WINDOW=${WINDOW:-64}
 MODE=${1:-both}
 shift || true
 VIEWS=("$@")
 [ ${#VIEWS[@]} -eq 0 ] && VIEWS=(messages clients)
-CLIENTS=$((PAIRS * 2))
+CLIENTS=$((PAIRS * 2 + IDLE))
 
 GUI=$BUILD/bench/gui/bench-gui
 PB=$BUILD/bench/petrel-bench/petrel-bench
@@ -46,7 +50,8 @@ trap cleanup EXIT
 LOAD_SECONDS=$((SECONDS_MEASURED + 40))
 load() { # port
     "$PB" pairs --port "$1" --pairs "$PAIRS" --rate "$RATE" --seconds "$LOAD_SECONDS" --warmup 1 \
-        --threads "$THREADS" --concurrency 128 --stall-timeout 10 --label "gui-$CLIENTS"
+        --threads "$THREADS" --concurrency 128 --stall-timeout 10 --idle "$IDLE" --window "$WINDOW" \
+        --label "gui-$CLIENTS"
 }
 
 run_embedded() { # view
