@@ -653,6 +653,49 @@ private Q_SLOTS:
         QCOMPARE(got, expected);
     }
 
+    // Deduplication by message id: n2 (the subscriber's node) is killed, five QoS 1 messages
+    // land in its inbox, and every frame there is pushed a second time (as a frame read again
+    // would be). The session, parked when n2 is declared dead, gets each message once.
+    void deadInboxDeduplicated()
+    {
+        const QByteArray id = test::uniqueName("dedup");
+        const QByteArray topic = test::uniqueTopic();
+        TestClient pub("pub", ProtocolVersion::V5);
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        {
+            TestClient sub("sub", ProtocolVersion::V5);
+            QVERIFY(sub.open(port(1), persistentConnect(id, true)));
+            QVERIFY(sub.subscribe(topic, 1));
+            QVERIFY(syncRoutes(sub, pub));
+            QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("live:n2:" + id)}).integer == 1; }));
+            m_nodes[1].server->crash();
+        }
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(pub.publishAndWait(makePublish(topic, QByteArray::number(i), 1)));
+        const redis::Reply frames = redisCommand({"LRANGE", key("inbox:n2"), "0", "-1"});
+        QVERIFY2(!frames.elements.isEmpty(), qPrintable(frames.toString()));
+        QList<QByteArray> again{"RPUSH", key("inbox:n2")};
+        for (const redis::Reply &f : frames.elements)
+            again.append(f.string);
+        QVERIFY(redisCommand(again).integer >= 2 * frames.elements.size());
+        // Still before n2 is declared dead (node_timeout_ms is 1 s): its inbox is read after this.
+        QCOMPARE(redisCommand({"HEXISTS", key("nodes"), "n2"}).integer, 1);
+        QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("session:" + id)}).integer == 1; }));
+        QCOMPARE(redisCommand({"LLEN", key("queue:" + id)}).integer, 5);
+        QCOMPARE(redisCommand({"EXISTS", key("inbox:n2")}).integer, 0);
+        TestClient sub("sub", ProtocolVersion::V5);
+        auto ack = sub.open(port(2), persistentConnect(id, false));
+        QVERIFY(ack);
+        QVERIFY(ack->sessionPresent);
+        for (int i = 0; i < 5; ++i) {
+            auto got = receiveData(sub);
+            QVERIFY(got);
+            QCOMPARE(got->payload, QByteArray::number(i));
+            QVERIFY(sub.acknowledge(*got));
+        }
+        QVERIFY(noData(sub));
+    }
+
     // A client resuming its persistent session (clean start 0) on another node while its old
     // connection is still up: the old node parks the session (v5 DISCONNECT 0x8E) and the new
     // node resumes it with its subscriptions and its unacknowledged message.
