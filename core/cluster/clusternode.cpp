@@ -286,16 +286,24 @@ const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
     "redis.call('HDEL', p .. 'clients', id) "
     "return {'adopted', rec, msgs, owner}";
 
-// A node was declared dead (ARGV: prefix, node): its written-through sessions whose client id
-// is still its own become parked sessions (record, queue with the pending messages first,
-// expiry from now), its other written-through state goes, and so do its <p>clients entries.
-// Returns {id, record, pending messages, expires at (ms, 0 = never), ...} per session parked.
+// A node was declared dead (ARGV: prefix, node). Only the first caller does anything (the one
+// that removes the node's entry; others get {0}): its entry, counters and route set go; its
+// written-through sessions whose client id is still its own become parked sessions (record,
+// queue with the pending messages first, expiry from now), its other written-through state
+// goes, and so do its <p>clients entries; its inbox is taken (read and deleted).
+// Returns {1, inbox frames, then id, record, pending messages, expires at (ms, 0 = never) per
+// session parked}.
 const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
     "local p, node = ARGV[1], ARGV[2] "
+    "if redis.call('HDEL', p .. 'nodes', node) == 0 then return {0} end "
+    "redis.call('HDEL', p .. 'stats', node) "
+    "redis.call('DEL', p .. 'routes:' .. node) "
+    "local inbox = redis.call('LRANGE', p .. 'inbox:' .. node, 0, -1) "
+    "redis.call('DEL', p .. 'inbox:' .. node) "
     "local t = redis.call('TIME') "
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
     "local lives = redis.call('HGETALL', p .. 'lives:' .. node) "
-    "local out = {} "
+    "local out = {1, inbox} "
     "for i = 1, #lives, 2 do "
     "  local id, expiry = lives[i], tonumber(lives[i + 1]) "
     "  local live, pending = p .. 'live:' .. node .. ':' .. id, p .. 'pending:' .. node .. ':' .. id "
@@ -319,6 +327,10 @@ const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
     "  if clients[i + 1] == node then redis.call('HDEL', p .. 'clients', clients[i]) end end "
     "return out";
 #undef PETREL_LUA_SORTED_PENDING
+
+// Reads and deletes a dead node's inbox (ARGV: prefix, node).
+const QByteArray kTakeInboxScript = "local k = ARGV[1] .. 'inbox:' .. ARGV[2] "
+                                    "local f = redis.call('LRANGE', k, 0, -1) redis.call('DEL', k) return f";
 
 } // namespace
 
@@ -870,8 +882,10 @@ private:
         for (const QByteArray &node : listed)
             if (!known.contains(node)) unknown.append(node);
         if (!unknown.isEmpty()) loadNodes(unknown, false, 0);
-        for (const QByteArray &node : known)
-            if (!listed.contains(node)) removeNode(node);
+        // A known node no longer listed was removed by itself (goodbye) or by the node taking it
+        // over: its NodeDown follows on the control channel, after the Park of its sessions
+        // (removing its routes here first would drop messages in between). A lost NodeDown is
+        // corrected by the next full reload.
         QList<QList<QByteArray>> cmds;
         QList<QByteArray> asked;
         for (const QByteArray &node : known) {
@@ -888,31 +902,25 @@ private:
     }
 
     // A node's liveness key expired: it is gone. Its routes go, here and in Redis.
+    // One node (the first whose kAdoptScript runs) takes the dead node's sessions and inbox
+    // over and then tells the others; until then every node, this one included, keeps
+    // routing to the dead node's inbox, so no message falls between its routes and the
+    // parked sessions' table.
     void declareDead(const QByteArray &node)
     {
-        qCWarning(lcCluster).noquote() << "node" << node << "is gone (no heartbeat for"
-                                       << n.m_options.nodeTimeoutMs << "ms): its routes are removed";
-        removeNode(node);
-        client->pipeline({{"HDEL", n.key("nodes"), node},
-                          {"HDEL", n.key("stats"), node},
-                          {"DEL", n.key("routes:" + node)},
-                          {"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})},
-                          {"EVAL", kAdoptScript, "0", n.m_prefix, node},
-                          {"MULTI"},
-                          {"LRANGE", n.key("inbox:" + node), "0", "-1"},
-                          {"DEL", n.key("inbox:" + node)},
-                          {"EXEC"}},
-                         [this, node](const QList<redis::Reply> &r) {
-                             if (r.size() != 9) return;
-                             if (r[4].isError()) {
-                                 qCWarning(lcCluster).noquote()
-                                     << "sessions of node" << node << "not parked:" << r[4].toString();
-                                 return;
-                             }
-                             adoptParked(node, r[4].elements,
-                                         r[8].elements.isEmpty() ? QList<redis::Reply>()
-                                                                 : r[8].elements[0].elements);
-                         });
+        if (declaring.contains(node)) return;
+        declaring.insert(node);
+        client->command({"EVAL", kAdoptScript, "0", n.m_prefix, node}, [this, node](const redis::Reply &r) {
+            declaring.remove(node);
+            if (r.isError()) {
+                qCWarning(lcCluster).noquote() << "node" << node << "not taken over:" << r.toString();
+                return;
+            }
+            if (r.elements.size() < 2 || r.elements[0].integer != 1) return; // another node does it
+            qCWarning(lcCluster).noquote() << "node" << node << "is gone (no heartbeat for"
+                                           << n.m_options.nodeTimeoutMs << "ms): its routes are removed";
+            adoptParked(node, r.elements.mid(2), r.elements[1].elements);
+        });
     }
 
     // The sessions of a dead node, parked by kAdoptScript: the QoS 1/2 messages in its inbox
@@ -935,7 +943,6 @@ private:
             sessions.push_back(std::move(p));
             meta.push_back({rows[i + 1].string, rows[i + 3].integer});
         }
-        if (sessions.empty()) return;
         std::vector<ParkedSession *> targets;
         std::vector<size_t> before;
         for (ParkedSession &p : sessions) {
@@ -964,10 +971,41 @@ private:
             cmds.append(
                 {"PUBLISH", n.key("ctl"), encodeControl(Ctl::Park, n.m_nodeId, p.clientId, meta[i].first)});
         }
-        qCInfo(lcCluster).noquote() << sessions.size() << "session(s) of node" << node
-                                    << "parked for their clients to resume elsewhere," << recovered
-                                    << "message(s) recovered from its inbox";
+        if (!sessions.empty())
+            qCInfo(lcCluster).noquote() << sessions.size() << "session(s) of node" << node
+                                        << "parked for their clients to resume elsewhere," << recovered
+                                        << "message(s) recovered from its inbox";
+        // The parked sessions are known here and announced before the node's routes go.
+        removeNode(node);
+        cmds.append({"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})});
         client->pipeline(std::move(cmds));
+        if (sessions.empty()) return;
+        // What other nodes sent to the dead node's inbox until they got NodeDown: once more,
+        // a moment later, for the same sessions (deduplicated against what they got already).
+        auto kept = std::make_shared<std::vector<ParkedSession>>(std::move(sessions));
+        QTimer::singleShot(std::max(500, 2 * n.m_options.heartbeatMs), this, [this, node, kept] {
+            client->command({"EVAL", kTakeInboxScript, "0", n.m_prefix, node},
+                            [this, kept](const redis::Reply &frames) {
+                                if (frames.isError() || frames.elements.isEmpty()) return;
+                                std::vector<ParkedSession *> targets;
+                                std::vector<size_t> before;
+                                for (ParkedSession &p : *kept) {
+                                    targets.push_back(&p);
+                                    before.push_back(p.messages.size());
+                                }
+                                inboxCopies(frames.elements, targets);
+                                QList<QList<QByteArray>> cmds;
+                                for (size_t i = 0; i < kept->size(); ++i) {
+                                    const ParkedSession &p = (*kept)[i];
+                                    if (p.messages.size() == before[i]) continue;
+                                    QList<QByteArray> push{"RPUSH", n.key("queue:" + p.clientId)};
+                                    for (size_t k = before[i]; k < p.messages.size(); ++k)
+                                        push.append(encodeQueued(p.messages[k]));
+                                    cmds.append(push);
+                                }
+                                if (!cmds.isEmpty()) client->pipeline(std::move(cmds));
+                            });
+        });
     }
 
     void onMessage(const QByteArray &channel, const QByteArray &payload)
@@ -1167,6 +1205,7 @@ private:
     quint64 reloadGeneration = 0;
     int ticks = 0;
     bool draining = false;
+    QSet<QByteArray> declaring; // dead nodes whose kAdoptScript is on its way
     std::uint64_t releasedUpTo = 0;
     quint64 sendSeq = 0;                 // QoS 1/2 messages sent to inboxes, this run
     QHash<QByteArray, quint64> lastSeen; // sender's run id -> last sequence taken from the inbox
