@@ -24,11 +24,6 @@ namespace {
 
 constexpr quint8 kFormat = 1; // first byte of every record
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
 // ---- records -----------------------------------------------------------------------------
 
 template <typename Fn>
@@ -173,6 +168,7 @@ void forEachPair(const Reply &r, Fn &&fn)
 class RedisAgent : public QObject {
 public:
     using Op = RedisStorageHook::Op;
+    using Loaded = RedisStorageHook::Loaded;
     explicit RedisAgent(RedisStorageHook &hook) : m_hook(hook) {}
 
     void start()
@@ -237,29 +233,20 @@ public:
             writeAll = m_hook.m_flushRequested;
             m_hook.m_flushRequested = false;
         }
-        // Oldest first: messages kept back from the last batch, the batch that failed, the
-        // new changes.
-        if (!m_retry.empty() || !m_deferred.empty()) {
-            std::vector<Op> all;
-            all.reserve(m_deferred.size() + m_retry.size() + batch.size());
-            for (std::vector<Op> *part : {&m_deferred, &m_retry, &batch}) {
-                std::move(part->begin(), part->end(), std::back_inserter(all));
-                part->clear();
-            }
-            batch.swap(all);
-        }
+        RedisStorageHook::prependOlder(batch, m_deferred, m_retry);
         {
             std::lock_guard lock(m_hook.m_lock);
             m_hook.m_taken = batch.size();
         }
-        cancel(batch);
+        const std::vector<std::size_t> queued = RedisStorageHook::fold(batch);
         // A message queued in this batch and still unfinished is kept back for one more batch
         // (as the SQLite hook does): most are acknowledged by then and never written. Nothing
         // later in the batch concerns it (inflight updates were folded into it, the end of its
         // session cancelled it), so it commutes with the rest. flush() writes everything.
         if (!writeAll) {
-            for (Op &op : batch) {
-                if (op.type != Op::Queue || op.seq == 0 || op.deferredOnce) continue;
+            for (std::size_t index : queued) {
+                Op &op = batch[index];
+                if (op.seq == 0 || op.deferredOnce) continue;
                 op.deferredOnce = true;
                 m_deferred.push_back(std::move(op));
                 op = Op{};
@@ -335,60 +322,6 @@ public:
         m_hook.m_warnedFull = false;
         m_hook.m_finished = m_deferred.empty() ? upTo : m_deferred.front().accepted - 1;
         m_hook.m_done.notify_all();
-    }
-
-    // Folds what cancels out within the batch (as the SQLite hook): a message queued and
-    // finished in the batch is never written; an inflight update of a message queued in the
-    // batch goes into its insert; only the last $SYS snapshot counts.
-    static void cancel(std::vector<Op> &batch)
-    {
-        QHash<std::uint64_t, std::size_t> queued;
-        std::size_t lastSys = batch.size();
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            Op &op = batch[i];
-            switch (op.type) {
-            case Op::Queue:
-                queued.insert(op.seq, i);
-                break;
-            case Op::Inflight: {
-                auto it = queued.constFind(op.seq);
-                if (it == queued.constEnd()) break;
-                batch[*it].packetId = op.packetId;
-                batch[*it].flag = op.flag;
-                op.type = Op::Done;
-                op.seq = 0;
-                break;
-            }
-            case Op::Done: {
-                if (op.seq == 0) break;
-                auto it = queued.constFind(op.seq);
-                if (it == queued.constEnd()) break;
-                batch[*it].type = Op::Done;
-                batch[*it].seq = 0;
-                op.seq = 0;
-                queued.erase(it);
-                break;
-            }
-            case Op::EndClient:
-                for (auto it = queued.begin(); it != queued.end();) {
-                    Op &q = batch[*it];
-                    if (q.key == op.key) {
-                        q.type = Op::Done;
-                        q.seq = 0;
-                        it = queued.erase(it);
-                    } else {
-                        ++it;
-                    }
-                }
-                break;
-            case Op::SysInfo:
-                if (lastSys < batch.size()) batch[lastSys].type = Op::Done, batch[lastSys].seq = 0;
-                lastSys = i;
-                break;
-            default:
-                break;
-            }
-        }
     }
 
     QByteArray key(const char *kind) const { return m_hook.m_prefix + kind; }
@@ -481,7 +414,7 @@ public:
 
     void loadSessions(const QList<Reply> &global, int attempt)
     {
-        auto l = std::make_shared<RedisStorageHook::Loaded>();
+        auto l = std::make_shared<Loaded>();
         int skipped = 0;
         forEachPair(global[0], [&](const QByteArray &id, const QByteArray &value) {
             StoredClient c;
@@ -582,10 +515,7 @@ public:
                     << "Redis at" << m_hook.address() << ":" << skipped << "stored records under"
                     << m_hook.m_prefix << "cannot be decoded; skipped";
             l->valid = true;
-            std::lock_guard lock(m_hook.m_lock);
-            for (const StoredClient &c : std::as_const(l->clients))
-                m_hook.m_persistent.insert(c.clientId);
-            m_hook.m_loaded = std::move(*l);
+            m_hook.setLoaded(std::move(*l));
             m_hook.m_done.notify_all();
         });
     }
@@ -595,9 +525,9 @@ public:
         qCCritical(lcRedisStorage).noquote()
             << "Redis at" << m_hook.address() << ": loading the stored state failed:" << why
             << "- the broker starts without it";
-        std::lock_guard lock(m_hook.m_lock);
-        m_hook.m_loaded = {};
-        m_hook.m_loaded.valid = true;
+        Loaded nothing;
+        nothing.valid = true;
+        m_hook.setLoaded(std::move(nothing));
         m_hook.m_done.notify_all();
     }
 
@@ -617,19 +547,6 @@ RedisStorageHook::RedisStorageHook() = default;
 RedisStorageHook::~RedisStorageHook()
 {
     stop();
-}
-
-HookMask RedisStorageHook::provides() const
-{
-    return hookBit(HookEvent::OnStopped) | hookBit(HookEvent::OnSubscribed) |
-           hookBit(HookEvent::OnUnsubscribed) | hookBit(HookEvent::OnRetainMessage) |
-           hookBit(HookEvent::OnRetainedExpired) | hookBit(HookEvent::OnSysInfoTick) |
-           hookBit(HookEvent::OnSessionUpdated) | hookBit(HookEvent::OnSessionEnded) |
-           hookBit(HookEvent::OnMessageQueued) | hookBit(HookEvent::OnMessageInflight) |
-           hookBit(HookEvent::OnMessageDone) | hookBit(HookEvent::OnInboundQos2) |
-           hookBit(HookEvent::StoredClients) | hookBit(HookEvent::StoredSubscriptions) |
-           hookBit(HookEvent::StoredInflightMessages) | hookBit(HookEvent::StoredRetainedMessages) |
-           hookBit(HookEvent::StoredSysInfo);
 }
 
 bool RedisStorageHook::init(const QVariantMap &config, QString *error)
@@ -747,7 +664,7 @@ qint64 RedisStorageHook::backlog() const
 
 // ---- events (worker threads) --------------------------------------------------------------
 
-bool RedisStorageHook::push(Op &&op, std::unique_lock<std::mutex> &)
+bool RedisStorageHook::admit(Op &op)
 {
     if (m_ops.size() + m_taken >= m_maxBuffered) {
         m_lost.fetch_add(1);
@@ -761,164 +678,12 @@ bool RedisStorageHook::push(Op &&op, std::unique_lock<std::mutex> &)
         return false;
     }
     op.accepted = ++m_accepted;
-    m_ops.push_back(std::move(op));
     return true;
-}
-
-void RedisStorageHook::pushOne(Op &&op)
-{
-    std::unique_lock lock(m_lock);
-    push(std::move(op), lock);
 }
 
 void RedisStorageHook::onStopped()
 {
     flush();
-}
-
-void RedisStorageHook::onSessionUpdated(const StoredClient &session)
-{
-    Op op;
-    op.type = Op::Client;
-    op.key = session.clientId;
-    op.data = std::make_shared<const StoredClient>(session);
-    std::unique_lock lock(m_lock);
-    m_persistent.insert(session.clientId);
-    push(std::move(op), lock);
-}
-
-void RedisStorageHook::onSessionEnded(const QByteArray &clientId)
-{
-    Op op;
-    op.type = Op::EndClient;
-    op.key = clientId;
-    std::unique_lock lock(m_lock);
-    m_persistent.remove(clientId);
-    push(std::move(op), lock);
-}
-
-void RedisStorageHook::onSubscribed(const ClientInfo &client, const Subscribe &packet,
-                                    const QList<std::uint8_t> &reasonCodes)
-{
-    std::uint32_t identifier = 0;
-    if (packet.properties.has(PropertyId::SubscriptionIdentifier) &&
-        !packet.properties.subscriptionIdentifiers.isEmpty())
-        identifier = packet.properties.subscriptionIdentifiers.first();
-    std::unique_lock lock(m_lock);
-    if (!m_persistent.contains(client.clientId)) return; // its session ends with the connection
-    for (qsizetype i = 0; i < packet.topics.size() && i < reasonCodes.size(); ++i) {
-        if (reasonCodes[i] >= 0x80) continue;
-        const TopicSubscription &t = packet.topics[i];
-        StoredSubscription s;
-        s.clientId = client.clientId;
-        s.filter = QByteArray(t.filter.constData(), t.filter.size());
-        s.options = t.options;
-        s.options.qos = reasonCodes[i];
-        s.identifier = identifier;
-        Op op;
-        op.type = Op::Subscribe;
-        op.key = client.clientId;
-        op.key2 = s.filter;
-        op.data = std::move(s);
-        push(std::move(op), lock);
-    }
-}
-
-void RedisStorageHook::onUnsubscribed(const ClientInfo &client, const Unsubscribe &packet)
-{
-    std::unique_lock lock(m_lock);
-    if (!m_persistent.contains(client.clientId)) return;
-    for (const QByteArray &filter : packet.filters) {
-        Op op;
-        op.type = Op::Unsubscribe;
-        op.key = client.clientId;
-        op.key2 = QByteArray(filter.constData(), filter.size());
-        push(std::move(op), lock);
-    }
-}
-
-void RedisStorageHook::onRetainMessage(const ClientInfo &, const Publish &publish, int)
-{
-    Op op;
-    op.key = QByteArray(publish.topic.constData(), publish.topic.size());
-    if (publish.payload.isEmpty()) {
-        op.type = Op::Unretain;
-    } else {
-        op.type = Op::Retain;
-        StoredMessage m;
-        m.kind = StoredMessage::Kind::Retained;
-        m.publish = publish;
-        m.createdAtMs = nowMs();
-        if (publish.properties.has(PropertyId::MessageExpiryInterval) &&
-            publish.properties.messageExpiryInterval)
-            m.expiresAtMs = m.createdAtMs + qint64(publish.properties.messageExpiryInterval) * 1000;
-        op.data = std::make_shared<const StoredMessage>(std::move(m));
-    }
-    pushOne(std::move(op));
-}
-
-void RedisStorageHook::onRetainedExpired(const QByteArray &topic)
-{
-    Op op;
-    op.type = Op::Unretain;
-    op.key = topic;
-    pushOne(std::move(op));
-}
-
-void RedisStorageHook::onSysInfoTick(const BrokerStats &stats)
-{
-    StoredSysInfo s;
-    s.startedAtMs = stats.startedAtMs;
-    s.messagesReceived = stats.messagesReceived;
-    s.messagesSent = stats.messagesSent;
-    s.messagesDropped = stats.messagesDropped;
-    s.bytesReceived = stats.bytesReceived;
-    s.bytesSent = stats.bytesSent;
-    s.clientsMaximum = stats.clientsMaximum;
-    Op op;
-    op.type = Op::SysInfo;
-    op.data = s;
-    pushOne(std::move(op));
-}
-
-void RedisStorageHook::onMessageQueued(const QueuedMessage &message)
-{
-    Op op;
-    op.type = Op::Queue;
-    op.key = message.clientId;
-    op.seq = message.sequence;
-    op.data = message;
-    pushOne(std::move(op));
-}
-
-void RedisStorageHook::onMessageInflight(const QByteArray &clientId, std::uint64_t sequence,
-                                         std::uint16_t packetId, bool awaitingPubcomp)
-{
-    Op op;
-    op.type = Op::Inflight;
-    op.key = clientId;
-    op.seq = sequence;
-    op.packetId = packetId;
-    op.flag = awaitingPubcomp;
-    pushOne(std::move(op));
-}
-
-void RedisStorageHook::onMessageDone(const QByteArray &clientId, std::uint64_t sequence)
-{
-    Op op;
-    op.type = Op::Done;
-    op.key = clientId;
-    op.seq = sequence;
-    pushOne(std::move(op));
-}
-
-void RedisStorageHook::onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received)
-{
-    Op op;
-    op.type = received ? Op::InboundAdd : Op::InboundDel;
-    op.key = clientId;
-    op.packetId = packetId;
-    pushOne(std::move(op));
 }
 
 // ---- loaders (the broker's thread, at start) -----------------------------------------------
@@ -934,35 +699,6 @@ QList<StoredClient> RedisStorageHook::storedClients()
         m_agent, [agent] { agent->load(0); }, Qt::QueuedConnection);
     m_done.wait_for(lock, std::chrono::seconds(60), [this] { return m_loaded.valid || !m_running; });
     return m_loaded.clients;
-}
-
-QList<StoredSubscription> RedisStorageHook::storedSubscriptions()
-{
-    std::lock_guard lock(m_lock);
-    return m_loaded.subscriptions;
-}
-
-QList<StoredMessage> RedisStorageHook::storedInflightMessages()
-{
-    std::lock_guard lock(m_lock);
-    return m_loaded.messages;
-}
-
-QList<StoredMessage> RedisStorageHook::storedRetainedMessages()
-{
-    std::lock_guard lock(m_lock);
-    return m_loaded.retained;
-}
-
-std::optional<StoredSysInfo> RedisStorageHook::storedSysInfo()
-{
-    std::lock_guard lock(m_lock);
-    auto s = m_loaded.sysInfo;
-    m_loaded.clients.clear();
-    m_loaded.subscriptions.clear();
-    m_loaded.messages.clear();
-    m_loaded.retained.clear();
-    return s;
 }
 
 } // namespace petrel::storage

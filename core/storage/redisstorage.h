@@ -31,18 +31,12 @@
 // stored state is then incomplete until the sessions concerned change again.
 #pragma once
 
-#include "hooks/hook.h"
+#include "batchedstorage.h"
 #include "redis/redisclient.h"
 
-#include <QSet>
 #include <QString>
 
 #include <atomic>
-#include <condition_variable>
-#include <memory>
-#include <mutex>
-#include <variant>
-#include <vector>
 
 class QThread;
 
@@ -50,13 +44,12 @@ namespace petrel::storage {
 
 class RedisAgent;
 
-class RedisStorageHook : public Hook {
+class RedisStorageHook : public BatchedStorageHook {
 public:
     RedisStorageHook();
     ~RedisStorageHook() override;
 
     QString id() const override { return QStringLiteral("redis-storage"); }
-    HookMask provides() const override;
     // Settings: address, username, password, database, h_prefix (hooks.storage.redis), and
     // from code only: flush_ms (1-60000), max_buffered (changes kept while Redis is away),
     // connect_timeout_ms.
@@ -64,72 +57,23 @@ public:
     void stop() override;
 
     void onStopped() override;
-    void onSubscribed(const ClientInfo &client, const packets::Subscribe &packet,
-                      const QList<std::uint8_t> &reasonCodes) override;
-    void onUnsubscribed(const ClientInfo &client, const packets::Unsubscribe &packet) override;
-    void onRetainMessage(const ClientInfo &client, const packets::Publish &publish, int change) override;
-    void onRetainedExpired(const QByteArray &topic) override;
-    void onSysInfoTick(const BrokerStats &stats) override;
-    void onSessionUpdated(const StoredClient &session) override;
-    void onSessionEnded(const QByteArray &clientId) override;
-    void onMessageQueued(const QueuedMessage &message) override;
-    void onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t packetId,
-                           bool awaitingPubcomp) override;
-    void onMessageDone(const QByteArray &clientId, std::uint64_t sequence) override;
-    void onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received) override;
-
     QList<StoredClient> storedClients() override;
-    QList<StoredSubscription> storedSubscriptions() override;
-    QList<StoredMessage> storedInflightMessages() override;
-    QList<StoredMessage> storedRetainedMessages() override;
-    std::optional<StoredSysInfo> storedSysInfo() override;
 
     // Blocks (any thread but the hook's) until every change accepted so far is written, or
     // timeoutMs passed (Redis away). True when everything was written.
     bool flush(int timeoutMs = 10000);
     QString address() const { return m_settings.address(); }
     QByteArray prefix() const { return m_prefix; }
-    // Batches that failed (connection lost, EXEC refused), changes dropped past max_buffered
-    // or refused by Redis, batches written.
-    qint64 writeFailures() const { return m_failures.load(); }
-    qint64 changesLost() const { return m_lost.load(); }
-    qint64 commits() const { return m_commits.load(); }
+    // writeFailures(): batches that failed (connection lost, EXEC refused); changesLost():
+    // changes dropped past max_buffered or refused by Redis; commits(): batches written.
+
     // Changes accepted and not written yet.
     qint64 backlog() const;
     bool isConnected() const { return m_connected.load(); }
 
-    struct Op {
-        enum Type : std::uint8_t {
-            Client,
-            EndClient,
-            Subscribe,
-            Unsubscribe,
-            Queue,
-            Inflight,
-            Done,
-            InboundAdd,
-            InboundDel,
-            Retain,
-            Unretain,
-            SysInfo
-        };
-        Type type = Client;
-        bool flag = false;
-        std::uint16_t packetId = 0;
-        std::uint64_t seq = 0;
-        QByteArray key;  // client id or topic
-        QByteArray key2; // filter
-        std::variant<std::monostate, std::shared_ptr<const StoredClient>, StoredSubscription, QueuedMessage,
-                     std::shared_ptr<const StoredMessage>, StoredSysInfo>
-            data;
-        std::uint64_t accepted = 0; // its number among the changes accepted
-        bool deferredOnce = false;  // Queue: already kept back from one batch
-    };
-
 private:
     friend class RedisAgent;
-    bool push(Op &&op, std::unique_lock<std::mutex> &lock); // false: dropped (bound)
-    void pushOne(Op &&op);
+    bool admit(Op &op) override; // false: dropped (max_buffered)
 
     redis::Settings m_settings;
     QByteArray m_prefix;
@@ -137,30 +81,13 @@ private:
     std::size_t m_maxBuffered = 1000000;
 
     // ---- shared with the workers (m_lock) --------------------------------------------
-    mutable std::mutex m_lock;
-    std::condition_variable m_done; // a batch finished, or the load finished
-    std::vector<Op> m_ops;
-    QSet<QByteArray> m_persistent; // client ids whose sessions are stored
-    std::size_t m_taken = 0;       // changes the agent took: in flight, or kept after a failure
+    std::size_t m_taken = 0; // changes the agent took: in flight, or kept after a failure
     bool m_warnedFull = false;
     bool m_flushRequested = false; // the next batch writes everything (no keeping back)
     std::uint64_t m_accepted = 0;  // changes accepted (sequence of the last one)
     std::uint64_t m_finished = 0;  // changes written (or given up), in order
     bool m_running = false;
     std::atomic<bool> m_connected{false};
-    std::atomic<qint64> m_failures{0};
-    std::atomic<qint64> m_lost{0};
-    std::atomic<qint64> m_commits{0};
-
-    struct Loaded {
-        QList<StoredClient> clients;
-        QList<StoredSubscription> subscriptions;
-        QList<StoredMessage> messages;
-        QList<StoredMessage> retained;
-        std::optional<StoredSysInfo> sysInfo;
-        bool valid = false;
-    };
-    Loaded m_loaded;
 
     QThread *m_thread = nullptr;
     RedisAgent *m_agent = nullptr; // lives on m_thread

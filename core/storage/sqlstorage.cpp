@@ -29,11 +29,6 @@ constexpr std::size_t kWakeBatch = 4096;      // batched mode: commit early past
 constexpr std::size_t kMaxRetained = 1000000; // changes kept for retry after failed commits
 std::atomic<int> g_connectionCounter{0};
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
 QString joinIds(const QList<std::uint32_t> &ids)
 {
     QStringList s;
@@ -66,19 +61,6 @@ SqlStorageHook::SqlStorageHook(const SqlDialect &dialect) : m_dialect(dialect) {
 SqlStorageHook::~SqlStorageHook()
 {
     stop();
-}
-
-HookMask SqlStorageHook::provides() const
-{
-    return hookBit(HookEvent::OnStopped) | hookBit(HookEvent::OnSubscribed) |
-           hookBit(HookEvent::OnUnsubscribed) | hookBit(HookEvent::OnRetainMessage) |
-           hookBit(HookEvent::OnRetainedExpired) | hookBit(HookEvent::OnSysInfoTick) |
-           hookBit(HookEvent::OnSessionUpdated) | hookBit(HookEvent::OnSessionEnded) |
-           hookBit(HookEvent::OnMessageQueued) | hookBit(HookEvent::OnMessageInflight) |
-           hookBit(HookEvent::OnMessageDone) | hookBit(HookEvent::OnInboundQos2) |
-           hookBit(HookEvent::StoredClients) | hookBit(HookEvent::StoredSubscriptions) |
-           hookBit(HookEvent::StoredInflightMessages) | hookBit(HookEvent::StoredRetainedMessages) |
-           hookBit(HookEvent::StoredSysInfo);
 }
 
 bool SqlStorageHook::init(const QVariantMap &config, QString *error)
@@ -161,177 +143,21 @@ void SqlStorageHook::flush()
 
 // ---- events (worker threads) --------------------------------------------------------------
 
-void SqlStorageHook::push(Op &&op)
+bool SqlStorageHook::admit(Op &)
 {
-    bool wake;
-    {
-        std::lock_guard lock(m_lock);
-        m_ops.push_back(std::move(op));
-        m_written.fetch_add(1);
-        wake = m_sync || m_ops.size() == kWakeBatch;
-    }
-    if (wake) m_wake.notify_one();
+    m_written.fetch_add(1);
+    return true;
+}
+
+void SqlStorageHook::appended(std::size_t before, std::size_t after)
+{
+    // Sync mode: write now. Batched mode: early when the batch grows past kWakeBatch.
+    if (m_sync || (before < kWakeBatch && after >= kWakeBatch)) m_wake.notify_one();
 }
 
 void SqlStorageHook::onStopped()
 {
     flush();
-}
-
-void SqlStorageHook::onSessionUpdated(const StoredClient &session)
-{
-    Op op;
-    op.type = Op::Client;
-    op.key = session.clientId;
-    op.data = std::make_shared<const StoredClient>(session);
-    std::lock_guard lock(m_lock);
-    m_persistent.insert(session.clientId);
-    m_ops.push_back(std::move(op));
-    m_written.fetch_add(1);
-    if (m_sync) m_wake.notify_one();
-}
-
-void SqlStorageHook::onSessionEnded(const QByteArray &clientId)
-{
-    Op op;
-    op.type = Op::EndClient;
-    op.key = clientId;
-    std::lock_guard lock(m_lock);
-    m_persistent.remove(clientId);
-    m_ops.push_back(std::move(op));
-    m_written.fetch_add(1);
-    if (m_sync) m_wake.notify_one();
-}
-
-void SqlStorageHook::onSubscribed(const ClientInfo &client, const Subscribe &packet,
-                                  const QList<std::uint8_t> &reasonCodes)
-{
-    std::uint32_t identifier = 0;
-    if (packet.properties.has(PropertyId::SubscriptionIdentifier) &&
-        !packet.properties.subscriptionIdentifiers.isEmpty())
-        identifier = packet.properties.subscriptionIdentifiers.first();
-    std::unique_lock lock(m_lock);
-    if (!m_persistent.contains(client.clientId)) return; // its session ends with the connection
-    for (qsizetype i = 0; i < packet.topics.size() && i < reasonCodes.size(); ++i) {
-        if (reasonCodes[i] >= 0x80) continue;
-        const TopicSubscription &t = packet.topics[i];
-        StoredSubscription s;
-        s.clientId = client.clientId;
-        s.filter = QByteArray(t.filter.constData(), t.filter.size());
-        s.options = t.options;
-        s.options.qos = reasonCodes[i];
-        s.identifier = identifier;
-        Op op;
-        op.type = Op::Subscribe;
-        op.key = client.clientId;
-        op.key2 = s.filter;
-        op.data = std::move(s);
-        m_ops.push_back(std::move(op));
-        m_written.fetch_add(1);
-    }
-    lock.unlock();
-    if (m_sync) m_wake.notify_one();
-}
-
-void SqlStorageHook::onUnsubscribed(const ClientInfo &client, const Unsubscribe &packet)
-{
-    std::unique_lock lock(m_lock);
-    if (!m_persistent.contains(client.clientId)) return;
-    for (const QByteArray &filter : packet.filters) {
-        Op op;
-        op.type = Op::Unsubscribe;
-        op.key = client.clientId;
-        op.key2 = QByteArray(filter.constData(), filter.size());
-        m_ops.push_back(std::move(op));
-        m_written.fetch_add(1);
-    }
-    lock.unlock();
-    if (m_sync) m_wake.notify_one();
-}
-
-void SqlStorageHook::onRetainMessage(const ClientInfo &, const Publish &publish, int)
-{
-    Op op;
-    op.key = QByteArray(publish.topic.constData(), publish.topic.size());
-    if (publish.payload.isEmpty()) {
-        op.type = Op::Unretain;
-    } else {
-        op.type = Op::Retain;
-        StoredMessage m;
-        m.kind = StoredMessage::Kind::Retained;
-        m.publish = publish;
-        m.createdAtMs = nowMs();
-        // The broker applies its maximum message expiry again when it loads the message.
-        if (publish.properties.has(PropertyId::MessageExpiryInterval) &&
-            publish.properties.messageExpiryInterval)
-            m.expiresAtMs = m.createdAtMs + qint64(publish.properties.messageExpiryInterval) * 1000;
-        op.data = std::make_shared<const StoredMessage>(std::move(m));
-    }
-    push(std::move(op));
-}
-
-void SqlStorageHook::onRetainedExpired(const QByteArray &topic)
-{
-    Op op;
-    op.type = Op::Unretain;
-    op.key = topic;
-    push(std::move(op));
-}
-
-void SqlStorageHook::onSysInfoTick(const BrokerStats &stats)
-{
-    StoredSysInfo s;
-    s.startedAtMs = stats.startedAtMs;
-    s.messagesReceived = stats.messagesReceived;
-    s.messagesSent = stats.messagesSent;
-    s.messagesDropped = stats.messagesDropped;
-    s.bytesReceived = stats.bytesReceived;
-    s.bytesSent = stats.bytesSent;
-    s.clientsMaximum = stats.clientsMaximum;
-    Op op;
-    op.type = Op::SysInfo;
-    op.data = s;
-    push(std::move(op));
-}
-
-void SqlStorageHook::onMessageQueued(const QueuedMessage &message)
-{
-    Op op;
-    op.type = Op::Queue;
-    op.key = message.clientId;
-    op.seq = message.sequence;
-    op.data = message;
-    push(std::move(op));
-}
-
-void SqlStorageHook::onMessageInflight(const QByteArray &clientId, std::uint64_t sequence,
-                                       std::uint16_t packetId, bool awaitingPubcomp)
-{
-    Op op;
-    op.type = Op::Inflight;
-    op.key = clientId;
-    op.seq = sequence;
-    op.packetId = packetId;
-    op.flag = awaitingPubcomp;
-    push(std::move(op));
-}
-
-void SqlStorageHook::onMessageDone(const QByteArray &clientId, std::uint64_t sequence)
-{
-    Op op;
-    op.type = Op::Done;
-    op.key = clientId;
-    op.seq = sequence;
-    push(std::move(op));
-}
-
-void SqlStorageHook::onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received)
-{
-    Op op;
-    op.type = received ? Op::InboundAdd : Op::InboundDel;
-    op.key = clientId;
-    op.packetId = packetId;
-    push(std::move(op));
 }
 
 // ---- loaders (the broker's thread, at start) ---------------------------------------------
@@ -439,10 +265,7 @@ void SqlStorageHook::loadOnThread()
         fail(q);
     }
     l.valid = true;
-    std::lock_guard lock(m_lock);
-    for (const StoredClient &c : std::as_const(l.clients))
-        m_persistent.insert(c.clientId);
-    m_loaded = std::move(l);
+    setLoaded(std::move(l));
 }
 
 QList<StoredClient> SqlStorageHook::storedClients()
@@ -457,32 +280,6 @@ QList<StoredClient> SqlStorageHook::storedClients()
         m_done.wait(lock, [this] { return m_loaded.valid || !m_thread.joinable(); });
     }
     return m_loaded.clients;
-}
-
-QList<StoredSubscription> SqlStorageHook::storedSubscriptions()
-{
-    return m_loaded.subscriptions;
-}
-
-QList<StoredMessage> SqlStorageHook::storedInflightMessages()
-{
-    return m_loaded.messages;
-}
-
-QList<StoredMessage> SqlStorageHook::storedRetainedMessages()
-{
-    return m_loaded.retained;
-}
-
-std::optional<StoredSysInfo> SqlStorageHook::storedSysInfo()
-{
-    auto s = m_loaded.sysInfo;
-    // Loaded once per start: the lists are not needed any more.
-    m_loaded.clients.clear();
-    m_loaded.subscriptions.clear();
-    m_loaded.messages.clear();
-    m_loaded.retained.clear();
-    return s;
 }
 
 // ---- the storage thread -------------------------------------------------------------------
@@ -621,17 +418,7 @@ void SqlStorageHook::run()
             batch.swap(m_ops);
             upTo = m_written.load();
         }
-        // Oldest first: messages kept back from the last batch, changes of a failed commit,
-        // then the new ones.
-        if (!retry.empty() || !m_deferred.empty()) {
-            std::vector<Op> all;
-            all.reserve(m_deferred.size() + retry.size() + batch.size());
-            for (std::vector<Op> *part : {&m_deferred, &retry, &batch}) {
-                std::move(part->begin(), part->end(), std::back_inserter(all));
-                part->clear();
-            }
-            batch.swap(all);
-        }
+        prependOlder(batch, m_deferred, retry);
         bool ok = true;
         if (!batch.empty()) {
             QElapsedTimer took;
@@ -695,67 +482,16 @@ void SqlStorageHook::run()
 
 bool SqlStorageHook::applyBatch(std::vector<Op> &batch, bool writeAll)
 {
-    // Cancel what cancels out within the batch: a message queued and finished before this
-    // commit is never written; an inflight update of a message queued in this batch goes
-    // into its insert; only the last $SYS snapshot counts.
-    QHash<std::uint64_t, std::size_t> queued;
-    std::size_t lastSys = batch.size();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        Op &op = batch[i];
-        switch (op.type) {
-        case Op::Queue:
-            queued.insert(op.seq, i);
-            break;
-        case Op::Inflight: {
-            auto it = queued.constFind(op.seq);
-            if (it == queued.constEnd()) break;
-            batch[*it].packetId = op.packetId;
-            batch[*it].flag = op.flag;
-            op.type = Op::Done; // placeholder, skipped below
-            op.seq = 0;
-            break;
-        }
-        case Op::Done: {
-            if (op.seq == 0) break;
-            auto it = queued.constFind(op.seq);
-            if (it == queued.constEnd()) break;
-            batch[*it].seq = 0;
-            batch[*it].type = Op::Done; // both vanish
-            op.seq = 0;
-            queued.erase(it);
-            break;
-        }
-        case Op::EndClient:
-            // The session's rows go: its messages queued earlier in this batch need no insert.
-            for (auto it = queued.begin(); it != queued.end();) {
-                Op &q = batch[*it];
-                if (q.key == op.key) {
-                    q.type = Op::Done;
-                    q.seq = 0;
-                    it = queued.erase(it);
-                } else {
-                    ++it;
-                }
-            }
-            break;
-        case Op::SysInfo:
-            if (lastSys < batch.size()) batch[lastSys].type = Op::Done, batch[lastSys].seq = 0;
-            lastSys = i;
-            break;
-        default:
-            break;
-        }
-    }
+    const std::vector<std::size_t> queued = fold(batch);
     // Batched mode: a message queued in this batch and still unfinished is kept back for one
     // more batch; most are acknowledged by then and never written. (No later change in this
     // batch concerns its row: inflight updates folded into it, an end of its session
     // cancelled it.) Sync mode, flush(), stop and load write everything.
     std::vector<std::size_t> keepBack;
     if (!writeAll) {
-        for (std::size_t index : std::as_const(queued)) {
+        for (std::size_t index : queued) {
             if (!batch[index].deferredOnce) keepBack.push_back(index);
         }
-        std::sort(keepBack.begin(), keepBack.end());
     }
     std::size_t nextKeptBack = 0;
 

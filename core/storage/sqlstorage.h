@@ -19,10 +19,9 @@
 // (writeFailures()) and retried with the next batch; nothing is dropped silently.
 #pragma once
 
-#include "hooks/hook.h"
+#include "batchedstorage.h"
 #include "sqldialect.h"
 
-#include <QSet>
 #include <QString>
 
 #include <atomic>
@@ -31,45 +30,25 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <variant>
 #include <vector>
 
 class QSqlQuery;
 
 namespace petrel::storage {
 
-class SqlStorageHook : public Hook, public DurabilityGate {
+class SqlStorageHook : public BatchedStorageHook, public DurabilityGate {
 public:
     explicit SqlStorageHook(const SqlDialect &dialect = sqliteDialect());
     ~SqlStorageHook() override;
 
     QString id() const override { return QStringLiteral("sqlite-storage"); }
-    HookMask provides() const override;
     // Settings: path (file; relative to data_dir when given), mode (batched | sync),
     // flush_ms (batched: longest time between commits), max_page_count (SQLite size cap).
     bool init(const QVariantMap &config, QString *error) override;
     void stop() override;
 
     void onStopped() override;
-    void onSubscribed(const ClientInfo &client, const packets::Subscribe &packet,
-                      const QList<std::uint8_t> &reasonCodes) override;
-    void onUnsubscribed(const ClientInfo &client, const packets::Unsubscribe &packet) override;
-    void onRetainMessage(const ClientInfo &client, const packets::Publish &publish, int change) override;
-    void onRetainedExpired(const QByteArray &topic) override;
-    void onSysInfoTick(const BrokerStats &stats) override;
-    void onSessionUpdated(const StoredClient &session) override;
-    void onSessionEnded(const QByteArray &clientId) override;
-    void onMessageQueued(const QueuedMessage &message) override;
-    void onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t packetId,
-                           bool awaitingPubcomp) override;
-    void onMessageDone(const QByteArray &clientId, std::uint64_t sequence) override;
-    void onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received) override;
-
     QList<StoredClient> storedClients() override;
-    QList<StoredSubscription> storedSubscriptions() override;
-    QList<StoredMessage> storedInflightMessages() override;
-    QList<StoredMessage> storedRetainedMessages() override;
-    std::optional<StoredSysInfo> storedSysInfo() override;
 
     DurabilityGate *durabilityGate() override { return m_sync ? this : nullptr; }
     std::uint64_t writeSequence() const override { return m_written.load(); }
@@ -81,41 +60,12 @@ public:
     void flush();
     QString path() const { return m_path; }
     bool syncMode() const { return m_sync; }
-    // Commits that failed (logged each time), and changes given up after too many.
-    qint64 writeFailures() const { return m_failures.load(); }
-    qint64 changesLost() const { return m_lost.load(); }
-    qint64 commits() const { return m_commits.load(); }
-
-    struct Op {
-        enum Type : std::uint8_t {
-            Client,
-            EndClient,
-            Subscribe,
-            Unsubscribe,
-            Queue,
-            Inflight,
-            Done,
-            InboundAdd,
-            InboundDel,
-            Retain,
-            Unretain,
-            SysInfo
-        };
-        Type type = Client;
-        bool flag = false;
-        std::uint16_t packetId = 0;
-        std::uint64_t seq = 0;
-        QByteArray key;  // client id or topic
-        QByteArray key2; // filter
-        // Rare, large records by pointer: the vector of changes stays compact.
-        std::variant<std::monostate, std::shared_ptr<const StoredClient>, StoredSubscription, QueuedMessage,
-                     std::shared_ptr<const StoredMessage>, StoredSysInfo>
-            data;
-        bool deferredOnce = false; // Queue: already kept back from one batch
-    };
+    // writeFailures(): commits that failed (logged each time); changesLost(): changes given up
+    // after too many.
 
 private:
-    void push(Op &&op);
+    bool admit(Op &op) override;
+    void appended(std::size_t before, std::size_t after) override;
     void run();
     bool openOnThread(QString *error);
     bool applyBatch(std::vector<Op> &batch, bool writeAll);
@@ -130,11 +80,7 @@ private:
     int m_maxPageCount = 0;
 
     // ---- shared with the workers (m_lock) --------------------------------------------
-    std::mutex m_lock;
-    std::condition_variable m_wake; // storage thread: work or a flush request
-    std::condition_variable m_done; // flush(): a batch finished
-    std::vector<Op> m_ops;
-    QSet<QByteArray> m_persistent; // client ids whose sessions are stored
+    std::condition_variable m_wake; // storage thread: work or a flush request (m_done: flush())
     bool m_stopping = false;
     bool m_flushRequested = false;
     std::uint64_t m_finished = 0; // highest sequence applied (or given up)
@@ -142,24 +88,9 @@ private:
     QString m_openError;
     std::atomic<std::uint64_t> m_written{0};
     std::atomic<std::uint64_t> m_durable{0};
-    std::atomic<qint64> m_failures{0};
-    std::atomic<qint64> m_lost{0};
-    std::atomic<qint64> m_commits{0};
     std::mutex m_callbackLock;
     std::function<void(std::uint64_t)> m_callback;
-
-    // ---- loaded at start (storage thread, read after flush()) -------------------------
-    struct Loaded {
-        QList<StoredClient> clients;
-        QList<StoredSubscription> subscriptions;
-        QList<StoredMessage> messages;
-        QList<StoredMessage> retained;
-        std::optional<StoredSysInfo> sysInfo;
-        bool valid = false;
-        QString error;
-    };
-    Loaded m_loaded;
-    bool m_loadRequested = false;
+    bool m_loadRequested = false; // storedClients(): the storage thread loads
 
     std::map<const QString *, std::unique_ptr<QSqlQuery>> m_queries; // storage thread only
     // Batched mode: messages queued in the last batch and not finished yet, kept back one
