@@ -52,20 +52,49 @@ static SessionPtr sessionOf(topics::SubscriberKey key)
     return reinterpret_cast<Session *>(key)->shared_from_this();
 }
 
-void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,
-                       std::vector<QByteArray> *deferShared) const
+// Subscriptions sorted by subscriber, so that one session's overlapping subscriptions are
+// next to each other.
+static void matchSorted(const topics::SubscriptionTree &tree, QByteArrayView topic, topics::Matches &out)
 {
-    thread_local topics::Matches matches;
-    matches.clear();
+    out.clear();
+    tree.match(topic, out);
+    groupBySubscriber(out.subscriptions);
+}
+
+const topics::Matches &RouteCache::matches(const topics::SubscriptionTree &tree, quint64 generation,
+                                           const QByteArray &topic)
+{
+    auto it = m_entries.find(topic);
+    if (it == m_entries.end()) {
+        if (m_entries.size() >= kMaxTopics) m_entries.clear();
+        // A copy of the bytes: the topic may share (and would pin) a whole received packet.
+        it = m_entries.insert(QByteArray(topic.constData(), topic.size()), Entry{});
+    } else if (it->generation == generation) {
+        return it->matches;
+    }
+    matchSorted(tree, topic, it->matches);
+    it->generation = generation;
+    return it->matches;
+}
+
+void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,
+                       std::vector<QByteArray> *deferShared, RouteCache *cache) const
+{
     const Publish &p = message->publish;
     std::shared_lock lock(subscriptionsLock);
-    subscriptions.match(p.topic, matches);
+    thread_local topics::Matches uncached;
+    const topics::Matches *found = &uncached;
+    if (cache)
+        found =
+            &cache->matches(subscriptions, subscriptionGeneration.load(std::memory_order_relaxed), p.topic);
+    else
+        matchSorted(subscriptions, p.topic, uncached);
+    const topics::Matches &matches = *found;
     if (matches.isEmpty()) return;
 
     // Overlapping subscriptions of one session give one delivery: the highest QoS, every
     // subscription identifier, retain flag kept if any of them asks for it.
-    auto &subs = matches.subscriptions;
-    groupBySubscriber(subs);
+    const auto &subs = matches.subscriptions;
     for (qsizetype i = 0; i < subs.size();) {
         const topics::SubscriberKey key = subs[i]->subscriber;
         Delivery d;
@@ -144,6 +173,7 @@ bool BrokerCore::addSubscription(Session &session, const QByteArray &filter, con
     s.options = sub.options;
     s.identifier = sub.identifier;
     std::unique_lock lock(subscriptionsLock);
+    subscriptionGeneration.fetch_add(1, std::memory_order_relaxed);
     const bool isNew = subscriptions.subscribe(s);
     if (isNew) filterRef(*this, filter, +1);
     counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
@@ -153,6 +183,7 @@ bool BrokerCore::addSubscription(Session &session, const QByteArray &filter, con
 bool BrokerCore::removeSubscription(Session &session, const QByteArray &filter)
 {
     std::unique_lock lock(subscriptionsLock);
+    subscriptionGeneration.fetch_add(1, std::memory_order_relaxed);
     const bool existed = subscriptions.unsubscribe(session.key(), filter);
     if (existed) filterRef(*this, filter, -1);
     counters.subscriptions.store(subscriptions.size(), std::memory_order_relaxed);
@@ -164,6 +195,7 @@ void BrokerCore::removeAllSubscriptions(Session &session)
     if (session.subscriptions.isEmpty()) return;
     const QList<QByteArray> filters = session.subscriptions.keys();
     std::unique_lock lock(subscriptionsLock);
+    subscriptionGeneration.fetch_add(1, std::memory_order_relaxed);
     if (cluster) {
         for (const QByteArray &f : filters)
             if (subscriptions.unsubscribe(session.key(), f)) filterRef(*this, f, -1);

@@ -25,6 +25,28 @@ struct Delivery {
     Outgoing out;
 };
 
+// What the subscription trie answered for recently published topics, so that a topic seen
+// again costs one hash lookup instead of a walk of the trie. An entry is valid while the
+// trie's generation (BrokerCore::subscriptionGeneration) is the one it was filled at: any
+// change to the trie makes every entry stale. Its pointers point into the trie, so it is read
+// only under subscriptionsLock. One per worker thread: no lock of its own.
+class RouteCache {
+public:
+    static constexpr qsizetype kMaxTopics = 4096; // past this, the cache starts again empty
+
+    // The matches of `topic`, from the cache or from `tree` (then remembered).
+    const topics::Matches &matches(const topics::SubscriptionTree &tree, quint64 generation,
+                                   const QByteArray &topic);
+    qsizetype size() const { return m_entries.size(); }
+
+private:
+    struct Entry {
+        quint64 generation = 0;
+        topics::Matches matches;
+    };
+    QHash<QByteArray, Entry> m_entries;
+};
+
 struct Counters {
     std::atomic<qint64> clientsConnected{0};
     std::atomic<qint64> clientsMaximum{0};
@@ -61,6 +83,8 @@ public:
     // Subscriptions (writers: SUBSCRIBE/UNSUBSCRIBE/session end; readers: every PUBLISH).
     mutable std::shared_mutex subscriptionsLock;
     topics::SubscriptionTree subscriptions;
+    // Changes with every change to `subscriptions` (written under the lock): RouteCache.
+    std::atomic<quint64> subscriptionGeneration{1};
     // Cluster mode: the link to the other nodes (set before the workers start, cleared after
     // they stop), and how many sessions of this node hold each filter (subscriptionsLock).
     ClusterLink *cluster = nullptr;
@@ -79,8 +103,9 @@ public:
     // Cluster mode: with `deferShared`, matching shared groups are not served but their
     // filters ("$share/g/f") appended to it (the cluster picks the node that serves each);
     // a message with Message::sharedOnly serves only those groups.
+    // `cache`: the calling worker's RouteCache, if it has one.
     void route(const MessagePtr &message, std::vector<Delivery> &out,
-               std::vector<QByteArray> *deferShared = nullptr) const;
+               std::vector<QByteArray> *deferShared = nullptr, RouteCache *cache = nullptr) const;
 
     // Picks another member of the shared subscription `sharedFilter` ("$share/g/f") for
     // `message`, not `exclude`. Used when a member leaves with unacknowledged messages.

@@ -78,7 +78,7 @@ void Worker::handlePacket(Connection &c, std::uint8_t firstByte, const QByteArra
         return;
     }
     const HookChain &hooks = m_core.hooks;
-    const HookMask mask = hooks.mask();
+    const HookMask mask = hookMask();
     if ((mask & (hookBit(HookEvent::OnPacketRead) | hookBit(HookEvent::OnPacketProcessed))) == 0) {
         dispatchPacket(c, firstByte, body);
         return;
@@ -161,7 +161,7 @@ void Worker::dispatchPacket(Connection &c, std::uint8_t firstByte, const QByteAr
 void Worker::send(Connection &c, Packet &&packet)
 {
     const HookChain &hooks = m_core.hooks;
-    const HookMask mask = hooks.mask();
+    const HookMask mask = hookMask();
     if (mask & hookBit(HookEvent::OnPacketEncode))
         hooks.each(HookEvent::OnPacketEncode, [&](Hook &h) { h.onPacketEncode(c.info, packet); });
     const qsizetype start = c.out.size();
@@ -175,7 +175,7 @@ void Worker::send(Connection &c, Packet &&packet)
 
 void Worker::sendAck(Connection &c, PacketType type, std::uint16_t packetId, std::uint8_t reasonCode)
 {
-    if (m_core.hooks.mask() & (hookBit(HookEvent::OnPacketEncode) | hookBit(HookEvent::OnPacketSent))) {
+    if (hookMask() & (hookBit(HookEvent::OnPacketEncode) | hookBit(HookEvent::OnPacketSent))) {
         Ack a; // hooks that see outgoing packets get it as a value
         a.type = type;
         a.packetId = packetId;
@@ -189,7 +189,7 @@ void Worker::sendAck(Connection &c, PacketType type, std::uint16_t packetId, std
 
 void Worker::wrote(Connection &c)
 {
-    m_core.counters.packetsSent.fetch_add(1, std::memory_order_relaxed);
+    ++m_traffic.packetsSent;
     if (const DurabilityGate *g = m_core.durability) {
         // Sync persistence: this packet (an acknowledgement, a delivery, ...) may follow
         // changes not durable yet; it waits for them, and so does all later output.
@@ -320,7 +320,7 @@ void Worker::handleConnect(Connection &c, const QByteArray &body)
     if (isV5(connect.version) && connect.properties.has(PropertyId::AuthenticationMethod)) {
         // Enhanced authentication (MQTT 5 section 4.12): a hook providing OnAuthPacket
         // runs the exchange; without one the method is unsupported.
-        if (!hooks.provides(HookEvent::OnAuthPacket)) {
+        if (!hooked(HookEvent::OnAuthPacket)) {
             sendConnackError(c, connect, ReasonCode::BadAuthenticationMethod);
             return;
         }
@@ -429,8 +429,7 @@ void Worker::establishSession(Connection &c, Connect connect)
         // Clean start over an existing session: that session ends now (will included). Its
         // stored state goes now, before the new session's; the old session's own end later
         // finds the registry pointing elsewhere and leaves the store alone.
-        if (previous->persistent.load(std::memory_order_relaxed) &&
-            m_core.hooks.provides(HookEvent::OnSessionEnded))
+        if (previous->persistent.load(std::memory_order_relaxed) && hooked(HookEvent::OnSessionEnded))
             m_core.hooks.each(HookEvent::OnSessionEnded,
                               [&](Hook &h) { h.onSessionEnded(connect.clientId); });
         Worker *home = previous->home.load();
@@ -588,7 +587,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
     if (expiryCapped) expiry = caps.maximumSessionExpiryInterval;
     session->expiryInterval = expiry;
     if (session->persistent.exchange(expiry != 0, std::memory_order_relaxed) && expiry == 0 &&
-        m_core.hooks.provides(HookEvent::OnSessionEnded)) {
+        hooked(HookEvent::OnSessionEnded)) {
         // Resumed without an expiry: it ends with this connection, so nothing of it is kept.
         m_core.hooks.each(HookEvent::OnSessionEnded, [&](Hook &h) { h.onSessionEnded(session->clientId); });
     }
@@ -686,7 +685,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
     c.version = connect.version;
     send(c, Packet(std::move(ack)));
     c.established = true;
-    if (m_core.hooks.provides(HookEvent::OnSessionEstablished))
+    if (hooked(HookEvent::OnSessionEstablished))
         m_core.hooks.each(HookEvent::OnSessionEstablished,
                           [&](Hook &h) { h.onSessionEstablished(c.info, connect); });
 
@@ -733,7 +732,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     // moved per message); dropped again if the PUBLISH is refused.
     auto message = std::make_shared<Message>();
     Publish &p = message->publish;
-    if (Error e = decodePublish(firstByte, body, c.version, p)) {
+    if (Error e = decodeNewPublish(firstByte, body, c.version, p)) {
         disconnectWithReason(c, e.code, e.message);
         return;
     }
@@ -788,7 +787,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
             return;
         }
     }
-    m_core.counters.messagesReceived.fetch_add(1, std::memory_order_relaxed);
+    ++m_traffic.messagesReceived;
     ++s.messagesIn;
     const std::uint16_t packetId = p.packetId;
     const std::uint8_t qos = p.qos;
@@ -803,12 +802,12 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
         refused = ReasonCode::NotAuthorized;
     } else if (p.retain && !p.payload.isEmpty() && retainedStoreFull(p.topic)) {
         refused = ReasonCode::QuotaExceeded;
-    } else if (hooks.provides(HookEvent::OnPublish)) {
+    } else if (hooked(HookEvent::OnPublish)) {
         if (Error e = hooks.onPublish(c.info, p)) refused = e.code;
     }
     if (refused == ReasonCode::Success && !p.topic.startsWith('$')) {
         // (Clients may not publish into $SYS and other '$' topics: acknowledged, dropped.)
-        const qint64 now = nowMs();
+        const qint64 now = this->now();
         message->originClientId = s.clientId;
         message->originSession = s.key();
         message->createdAtMs = now;
@@ -817,7 +816,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
         p.packetId = 0;
         if (message->publish.retain) retainFromClient(c.info, message);
         publishMessage(message);
-        if (hooks.provides(HookEvent::OnPublished))
+        if (hooked(HookEvent::OnPublished))
             hooks.each(HookEvent::OnPublished, [&](Hook &h) { h.onPublished(c.info, message->publish); });
     }
     const std::uint8_t ackCode = isV5(c.version) ? std::uint8_t(obscured(refused)) : 0;
@@ -826,7 +825,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     } else if (qos == 2) {
         if (ackCode < 0x80) { // a refused QoS 2 flow ends here
             s.inboundQos2.insert(packetId);
-            if (hooks.provides(HookEvent::OnInboundQos2) && s.persistent.load(std::memory_order_relaxed))
+            if (hooked(HookEvent::OnInboundQos2) && s.persistent.load(std::memory_order_relaxed))
                 hooks.each(HookEvent::OnInboundQos2,
                            [&](Hook &h) { h.onInboundQos2(s.clientId, packetId, true); });
         }
@@ -856,7 +855,7 @@ void Worker::retainFromClient(const ClientInfo &client, const MessagePtr &messag
 {
     const int change = m_core.retain(message);
     if (m_core.cluster) m_core.cluster->retained(message);
-    if (m_core.hooks.provides(HookEvent::OnRetainMessage))
+    if (hooked(HookEvent::OnRetainMessage))
         m_core.hooks.each(HookEvent::OnRetainMessage,
                           [&](Hook &h) { h.onRetainMessage(client, message->publish, change); });
 }
@@ -926,16 +925,16 @@ void Worker::publishMessage(const MessagePtr &message)
     if (m_core.cluster && message->originNode.isEmpty() && !message->publish.topic.startsWith("$SYS")) {
         thread_local std::vector<QByteArray> localShared;
         localShared.clear();
-        m_core.route(message, m_routeScratch, &localShared);
+        m_core.route(message, m_routeScratch, &localShared, &m_routeCache);
         for (const QByteArray &f : m_core.cluster->forward(message, localShared)) {
             Delivery d;
             if (m_core.rerouteShared(message, f, 0, d)) m_routeScratch.push_back(std::move(d));
         }
     } else {
-        m_core.route(message, m_routeScratch);
+        m_core.route(message, m_routeScratch, nullptr, &m_routeCache);
     }
-    if (m_core.hooks.provides(HookEvent::OnSelectSubscribers)) selectSubscribers(message, m_routeScratch);
-    if (m_core.hooks.provides(HookEvent::OnMessageQueued)) {
+    if (hooked(HookEvent::OnSelectSubscribers)) selectSubscribers(message, m_routeScratch);
+    if (hooked(HookEvent::OnMessageQueued)) {
         // Stored here, on the publisher's worker, so the publisher's acknowledgement comes
         // after every subscriber's copy was handed to storage (sync mode waits for it).
         for (Delivery &d : m_routeScratch)
@@ -1043,7 +1042,7 @@ void Worker::dropped(Session &s, const Outgoing &o, bool wasInflight)
     m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
     persistDone(s, o.storeSeq);
     const HookEvent e = wasInflight ? HookEvent::OnQosDropped : HookEvent::OnPublishDropped;
-    if (!m_core.hooks.provides(e) || !o.message) return;
+    if (!hooked(e) || !o.message) return;
     m_core.hooks.each(e, [&](Hook &h) {
         if (wasInflight)
             h.onQosDropped(s.client, o.message->publish);
@@ -1056,7 +1055,7 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
 {
     Session &s = *d.session;
     if (s.expired) {
-        if (d.out.storeSeq && m_core.hooks.provides(HookEvent::OnMessageDone))
+        if (d.out.storeSeq && hooked(HookEvent::OnMessageDone))
             m_core.hooks.each(HookEvent::OnMessageDone,
                               [&](Hook &h) { h.onMessageDone(s.clientId, d.out.storeSeq); });
         return;
@@ -1087,7 +1086,7 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
         dropped(s, d.out, false);
         // One line per session per second at most: a full queue drops at the publishers' rate.
         ++s.dropsSinceLog;
-        const qint64 now = nowMs();
+        const qint64 now = this->now();
         if (now - s.lastDropLogMs >= 1000) {
             qCWarning(lcProtocol).noquote() << "queue full for" << QString::fromUtf8(s.clientId) << "-"
                                             << s.dropsSinceLog << "message(s) dropped";
@@ -1109,7 +1108,7 @@ void Worker::pump(Session &s)
     if (!s.connection || s.connection->closing) return;
     Connection &c = *s.connection;
     const std::uint16_t window = effectiveInflightWindow(m_core.caps(), c);
-    const qint64 now = nowMs();
+    const qint64 now = this->now();
     while (!s.pending.empty()) {
         Outgoing &o = s.pending.front();
         if (o.message->expiresAtMs && o.message->expiresAtMs <= now) {
@@ -1125,7 +1124,7 @@ void Worker::pump(Session &s)
         if (s.inflight.size() >= window) break;
         const std::uint16_t id = s.allocatePacketId();
         if (id == 0) {
-            if (m_core.hooks.provides(HookEvent::OnPacketIDExhausted))
+            if (hooked(HookEvent::OnPacketIDExhausted))
                 m_core.hooks.each(HookEvent::OnPacketIDExhausted,
                                   [&](Hook &h) { h.onPacketIDExhausted(s.client, o.message->publish); });
             break;
@@ -1140,10 +1139,10 @@ void Worker::pump(Session &s)
         f.packetId = id;
         f.state = o.qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
         f.out = std::move(o);
-        if (m_core.hooks.provides(HookEvent::OnQosPublish))
+        if (hooked(HookEvent::OnQosPublish))
             m_core.hooks.each(HookEvent::OnQosPublish,
                               [&](Hook &h) { h.onQosPublish(s.client, f.out.message->publish, now, 0); });
-        if (f.out.storeSeq && m_core.hooks.provides(HookEvent::OnMessageInflight))
+        if (f.out.storeSeq && hooked(HookEvent::OnMessageInflight))
             m_core.hooks.each(HookEvent::OnMessageInflight,
                               [&](Hook &h) { h.onMessageInflight(s.clientId, f.out.storeSeq, id, false); });
         s.inflight.push_back(std::move(f));
@@ -1162,7 +1161,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     // Hooks that see outgoing packets (OnPacketEncode/OnPacketSent) get each PUBLISH as a
     // value, so the shared encoding is skipped for them.
     const bool hooked =
-        (m_core.hooks.mask() & (hookBit(HookEvent::OnPacketEncode) | hookBit(HookEvent::OnPacketSent))) != 0;
+        (hookMask() & (hookBit(HookEvent::OnPacketEncode) | hookBit(HookEvent::OnPacketSent))) != 0;
     const bool perClient =
         hooked || (v5 && (hasExpiry || !o.subscriptionIds.isEmpty() || c.clientTopicAliasMaximum > 0));
 
@@ -1173,7 +1172,10 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
         if (m_encodeCache.message.get() != &m || m_encodeCache.variant != variant) {
             m_encodeCache.message = o.message;
             m_encodeCache.variant = variant;
-            m_encodeCache.bytes.clear();
+            if (m_encodeCache.bytes.isDetached())
+                m_encodeCache.bytes.resize(0); // keeps the buffer (clear() would free it)
+            else
+                m_encodeCache.bytes = QByteArray();
             const PublishHeader h{o.qos, o.retain, false, std::uint16_t(o.qos ? 1 : 0)};
             encodePublish(m.publish, h, c.version, m_encodeCache.bytes);
             // The packet id follows the fixed header and the topic (2-byte length + bytes).
@@ -1193,7 +1195,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
             d[m_encodeCache.packetIdOffset] = char(packetId >> 8);
             d[m_encodeCache.packetIdOffset + 1] = char(packetId & 0xFF);
         }
-        m_core.counters.messagesSent.fetch_add(1, std::memory_order_relaxed);
+        ++m_traffic.messagesSent;
         ++s.messagesOut;
         wrote(c);
         return true;
@@ -1209,7 +1211,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     p.packetId = packetId;
     p.properties = m.publish.properties;
     p.properties.subscriptionIdentifiers.clear();
-    if (hasExpiry) p.properties.messageExpiryInterval = std::uint32_t(remainingExpirySeconds(m, nowMs()));
+    if (hasExpiry) p.properties.messageExpiryInterval = std::uint32_t(remainingExpirySeconds(m, now()));
     for (std::uint32_t id : o.subscriptionIds)
         p.properties.subscriptionIdentifiers.append(id);
     bool newAlias = false;
@@ -1232,7 +1234,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     }
     if (newAlias)
         c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), p.properties.topicAlias);
-    m_core.counters.messagesSent.fetch_add(1, std::memory_order_relaxed);
+    ++m_traffic.messagesSent;
     ++s.messagesOut;
     if (hooked) {
         send(c, Packet(std::move(p)));
@@ -1257,8 +1259,7 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
     case PacketType::Pubrel: {
         std::uint8_t reason = 0;
         if (s.inboundQos2.remove(a.packetId)) {
-            if (m_core.hooks.provides(HookEvent::OnInboundQos2) &&
-                s.persistent.load(std::memory_order_relaxed))
+            if (hooked(HookEvent::OnInboundQos2) && s.persistent.load(std::memory_order_relaxed))
                 m_core.hooks.each(HookEvent::OnInboundQos2,
                                   [&](Hook &h) { h.onInboundQos2(s.clientId, a.packetId, false); });
         } else if (isV5(c.version)) {
@@ -1291,7 +1292,7 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         }
         if (a.type == PacketType::Pubrec && a.reasonCode < 0x80) {
             it->state = InflightOut::State::AwaitPubcomp;
-            if (it->out.storeSeq && m_core.hooks.provides(HookEvent::OnMessageInflight))
+            if (it->out.storeSeq && hooked(HookEvent::OnMessageInflight))
                 m_core.hooks.each(HookEvent::OnMessageInflight, [&](Hook &h) {
                     h.onMessageInflight(s.clientId, it->out.storeSeq, it->packetId, true);
                 });
@@ -1299,7 +1300,7 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
             return;
         }
         // PUBACK, PUBCOMP, or PUBREC with an error code: the flow is over.
-        if (m_core.hooks.provides(HookEvent::OnQosComplete))
+        if (hooked(HookEvent::OnQosComplete))
             m_core.hooks.each(HookEvent::OnQosComplete,
                               [&](Hook &h) { h.onQosComplete(c.info, it->out.message->publish); });
         persistDone(s, it->out.storeSeq);
@@ -1337,7 +1338,7 @@ void Worker::handleSubscribe(Connection &c, const QByteArray &body)
         identifier = sub.properties.subscriptionIdentifiers.first();
     }
     const HookChain &hooks = m_core.hooks;
-    if (hooks.provides(HookEvent::OnSubscribe))
+    if (hooked(HookEvent::OnSubscribe))
         hooks.each(HookEvent::OnSubscribe, [&](Hook &h) { h.onSubscribe(c.info, sub); });
     Session &s = *c.session;
     SubackLike ack;
@@ -1386,7 +1387,7 @@ void Worker::handleSubscribe(Connection &c, const QByteArray &body)
     }
     const QList<std::uint8_t> codes = ack.reasonCodes;
     send(c, Packet(std::move(ack)));
-    if (hooks.provides(HookEvent::OnSubscribed))
+    if (hooked(HookEvent::OnSubscribed))
         hooks.each(HookEvent::OnSubscribed, [&](Hook &h) { h.onSubscribed(c.info, sub, codes); });
     // Retained messages after the SUBACK [MQTT-3.8.4-?], per Retain Handling.
     for (const NewSub &g : granted) {
@@ -1421,7 +1422,7 @@ void Worker::sendRetained(Session &s, const QByteArray &filter, const SessionSub
         if (sub.identifier) d.out.subscriptionIds.append(sub.identifier);
         const MessagePtr message = d.out.message;
         deliverLocal(std::move(d), true);
-        if (m_core.hooks.provides(HookEvent::OnRetainPublished))
+        if (hooked(HookEvent::OnRetainPublished))
             m_core.hooks.each(HookEvent::OnRetainPublished,
                               [&](Hook &h) { h.onRetainPublished(s.client, message->publish); });
     }
@@ -1435,7 +1436,7 @@ void Worker::handleUnsubscribe(Connection &c, const QByteArray &body)
         return;
     }
     const HookChain &hooks = m_core.hooks;
-    if (hooks.provides(HookEvent::OnUnsubscribe))
+    if (hooked(HookEvent::OnUnsubscribe))
         hooks.each(HookEvent::OnUnsubscribe, [&](Hook &h) { h.onUnsubscribe(c.info, u); });
     Session &s = *c.session;
     SubackLike ack;
@@ -1448,7 +1449,7 @@ void Worker::handleUnsubscribe(Connection &c, const QByteArray &body)
             std::uint8_t(existed ? ReasonCode::Success : ReasonCode::NoSubscriptionExisted));
     }
     send(c, Packet(std::move(ack)));
-    if (hooks.provides(HookEvent::OnUnsubscribed))
+    if (hooked(HookEvent::OnUnsubscribed))
         hooks.each(HookEvent::OnUnsubscribed, [&](Hook &h) { h.onUnsubscribed(c.info, u); });
 }
 
@@ -1520,7 +1521,7 @@ void Worker::detachSession(Connection &c, bool abnormal)
     s->connection = nullptr;
     s->disconnectedAtMs = nowMs();
     m_core.counters.clientsConnected.fetch_sub(1, std::memory_order_relaxed);
-    if (m_core.hooks.provides(HookEvent::OnDisconnect)) {
+    if (hooked(HookEvent::OnDisconnect)) {
         const auto reason =
             c.disconnectReason ? ReasonCode(*c.disconnectReason) : ReasonCode::UnspecifiedError;
         const bool expire = s->expiryInterval == 0;
@@ -1588,7 +1589,7 @@ void Worker::fireWill(Session &s)
     s.willDueAtMs = 0;
     if (!will) return;
     const HookChain &hooks = m_core.hooks;
-    if (hooks.provides(HookEvent::OnWill) && !hooks.onWill(s.client, *will)) return; // suppressed
+    if (hooked(HookEvent::OnWill) && !hooks.onWill(s.client, *will)) return; // suppressed
     if (!hooks.aclAllows(s.client, will->topic, true)) {
         qCInfo(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "not allowed on"
                                      << QString::fromUtf8(will->topic);
@@ -1611,7 +1612,7 @@ void Worker::fireWill(Session &s)
     qCDebug(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "published";
     if (message->publish.retain) retainFromClient(s.client, message);
     publishMessage(message);
-    if (hooks.provides(HookEvent::OnWillSent))
+    if (hooked(HookEvent::OnWillSent))
         hooks.each(HookEvent::OnWillSent, [&](Hook &h) { h.onWillSent(s.client, message->publish); });
 }
 
@@ -1635,7 +1636,7 @@ void Worker::endSession(const SessionPtr &s)
     if (current && m_core.cluster) m_core.cluster->sessionEnded(s->clientId);
     // A session replaced by a clean start had its stored state removed then already.
     if (s->persistent.exchange(false, std::memory_order_relaxed) && current &&
-        m_core.hooks.provides(HookEvent::OnSessionEnded))
+        hooked(HookEvent::OnSessionEnded))
         m_core.hooks.each(HookEvent::OnSessionEnded, [&](Hook &h) { h.onSessionEnded(s->clientId); });
     m_core.removeAllSubscriptions(*s);
     s->subscriptions.clear();
@@ -1691,8 +1692,7 @@ void Worker::parkSession(const SessionPtr &s)
 
 void Worker::persistSession(const Session &s)
 {
-    if (!m_core.hooks.provides(HookEvent::OnSessionUpdated) || !s.persistent.load(std::memory_order_relaxed))
-        return;
+    if (!hooked(HookEvent::OnSessionUpdated) || !s.persistent.load(std::memory_order_relaxed)) return;
     StoredClient r;
     r.clientId = s.clientId;
     r.username = s.client.username;
@@ -1708,7 +1708,7 @@ void Worker::persistSession(const Session &s)
 // Any worker (the session may live elsewhere; only its const id and atomic flag are read).
 void Worker::persistQueued(Delivery &d)
 {
-    if (!m_core.hooks.provides(HookEvent::OnMessageQueued) || d.out.qos == 0 || d.out.storeSeq ||
+    if (!hooked(HookEvent::OnMessageQueued) || d.out.qos == 0 || d.out.storeSeq ||
         !d.session->persistent.load(std::memory_order_relaxed))
         return;
     d.out.storeSeq = m_core.messageSequence.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -1724,7 +1724,7 @@ void Worker::persistQueued(Delivery &d)
 
 void Worker::persistDone(const Session &s, std::uint64_t storeSeq)
 {
-    if (storeSeq == 0 || !m_core.hooks.provides(HookEvent::OnMessageDone)) return;
+    if (storeSeq == 0 || !hooked(HookEvent::OnMessageDone)) return;
     m_core.hooks.each(HookEvent::OnMessageDone, [&](Hook &h) { h.onMessageDone(s.clientId, storeSeq); });
 }
 
@@ -1754,7 +1754,7 @@ void Worker::checkSessions(qint64 now)
         if (std::find(ending.begin(), ending.end(), s) == ending.end()) parkSession(s);
     for (const SessionPtr &s : ending) {
         endSession(s);
-        if (m_core.hooks.provides(HookEvent::OnClientExpired))
+        if (hooked(HookEvent::OnClientExpired))
             m_core.hooks.each(HookEvent::OnClientExpired, [&](Hook &h) { h.onClientExpired(s->clientId); });
     }
 }

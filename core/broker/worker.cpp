@@ -249,8 +249,8 @@ void Worker::readFrom(Connection &c)
 // kept in c.in. Returns false once the connection is closing.
 bool Worker::feed(Connection &c, const char *data, qsizetype n)
 {
-    m_core.counters.bytesReceived.fetch_add(n, std::memory_order_relaxed);
-    c.lastReceivedMs = nowMs();
+    m_traffic.bytesReceived += n;
+    c.lastReceivedMs = now();
     qsizetype consumed = 0;
     if (c.in.isEmpty()) {
         if (!parseBuffer(c, data, n, &consumed)) return false;
@@ -300,7 +300,7 @@ bool Worker::parseBuffer(Connection &c, const char *data, qsizetype size, qsizet
         }
         QByteArray body(data + pos + f.headerLength, f.remainingLength);
         pos += f.totalLength();
-        m_core.counters.packetsReceived.fetch_add(1, std::memory_order_relaxed);
+        ++m_traffic.packetsReceived;
         handlePacket(c, f.firstByte, body);
     }
     // Bytes after a CONNECT whose session is still being handed over stay buffered in
@@ -365,12 +365,39 @@ void Worker::markDirty(Connection &c)
     if (c.out.size() - c.outOffset > kFlushEarlyBytes) flush(c);
 }
 
+void Worker::publishTraffic()
+{
+    Counters &g = m_core.counters;
+    const auto add = [](std::atomic<qint64> &to, qint64 &n) {
+        if (n) {
+            to.fetch_add(n, std::memory_order_relaxed);
+            n = 0;
+        }
+    };
+    add(g.messagesReceived, m_traffic.messagesReceived);
+    add(g.messagesSent, m_traffic.messagesSent);
+    add(g.packetsReceived, m_traffic.packetsReceived);
+    add(g.packetsSent, m_traffic.packetsSent);
+    add(g.bytesReceived, m_traffic.bytesReceived);
+    add(g.bytesSent, m_traffic.bytesSent);
+}
+
+void Worker::endIteration()
+{
+    publishTraffic();
+    m_iterationNowValid = false;
+    m_iterationMaskValid = false;
+}
+
 void Worker::flushAll()
 {
+    // Counted before the packets leave, so nobody sees a message before its count.
+    publishTraffic();
     if (m_dirty.empty()) {
         for (Connection *c : m_closing)
             destroyConnection(c);
         m_closing.clear();
+        endIteration();
         return;
     }
     // flush() may close connections; iterate over a stable copy.
@@ -385,6 +412,7 @@ void Worker::flushAll()
     for (Connection *c : m_closing)
         destroyConnection(c);
     m_closing.clear();
+    endIteration();
 }
 
 bool Worker::flush(Connection &c)
@@ -394,7 +422,7 @@ bool Worker::flush(Connection &c)
         if (c.outOffset < limit) {
             const qint64 n = limit - c.outOffset;
             c.transport->write(c.outOffset == 0 && limit == c.out.size() ? c.out : c.out.mid(c.outOffset, n));
-            m_core.counters.bytesSent.fetch_add(n, std::memory_order_relaxed);
+            m_traffic.bytesSent += n;
         }
         if (limit == c.out.size()) {
             c.outBase += quint64(c.out.size());
@@ -421,7 +449,7 @@ bool Worker::flush(Connection &c)
             closeConnection(c, true);
             return false;
         }
-        m_core.counters.bytesSent.fetch_add(n, std::memory_order_relaxed);
+        m_traffic.bytesSent += n;
         c.outOffset += n;
     }
     const bool drained = c.outOffset >= c.out.size();
@@ -429,10 +457,12 @@ bool Worker::flush(Connection &c)
     if (drained) {
         // Free big buffers so idle connections stay small; keep small ones for reuse.
         c.outBase += quint64(c.out.size());
-        if (c.out.capacity() > 64 * 1024)
+        // (QByteArray::clear() would free the buffer too: a busy connection would allocate
+        // it again on every pass. onTick() frees the small ones of connections gone quiet.)
+        if (c.out.capacity() > 64 * 1024 || !c.out.isDetached())
             c.out = QByteArray();
         else
-            c.out.clear();
+            c.out.resize(0);
         c.outOffset = 0;
     } else if (c.outOffset > 1024 * 1024) {
         c.out.remove(0, c.outOffset);
@@ -500,6 +530,7 @@ void Worker::onTick()
         // Queues that ran empty give their storage back (an idle connection after a burst
         // costs no more than one that never queued: see LazyDeque).
         c->held.release();
+        if (c->out.isEmpty() && !c->dirty) c->out = QByteArray(); // the kept write buffer
         if (c->session) {
             c->session->pending.release();
             c->session->inflight.release();
@@ -539,7 +570,7 @@ void Worker::onTick()
             m_core.retained.purgeExpired(now, &expired);
             m_core.counters.retained.store(m_core.retained.size(), std::memory_order_relaxed);
         }
-        if (!expired.isEmpty() && m_core.hooks.provides(HookEvent::OnRetainedExpired)) {
+        if (!expired.isEmpty() && hooked(HookEvent::OnRetainedExpired)) {
             for (const packets::Publish &p : std::as_const(expired))
                 m_core.hooks.each(HookEvent::OnRetainedExpired,
                                   [&](Hook &h) { h.onRetainedExpired(p.topic); });

@@ -210,8 +210,45 @@ private:
     void persistDone(const Session &s, std::uint64_t storeSeq);
     void sendConnackError(Connection &c, const packets::Connect &connect, packets::ReasonCode reason);
 
+    // ---- per event-loop iteration ------------------------------------------------------
+    // The clock and the hook mask are read once per iteration instead of once per message,
+    // and the traffic counters add up here and reach BrokerCore::counters once per
+    // iteration: endIteration(), from flushAll() on aboutToBlock, before the thread sleeps.
+    // Worker thread only.
+    qint64 now()
+    {
+        if (!m_iterationNowValid) {
+            m_iterationNow = nowMs();
+            m_iterationNowValid = true;
+        }
+        return m_iterationNow;
+    }
+    HookMask hookMask()
+    {
+        if (!m_iterationMaskValid) {
+            m_iterationMask = m_core.hooks.mask();
+            m_iterationMaskValid = true;
+        }
+        return m_iterationMask;
+    }
+    bool hooked(HookEvent e) { return (hookMask() & hookBit(e)) != 0; }
+    void publishTraffic(); // m_traffic -> BrokerCore::counters
+    void endIteration();
+
     BrokerCore &m_core;
     const int m_index;
+    qint64 m_iterationNow = 0;
+    HookMask m_iterationMask = 0;
+    bool m_iterationNowValid = false;
+    bool m_iterationMaskValid = false;
+    struct TrafficCounts {
+        qint64 messagesReceived = 0;
+        qint64 messagesSent = 0;
+        qint64 packetsReceived = 0;
+        qint64 packetsSent = 0;
+        qint64 bytesReceived = 0;
+        qint64 bytesSent = 0;
+    } m_traffic;
     int m_epoll = -1;
     int m_wakeFd = -1;
     QSocketNotifier *m_notifier = nullptr;
@@ -232,6 +269,7 @@ private:
     // Routing results of the current read pass, per target worker, flushed once per pass.
     std::vector<std::vector<Delivery>> m_routed;
     std::vector<Delivery> m_routeScratch;
+    RouteCache m_routeCache;
 
     // inbox (guarded by m_inboxLock)
     std::mutex m_inboxLock;

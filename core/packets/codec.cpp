@@ -809,6 +809,12 @@ Error decodePublish(std::uint8_t firstByte, const QByteArray &body, ProtocolVers
 {
     if (Error e = checkFixedHeaderFlags(firstByte)) return e;
     out = Publish{}; // a reused object keeps nothing (no allocation: all fields start empty)
+    return decodeNewPublish(firstByte, body, version, out);
+}
+
+Error decodeNewPublish(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Publish &out)
+{
+    if (Error e = checkFixedHeaderFlags(firstByte)) return e;
     out.dup = firstByte & 0x08;
     out.qos = (firstByte >> 1) & 3;
     out.retain = firstByte & 0x01;
