@@ -1167,20 +1167,52 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
 
     if (!perClient) {
         // The common case: the same bytes for every subscriber of this (message, version
-        // class, qos, retain) but the packet id. Encode once, copy, patch the id and DUP.
+        // class, qos, retain) but the packet id. Encoded once, copied, the id and DUP patched.
         const int variant = (v5 ? 8 : 0) | (o.qos << 1) | (o.retain ? 1 : 0);
         if (m_encodeCache.message.get() != &m || m_encodeCache.variant != variant) {
+            // The first subscriber: encoded straight into its output. The bytes are copied
+            // out for the cache only if a second subscriber comes (most messages have one).
+            const qsizetype start = c.out.size();
+            const PublishHeader h{o.qos, o.retain, dup, packetId};
+            const qsizetype n = encodePublish(m.publish, h, c.version, c.out);
+            if (n == 0 || (c.clientMaximumPacketSize > 0 && std::uint32_t(n) > c.clientMaximumPacketSize)) {
+                c.out.truncate(start);
+                dropped(s, o, false); // [MQTT-3.1.2-25]
+                return false;
+            }
             m_encodeCache.message = o.message;
             m_encodeCache.variant = variant;
+            m_encodeCache.sourceSerial = c.serial;
+            m_encodeCache.sourceAt = c.outBase + quint64(start);
+            m_encodeCache.size = n;
             if (m_encodeCache.bytes.isDetached())
                 m_encodeCache.bytes.resize(0); // keeps the buffer (clear() would free it)
             else
                 m_encodeCache.bytes = QByteArray();
-            const PublishHeader h{o.qos, o.retain, false, std::uint16_t(o.qos ? 1 : 0)};
-            encodePublish(m.publish, h, c.version, m_encodeCache.bytes);
-            // The packet id follows the fixed header and the topic (2-byte length + bytes).
-            const Frame f = readFrame(m_encodeCache.bytes, 0);
-            m_encodeCache.packetIdOffset = o.qos ? f.headerLength + 2 + m.publish.topic.size() : -1;
+            // The packet id follows the fixed header (type byte, 1-4 length bytes) and the
+            // topic (2-byte length + bytes).
+            qsizetype header = 2;
+            while (header < 5 && (std::uint8_t(c.out.at(start + header - 1)) & 0x80))
+                ++header;
+            m_encodeCache.packetIdOffset = o.qos ? header + 2 + m.publish.topic.size() : -1;
+            ++m_traffic.messagesSent;
+            ++s.messagesOut;
+            wrote(c);
+            return true;
+        }
+        if (m_encodeCache.bytes.isEmpty()) {
+            // The second subscriber: the bytes come from the first one's output if they are
+            // still there (not yet written out), or are encoded again.
+            const Connection *src = m_connections.value(m_encodeCache.sourceSerial);
+            const quint64 at = m_encodeCache.sourceAt;
+            if (src && src->outBase <= at &&
+                at + quint64(m_encodeCache.size) <= src->outBase + quint64(src->out.size())) {
+                m_encodeCache.bytes.append(src->out.constData() + (at - src->outBase), m_encodeCache.size);
+                m_encodeCache.bytes.data()[0] = char(m_encodeCache.bytes.at(0) & ~0x08); // DUP is per client
+            } else {
+                const PublishHeader h{o.qos, o.retain, false, std::uint16_t(o.qos ? 1 : 0)};
+                encodePublish(m.publish, h, c.version, m_encodeCache.bytes);
+            }
         }
         if (c.clientMaximumPacketSize > 0 &&
             std::uint32_t(m_encodeCache.bytes.size()) > c.clientMaximumPacketSize) {

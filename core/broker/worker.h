@@ -283,11 +283,16 @@ private:
     std::vector<std::pair<int, std::pair<QString, QString>>> m_drainSockets;
 
     // One-entry encode cache: the last (message, variant) encoded, reused across a fan-out.
+    // The first subscriber's copy is encoded into its own output; `bytes` is filled (from
+    // there, while it is unsent) when a second subscriber needs the same encoding.
     struct EncodeCache {
         MessagePtr message; // held, so its address cannot be reused by a new message
         int variant = -1;
-        QByteArray bytes;
+        QByteArray bytes; // empty until a second subscriber
         qsizetype packetIdOffset = -1;
+        quint64 sourceSerial = 0; // the first subscriber's connection
+        quint64 sourceAt = 0;     // where its copy starts there (absolute, as Connection::outBase)
+        qsizetype size = 0;
     } m_encodeCache;
 };
 

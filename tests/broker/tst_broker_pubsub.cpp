@@ -512,6 +512,83 @@ private Q_SLOTS:
         }
     }
 
+    // Every subscriber's copy is intact, whatever the encoding shortcuts: the first copy is
+    // encoded into its subscriber's output and the others copied from there while it is
+    // unsent, or encoded again after it has left (a copy past 256 KiB is written at once).
+    void publish_fanOutCopiesIntact_data()
+    {
+        QTest::addColumn<int>("version");
+        QTest::addColumn<int>("qos");
+        for (auto v : {ProtocolVersion::V311, ProtocolVersion::V5})
+            for (int q = 0; q <= 2; ++q)
+                QTest::addRow("%s QoS %d", versionTag(v), q) << int(v) << q;
+    }
+    void publish_fanOutCopiesIntact()
+    {
+        const auto v = fetchVersion();
+        QFETCH(int, qos);
+        const QByteArray topic = uniqueTopic();
+        std::vector<std::unique_ptr<TestClient>> subs;
+        for (int i = 0; i < 3; ++i) { // the same QoS: one encoding shared by all three
+            subs.push_back(std::make_unique<TestClient>("sub" + QByteArray::number(i)));
+            QVERIFY(subs.back()->open(port(), makeConnect(v, uniqueName("sub"))));
+            QVERIFY(subs.back()->subscribe(topic, quint8(qos)));
+        }
+        TestClient pub("pub");
+        QVERIFY(pub.open(port(), makeConnect(v, uniqueName("pub"))));
+        QByteArray big(300 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < big.size(); ++i)
+            big[i] = char(i * 13 + 5);
+        QVERIFY(pub.publishQos2(makePublish(topic, big, 2), 10000));
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(pub.publish(makePublish(topic, "small" + QByteArray::number(i), 2)));
+        for (auto &sub : subs) {
+            for (int i = 0; i <= 20; ++i) {
+                auto msg = sub->receivePublish(10000);
+                QVERIFY2(msg, qPrintable(QStringLiteral("message %1").arg(i)));
+                QCOMPARE(msg->payload, i == 0 ? big : "small" + QByteArray::number(i - 1));
+                QCOMPARE(msg->topic, topic);
+                QCOMPARE(int(msg->qos), qos);
+                QVERIFY(!msg->dup);
+                QCOMPARE(msg->packetId == 0, qos == 0);
+                QVERIFY(sub->acknowledge(*msg));
+            }
+        }
+    }
+
+    // A subscriber held back by its Receive Maximum gets the message later, after the other
+    // subscriber's copy has been written out: encoded again, with its own packet id.
+    void publish_fanOutToSlowerSubscriberLater()
+    {
+        const QByteArray topic = uniqueTopic();
+        Connect slowConnect = makeConnect(ProtocolVersion::V5, uniqueName("slow"));
+        slowConnect.properties.receiveMaximum = 1;
+        slowConnect.properties.mark(PropertyId::ReceiveMaximum);
+        TestClient slow("slow"), fast("fast"), pub("pub");
+        QVERIFY(slow.open(port(), slowConnect));
+        QVERIFY(fast.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("fast"))));
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("pub"))));
+        QVERIFY(slow.subscribe(topic, 1));
+        QVERIFY(fast.subscribe(topic, 1));
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(pub.publishQos1(makePublish(topic, "m" + QByteArray::number(i), 1)));
+        for (int i = 0; i < 5; ++i) {
+            auto msg = fast.receivePublish();
+            QVERIFY(msg);
+            QCOMPARE(msg->payload, "m" + QByteArray::number(i));
+            QVERIFY(fast.acknowledge(*msg));
+        }
+        for (int i = 0; i < 5; ++i) {
+            auto msg = slow.receivePublish();
+            QVERIFY(msg);
+            QCOMPARE(msg->payload, "m" + QByteArray::number(i));
+            QVERIFY(!msg->dup);
+            QVERIFY(msg->packetId != 0);
+            QVERIFY(slow.expectNoPacket(50)); // one at a time: Receive Maximum 1
+            QVERIFY(slow.acknowledge(*msg));
+        }
+    }
+
     // [MQTT-3.3.2-2] a topic name with wildcards is not allowed: the connection is closed
     // (v5: DISCONNECT 0x90 Topic Name Invalid or 0x81/0x82 may come first).
     void publish_wildcardTopicNameCloses_data() { addVersionRows(); }
