@@ -82,13 +82,15 @@ void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,
 {
     const Publish &p = message->publish;
     std::shared_lock lock(subscriptionsLock);
-    thread_local topics::Matches uncached;
-    const topics::Matches *found = &uncached;
-    if (cache)
+    const topics::Matches *found = nullptr;
+    if (cache) {
         found =
             &cache->matches(subscriptions, subscriptionGeneration.load(std::memory_order_relaxed), p.topic);
-    else
+    } else {
+        thread_local topics::Matches uncached; // (touched only here: no TLS access on the cached path)
         matchSorted(subscriptions, p.topic, uncached);
+        found = &uncached;
+    }
     const topics::Matches &matches = *found;
     if (matches.isEmpty()) return;
 

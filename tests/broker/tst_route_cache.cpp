@@ -41,6 +41,13 @@ QStringList route(const BrokerCore &core, const QByteArray &topic, RouteCache *c
     return who;
 }
 
+// A router with no hooks, and one worker's cache.
+struct Router {
+    HookChain hooks;
+    BrokerCore core{Options{}, hooks};
+    RouteCache cache;
+};
+
 } // namespace
 
 class TestRouteCache : public QObject {
@@ -48,9 +55,8 @@ class TestRouteCache : public QObject {
 private Q_SLOTS:
     void cachedAnswerFollowsEveryChange()
     {
-        HookChain hooks;
-        BrokerCore core(Options{}, hooks);
-        RouteCache cache;
+        Router r;
+        auto &[hooks, core, cache] = r;
         auto a = std::make_shared<Session>("a");
         auto b = std::make_shared<Session>("b");
 
@@ -85,9 +91,8 @@ private Q_SLOTS:
 
     void topicsAreCachedSeparately()
     {
-        HookChain hooks;
-        BrokerCore core(Options{}, hooks);
-        RouteCache cache;
+        Router r;
+        auto &[hooks, core, cache] = r;
         auto a = std::make_shared<Session>("a");
         core.addSubscription(*a, "t/1", atQos(1));
         QCOMPARE(route(core, "t/2", &cache), QStringList());
@@ -98,9 +103,8 @@ private Q_SLOTS:
 
     void sharedGroupsStillTakeTurns()
     {
-        HookChain hooks;
-        BrokerCore core(Options{}, hooks);
-        RouteCache cache;
+        Router r;
+        auto &[hooks, core, cache] = r;
         auto a = std::make_shared<Session>("a");
         auto b = std::make_shared<Session>("b");
         core.addSubscription(*a, "$share/g/w/#", atQos(1));
@@ -114,9 +118,8 @@ private Q_SLOTS:
 
     void sizeIsBounded()
     {
-        HookChain hooks;
-        BrokerCore core(Options{}, hooks);
-        RouteCache cache;
+        Router r;
+        auto &[hooks, core, cache] = r;
         auto a = std::make_shared<Session>("a");
         core.addSubscription(*a, "m/#", atQos(0));
         for (int i = 0; i < RouteCache::kMaxTopics + 100; ++i)
@@ -129,9 +132,8 @@ private Q_SLOTS:
     {
         // The topic of a received PUBLISH shares the packet's buffer; the cache keeps a copy
         // of its bytes, so the buffer goes when the message does.
-        HookChain hooks;
-        BrokerCore core(Options{}, hooks);
-        RouteCache cache;
+        Router r;
+        auto &[hooks, core, cache] = r;
         QByteArray packet = QByteArray("k/1") + QByteArray(4096, 'p');
         {
             QByteArray::DataPointer dp = packet.data_ptr();
