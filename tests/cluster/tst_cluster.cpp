@@ -687,7 +687,12 @@ private Q_SLOTS:
         QVERIFY(redisCommand(again).integer >= 2 * frames.elements.size());
         // Still before n2 is declared dead (node_timeout_ms is 1 s): its inbox is read after this.
         QCOMPARE(redisCommand({"HEXISTS", key("nodes"), "n2"}).integer, 1);
-        QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("session:" + id)}).integer == 1; }));
+        // The session record and its queue are written by separate commands after the adopting
+        // node took the inbox: wait for both (a duplicate would show as more than 5, below).
+        QVERIFY(waitFor([&] {
+            return redisCommand({"EXISTS", key("session:" + id)}).integer == 1 &&
+                   redisCommand({"LLEN", key("queue:" + id)}).integer >= 5;
+        }));
         QCOMPARE(redisCommand({"LLEN", key("queue:" + id)}).integer, 5);
         QCOMPARE(redisCommand({"EXISTS", key("inbox:n2")}).integer, 0);
         TestClient sub("sub", ProtocolVersion::V5);
