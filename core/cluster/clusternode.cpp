@@ -9,6 +9,7 @@
 #include <QCoreApplication>
 #include <QDataStream>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QHostInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,6 +18,8 @@
 #include <QTimer>
 
 #include <chrono>
+#include <deque>
+#include <set>
 
 Q_LOGGING_CATEGORY(lcCluster, "petrel.cluster")
 
@@ -286,15 +289,18 @@ const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
     "redis.call('HDEL', p .. 'clients', id) "
     "return {'adopted', rec, msgs, owner}";
 
-// A node was declared dead (ARGV: prefix, node). Only the first caller does anything (the one
-// that removes the node's entry; others get {0}): its entry, counters and route set go; its
-// written-through sessions whose client id is still its own become parked sessions (record,
-// queue with the pending messages first, expiry from now), its other written-through state
-// goes, and so do its <p>clients entries; its inbox is taken (read and deleted).
+// A node was declared dead (ARGV: prefix, node). Nothing happens ({0}) if its liveness key
+// exists (checked here, atomically with the rest: it may have come back since the caller
+// looked). Only the first caller does anything (the one that removes the node's entry; others
+// get {0}): its entry, counters and route set go; its written-through sessions whose client id
+// is still its own become parked sessions (record, queue with the pending messages first,
+// expiry from now), its other written-through state goes, and so do its <p>clients entries;
+// its inbox is taken (read and deleted).
 // Returns {1, inbox frames, then id, record, pending messages, expires at (ms, 0 = never) per
 // session parked}.
 const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
     "local p, node = ARGV[1], ARGV[2] "
+    "if redis.call('EXISTS', p .. 'alive:' .. node) == 1 then return {0} end "
     "if redis.call('HDEL', p .. 'nodes', node) == 0 then return {0} end "
     "redis.call('HDEL', p .. 'stats', node) "
     "redis.call('DEL', p .. 'routes:' .. node) "
@@ -339,6 +345,26 @@ const QByteArray kTakeInboxScript = "local k = ARGV[1] .. 'inbox:' .. ARGV[2] "
 class Engine : public QObject {
 public:
     explicit Engine(ClusterNode &node) : n(node) {}
+    // The connections go first: their pending callbacks hold snapshots of this object's.
+    ~Engine() override
+    {
+        delete client;
+        client = nullptr;
+        delete sub;
+        sub = nullptr;
+    }
+
+    struct RouteEvent {
+        enum Kind { Add, Del, Down, Loaded } kind;
+        quint64 seq;
+        QByteArray node, filter;
+        QSet<QByteArray> filters; // Loaded: the node's entry after its load
+    };
+    struct Snapshot {
+        Engine *engine;
+        quint64 since; // events after this one are applied again on top
+        ~Snapshot() { engine->snapshotDone(since); }
+    };
 
     void start()
     {
@@ -534,6 +560,7 @@ private:
     void onConnected()
     {
         n.m_redisUp.store(true, std::memory_order_relaxed);
+        connectedClock.start();
         if (everConnected)
             qCInfo(lcCluster).noquote() << "Redis connection back: re-registering node" << n.m_nodeId;
         everConnected = true;
@@ -551,7 +578,10 @@ private:
             std::lock_guard lock(n.m_queueLock);
             filters = n.m_localFilters.values();
         }
+        // One transaction: no other node reads the entry without its routes, or the routes
+        // between the DEL and the SADDs.
         QList<QList<QByteArray>> cmds;
+        cmds.append({"MULTI"});
         cmds.append(aliveCommand());
         cmds.append({"HSET", n.key("nodes"), me, nodeInfo()});
         cmds.append({"DEL", n.key("routes:" + me)});
@@ -561,6 +591,7 @@ private:
             cmds.append(sadd);
         }
         cmds.append({"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeUp, me, {})});
+        cmds.append({"EXEC"});
         client->pipeline(std::move(cmds));
     }
 
@@ -568,57 +599,165 @@ private:
     void reload()
     {
         const quint64 generation = ++reloadGeneration;
+        auto snapshot = beginSnapshot(); // before the node list is read
         client->pipeline(
             {{"HKEYS", n.key("nodes")}, {"HGETALL", n.key("retained")}, {"SMEMBERS", n.key("parked")}},
-            [this, generation](const QList<redis::Reply> &r) {
+            [this, generation, snapshot](const QList<redis::Reply> &r) {
                 if (generation != reloadGeneration || r.size() != 3 || r[0].isError()) return;
                 applyRetained(r[1]);
                 loadParked(r[2]);
                 QList<QByteArray> nodes;
                 for (const redis::Reply &e : r[0].elements)
                     if (e.string != n.m_nodeId) nodes.append(e.string);
-                loadNodes(nodes, true, generation);
+                loadNodes(nodes, true, generation, snapshot);
             });
     }
 
-    // Liveness and routes of `nodes`; replaces the whole remote table if `full`.
-    void loadNodes(const QList<QByteArray> &nodes, bool full, quint64 generation)
+    // Liveness and routes of `nodes`; replaces the whole remote table if `full`. The route
+    // changes received since `snapshot` began are applied again on top (see RouteEvent).
+    void loadNodes(const QList<QByteArray> &nodes, bool full, quint64 generation,
+                   std::shared_ptr<Snapshot> snapshot = {})
     {
+        if (!snapshot) snapshot = beginSnapshot();
+        if (!full) {
+            for (const QByteArray &node : nodes)
+                ++loading[node];
+        }
+        // The nodes stay "loading" until this is done with (replied or given up).
+        auto done = std::shared_ptr<void>(nullptr, [this, nodes, full](void *) {
+            if (full) return;
+            for (const QByteArray &node : nodes) {
+                auto it = loading.find(node);
+                if (it != loading.end() && --*it <= 0) loading.erase(it);
+            }
+        });
         QList<QList<QByteArray>> cmds;
         for (const QByteArray &node : nodes) {
             cmds.append({"EXISTS", n.key("alive:" + node)});
             cmds.append({"SMEMBERS", n.key("routes:" + node)});
         }
         if (cmds.isEmpty()) {
-            if (full) replaceAll({});
+            if (full) {
+                replaceAll({});
+                replay(snapshot->since, nullptr);
+            }
             loaded();
             return;
         }
-        client->pipeline(std::move(cmds), [this, nodes, full, generation](const QList<redis::Reply> &r) {
-            if (full && generation != reloadGeneration) return;
-            if (r.size() != nodes.size() * 2) return;
-            QHash<QByteArray, QSet<QByteArray>> table;
-            QList<QByteArray> dead;
-            for (qsizetype i = 0; i < nodes.size(); ++i) {
-                if (r[2 * i].isError() || r[2 * i + 1].isError()) return;
-                if (r[2 * i].integer == 0) {
-                    dead.append(nodes[i]);
-                    continue;
+        client->pipeline(
+            std::move(cmds), [this, nodes, full, generation, snapshot, done](const QList<redis::Reply> &r) {
+                if (full && generation != reloadGeneration) return;
+                if (r.size() != nodes.size() * 2) return;
+                QHash<QByteArray, QSet<QByteArray>> table;
+                QList<QByteArray> dead;
+                for (qsizetype i = 0; i < nodes.size(); ++i) {
+                    if (r[2 * i].isError() || r[2 * i + 1].isError()) return;
+                    if (r[2 * i].integer == 0) {
+                        dead.append(nodes[i]);
+                        continue;
+                    }
+                    QSet<QByteArray> &filters = table[nodes[i]];
+                    for (const redis::Reply &f : r[2 * i + 1].elements)
+                        filters.insert(f.string);
                 }
-                QSet<QByteArray> &filters = table[nodes[i]];
-                for (const redis::Reply &f : r[2 * i + 1].elements)
-                    filters.insert(f.string);
+                if (full) {
+                    replaceAll(table);
+                    replay(snapshot->since, nullptr);
+                } else {
+                    const QSet<QByteArray> only(nodes.cbegin(), nodes.cend());
+                    for (auto it = table.cbegin(); it != table.cend(); ++it)
+                        setNode(it.key(), it.value());
+                    replay(snapshot->since, &only);
+                    // What these nodes' entries are now: for snapshots still on their way.
+                    std::shared_lock lock(n.m_routesLock);
+                    for (auto it = table.cbegin(); it != table.cend(); ++it)
+                        logEvent({RouteEvent::Loaded, 0, it.key(), {}, n.m_nodeFilters.value(it.key())});
+                }
+                for (const QByteArray &d : dead)
+                    declareDead(d);
+                loaded();
+            });
+    }
+
+    // ---- route snapshots and the changes that overtake them -----------------------------
+    //
+    // A snapshot of routes (HKEYS, SMEMBERS) is answered on the command connection; route
+    // changes (RouteAdd, RouteDel, NodeDown) come on the subscriber connection. A change that
+    // Redis published after it took the snapshot can arrive before the snapshot's reply:
+    // applying the snapshot then undoes it (a route lost until the next full reload). So while
+    // a snapshot is on its way, the changes received are logged, and the snapshot is applied
+    // with the changes received since it was asked for applied again on top: for the ones it
+    // already holds that changes nothing (each sets one filter, or a node's whole entry).
+    // A node's entry only ever comes from a snapshot of its routes: a change for a node not
+    // in the table loads that node's routes (a route table holding only the node's newest
+    // filter would pass a probe and miss the others).
+    std::shared_ptr<Snapshot> beginSnapshot()
+    {
+        snapshots.insert(routeSeq);
+        return std::shared_ptr<Snapshot>(new Snapshot{this, routeSeq});
+    }
+
+    void snapshotDone(quint64 since)
+    {
+        auto it = snapshots.find(since);
+        if (it != snapshots.end()) snapshots.erase(it);
+        const quint64 keepAfter = snapshots.empty() ? routeSeq : *snapshots.begin();
+        while (!routeLog.empty() && routeLog.front().seq <= keepAfter)
+            routeLog.pop_front();
+    }
+
+    void logEvent(RouteEvent e)
+    {
+        e.seq = ++routeSeq;
+        if (!snapshots.empty()) routeLog.push_back(std::move(e));
+    }
+
+    // Applies the logged events after `since` (only those of `only`'s nodes if given).
+    void replay(quint64 since, const QSet<QByteArray> *only)
+    {
+        QList<QByteArray> unknown;
+        {
+            std::unique_lock lock(n.m_routesLock);
+            for (const RouteEvent &e : routeLog) {
+                if (e.seq <= since || (only && !only->contains(e.node))) continue;
+                switch (e.kind) {
+                case RouteEvent::Add:
+                    if (n.m_nodeFilters.contains(e.node))
+                        addRouteLocked(e.node, e.filter);
+                    else if (!unknown.contains(e.node))
+                        unknown.append(e.node);
+                    break;
+                case RouteEvent::Del:
+                    if (auto it = n.m_nodeFilters.find(e.node);
+                        it != n.m_nodeFilters.end() && it->remove(e.filter))
+                        n.m_routes.unsubscribe(keyOf(e.node), e.filter);
+                    break;
+                case RouteEvent::Down:
+                    removeNodeLocked(e.node);
+                    break;
+                case RouteEvent::Loaded:
+                    removeNodeLocked(e.node);
+                    n.m_nodeFilters.insert(e.node, {});
+                    for (const QByteArray &f : e.filters)
+                        addRouteLocked(e.node, f);
+                    break;
+                }
             }
-            if (full) {
-                replaceAll(table);
-            } else {
-                for (auto it = table.cbegin(); it != table.cend(); ++it)
-                    setNode(it.key(), it.value());
-            }
-            for (const QByteArray &d : dead)
-                declareDead(d);
-            loaded();
-        });
+            updated();
+        }
+        for (const QByteArray &node : unknown)
+            loadUnknown(node);
+    }
+
+    // A route change from a node not in the table: its routes are loaded (once at a time).
+    void loadUnknown(const QByteArray &node)
+    {
+        {
+            std::shared_lock lock(n.m_routesLock);
+            if (n.m_nodeFilters.contains(node)) return;
+        }
+        if (loading.contains(node) || !client->isConnected()) return;
+        loadNodes({node}, false, 0);
     }
 
     // The parked sessions listed in <p>parked: their records replace the local table; ids
@@ -908,6 +1047,10 @@ private:
     // parked sessions' table.
     void declareDead(const QByteArray &node)
     {
+        // "No heartbeat for node_timeout_ms" can only be said after this node has watched
+        // Redis that long: right after (re)connecting (Redis restarted, from a snapshot or
+        // not) the other nodes may not have re-registered yet. The next heartbeat looks again.
+        if (!connectedClock.isValid() || connectedClock.elapsed() < n.m_options.nodeTimeoutMs) return;
         if (declaring.contains(node)) return;
         declaring.insert(node);
         client->command({"EVAL", kAdoptScript, "0", n.m_prefix, node}, [this, node](const redis::Reply &r) {
@@ -977,6 +1120,7 @@ private:
                                         << "message(s) recovered from its inbox";
         // The parked sessions are known here and announced before the node's routes go.
         removeNode(node);
+        logEvent({RouteEvent::Down, 0, node, {}, {}});
         cmds.append({"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})});
         client->pipeline(std::move(cmds));
         if (sessions.empty()) return;
@@ -1029,10 +1173,16 @@ private:
         const bool self = node == n.m_nodeId;
         switch (Ctl(kind)) {
         case Ctl::RouteAdd:
-            if (!self) addRoute(node, arg);
+            if (!self) {
+                logEvent({RouteEvent::Add, 0, node, arg, {}});
+                addRoute(node, arg);
+            }
             break;
         case Ctl::RouteDel:
-            if (!self) removeRoute(node, arg);
+            if (!self) {
+                logEvent({RouteEvent::Del, 0, node, arg, {}});
+                removeRoute(node, arg);
+            }
             break;
         case Ctl::NodeUp:
             if (!self) {
@@ -1043,6 +1193,7 @@ private:
         case Ctl::NodeDown:
             if (!self) {
                 qCInfo(lcCluster).noquote() << "node" << node << "left";
+                logEvent({RouteEvent::Down, 0, node, {}, {}});
                 removeNode(node);
             }
             break;
@@ -1152,9 +1303,15 @@ private:
 
     void addRoute(const QByteArray &node, const QByteArray &filter)
     {
-        std::unique_lock lock(n.m_routesLock);
-        addRouteLocked(node, filter);
-        updated();
+        {
+            std::unique_lock lock(n.m_routesLock);
+            if (n.m_nodeFilters.contains(node)) {
+                addRouteLocked(node, filter);
+                updated();
+                return;
+            }
+        }
+        loadUnknown(node);
     }
 
     void removeRoute(const QByteArray &node, const QByteArray &filter)
@@ -1183,11 +1340,15 @@ private:
         updated();
     }
 
+    // A full snapshot. A node it does not list whose own load is on its way (it announced
+    // itself after the snapshot's node list was read) keeps its entry: that load decides.
     void replaceAll(const QHash<QByteArray, QSet<QByteArray>> &table)
     {
         std::unique_lock lock(n.m_routesLock);
-        for (const QByteArray &node : n.m_nodeFilters.keys())
+        for (const QByteArray &node : n.m_nodeFilters.keys()) {
+            if (!table.contains(node) && loading.contains(node)) continue;
             removeNodeLocked(node);
+        }
         for (auto it = table.cbegin(); it != table.cend(); ++it) {
             n.m_nodeFilters.insert(it.key(), {});
             for (const QByteArray &f : it.value())
@@ -1205,7 +1366,12 @@ private:
     quint64 reloadGeneration = 0;
     int ticks = 0;
     bool draining = false;
-    QSet<QByteArray> declaring; // dead nodes whose kAdoptScript is on its way
+    QSet<QByteArray> declaring;       // dead nodes whose kAdoptScript is on its way
+    QElapsedTimer connectedClock;     // since the command connection was (re)established
+    quint64 routeSeq = 0;             // route events received (RouteEvent)
+    std::deque<RouteEvent> routeLog;  // those received while snapshots are on their way
+    std::multiset<quint64> snapshots; // snapshots on their way: routeSeq when asked for
+    QHash<QByteArray, int> loading;   // nodes whose routes are being loaded (not full)
     std::uint64_t releasedUpTo = 0;
     quint64 sendSeq = 0;                 // QoS 1/2 messages sent to inboxes, this run
     QHash<QByteArray, quint64> lastSeen; // sender's run id -> last sequence taken from the inbox

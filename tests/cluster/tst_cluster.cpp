@@ -22,6 +22,8 @@
 
 #include <memory>
 
+#include <signal.h>
+
 using namespace petrel;
 using namespace Qt::StringLiterals;
 using namespace petrel::packets;
@@ -79,7 +81,15 @@ bool noData(TestClient &c, int ms = 400)
         auto p = c.poll(int(std::max<qint64>(1, deadline.remainingTime())));
         if (!p) continue;
         auto *pub = std::get_if<Publish>(&*p);
-        if (!pub || !isProbe(*pub)) return false;
+        if (!pub) {
+            qWarning() << "unexpected packet of type" << p->index();
+            return false;
+        }
+        if (!isProbe(*pub)) {
+            qWarning() << "unexpected PUBLISH" << pub->topic << pub->payload << "qos" << pub->qos << "dup"
+                       << pub->dup;
+            return false;
+        }
     }
     return true;
 }
@@ -163,6 +173,11 @@ private Q_SLOTS:
 
     void cleanup()
     {
+        // On failure, what the nodes said (the cluster's decisions are logged).
+        if (QTest::currentTestFailed()) {
+            for (const Node &n : m_nodes)
+                qWarning().noquote() << "---- log of node" << n.id << "----\n" << n.server->log();
+        }
         for (Node &n : m_nodes)
             if (n.server->isRunning()) n.server->stop();
         m_nodes.clear();
@@ -426,6 +441,92 @@ private Q_SLOTS:
         QVERIFY(m_nodes[0].server->isRunning() && m_nodes[1].server->isRunning() &&
                 m_nodes[2].server->isRunning());
         QVERIFY(m_nodes[0].server->log().contains(QStringLiteral("Redis connection back")));
+    }
+
+    // A route change from a node that is not in a node's route table (the table lost it: here
+    // an injected NodeDown, in the flake it was a full reload whose node list predated the
+    // node's re-registration after a Redis restart) loads all that node's routes. Before, the
+    // entry held the new filter only: the probe passed, a QoS 1 message on the node's older
+    // filter found no route, was acknowledged and dropped (until the 30-heartbeat reload).
+    void routeChangeOfForgottenNodeLoadsItsRoutes()
+    {
+        TestClient sub("sub"), pub("pub");
+        QVERIFY(sub.open(port(1), makeConnect(ProtocolVersion::V311, test::uniqueName("sub"))));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("pub"))));
+        const QByteArray topic = test::uniqueTopic("/f");
+        QVERIFY(sub.subscribe(topic, 1));
+        QVERIFY(syncRoutes(sub, pub));
+        // NodeDown(n2) and at once RouteAdd(n2, probe): n1 forgets n2, then hears of a filter.
+        const QByteArray probe = "probe/" + test::uniqueName("forgot");
+        auto control = [](quint8 kind, const QByteArray &node, const QByteArray &arg) {
+            QByteArray out;
+            QDataStream ds(&out, QIODevice::WriteOnly);
+            ds << kind << node << arg << QByteArray();
+            return out;
+        };
+        redis::Settings s;
+        QString why;
+        redis::parseAddress(m_redis.address(), s, &why);
+        const redis::Reply r = redis::commandSync(
+            s,
+            {"EVAL",
+             "redis.call('PUBLISH', KEYS[1], ARGV[1]) redis.call('PUBLISH', KEYS[1], ARGV[2]) return 1", "1",
+             key("ctl"), control(4, "n2", {}), control(1, "n2", probe)},
+            &why);
+        QVERIFY2(!r.isError(), qPrintable(why + r.toString()));
+        QVERIFY(sub.subscribe(probe, 0));
+        bool probed = false;
+        QDeadlineTimer deadline(5000);
+        while (!probed && !deadline.hasExpired()) {
+            QVERIFY(pub.publish(makePublish(probe, "probe")));
+            auto p = sub.poll(50);
+            auto *got = p ? std::get_if<Publish>(&*p) : nullptr;
+            probed = got && got->topic == probe;
+        }
+        QVERIFY(probed);
+        QVERIFY(pub.publishAndWait(makePublish(topic, "older filter", 1)));
+        auto got = receiveData(sub);
+        QVERIFY2(got, "n2's entry on n1 holds only the filter it heard of last");
+        QCOMPARE(got->payload, QByteArray("older filter"));
+    }
+
+    // Redis restarted from a snapshot that lists the nodes, their liveness keys expired: a node
+    // that reconnects first does not declare the others dead before it has watched Redis for
+    // node_timeout_ms (they re-register meanwhile). n2 is stopped (SIGSTOP) until n1 is back
+    // and has loaded the node list.
+    void redisRestartFromSnapshotKeepsNodes()
+    {
+        TestClient sub("sub"), pub("pub");
+        QVERIFY(sub.open(port(1), makeConnect(ProtocolVersion::V311, test::uniqueName("sub"))));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("pub"))));
+        const QByteArray topic = test::uniqueTopic("/snap");
+        QVERIFY(sub.subscribe(topic, 1));
+        QVERIFY(syncRoutes(sub, pub));
+        const qint64 n2 = m_nodes[1].server->processId();
+        QVERIFY(n2 > 0);
+        QCOMPARE(::kill(pid_t(n2), SIGSTOP), 0);
+        QCOMPARE(redisCommand({"SAVE"}).string, QByteArray("OK"));
+        m_redis.kill();
+        QTest::qWait(1300); // every liveness key in the snapshot has expired
+        const auto backs = [&] {
+            return m_nodes[0].server->log().count(QStringLiteral("Redis connection back"));
+        };
+        const qsizetype before = backs();
+        QVERIFY(m_redis.start());
+        QCOMPARE(redisCommand({"HLEN", key("nodes")}).integer, 3); // the snapshot was loaded
+        QVERIFY(waitFor([&] { return backs() > before; }, 5000));
+        QTest::qWait(200); // n1 has read the node list: n2 listed, its liveness key missing
+        QCOMPARE(::kill(pid_t(n2), SIGCONT), 0);
+        QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("alive:n2")}).integer == 1; }, 5000));
+        QTest::qWait(1500); // past node_timeout_ms after n1's reconnect
+        for (int i : {0, 2})
+            QVERIFY2(!m_nodes[size_t(i)].server->log().contains(QStringLiteral("node n2 is gone")),
+                     "n2 was declared dead while it could not have re-registered yet");
+        QVERIFY(syncRoutes(sub, pub));
+        QVERIFY(pub.publishAndWait(makePublish(topic, "after", 1)));
+        auto got = receiveData(sub);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("after"));
     }
 
     // A shared subscription with a member on each node: every message goes to exactly one

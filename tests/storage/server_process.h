@@ -124,6 +124,7 @@ public:
     }
 
     bool isRunning() const { return m_process.state() == QProcess::Running; }
+    qint64 processId() const { return m_process.processId(); }
     quint16 port() const { return m_port; }
     QString log()
     {
