@@ -47,8 +47,20 @@ public:
     // `localShared`: the shared subscriptions ("$share/g/f") with members on this node that
     // match; returns those this node serves (for each group matched on any node, exactly one
     // node serves the message).
-    virtual std::vector<QByteArray> forward(const MessagePtr &message,
-                                            const std::vector<QByteArray> &localShared) = 0;
+    // `hold`: for a QoS 1/2 message with copies for other nodes (or parked sessions), the
+    // ticket the publisher's acknowledgement waits for (releasedHold() >= it: the copies are
+    // in Redis); 0 if there is nothing to wait for.
+    virtual std::vector<QByteArray>
+    forward(const MessagePtr &message, const std::vector<QByteArray> &localShared, std::uint64_t &hold) = 0;
+    // Every hold ticket up to this one is released (any thread). When it advances the link
+    // calls Worker::durableAdvanced() on every worker.
+    virtual std::uint64_t releasedHold() const = 0;
+    // The newest hold ticket if it is not released yet, else 0 (any thread).
+    virtual std::uint64_t pendingHold() const = 0;
+    // False if this QoS 1/2 message must be refused before it is published: it would cross
+    // nodes while the link already keeps as many unstored messages as it may (Redis
+    // unreachable, cluster.max_held_messages).
+    virtual bool admit(const packets::Publish &publish) = 0;
     // The first subscription of this node to `filter` was added / the last one removed.
     // Called in the order the changes happen (under the subscription lock).
     virtual void filterAdded(const QByteArray &filter) = 0;

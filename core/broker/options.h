@@ -91,6 +91,10 @@ struct ClusterOptions {
     QString prefix = QStringLiteral("petrel"); // h_prefix: keys and channels start with "<prefix>:cluster:"
     int heartbeatMs = 1000;                    // how often a node renews its liveness key
     int nodeTimeoutMs = 5000;                  // a node whose key is this old is dead: its routes are dropped
+    // QoS 1/2 messages for other nodes (or parked sessions) kept while Redis does not store
+    // them (unreachable): their publishers' acknowledgements wait. Past it, such messages are
+    // refused (v5: PUBACK/PUBREC 0x97; v3: the connection is closed without acknowledgement).
+    int maxHeldMessages = 100000;
 };
 
 // Petrel: log verbosity, from a config file's `logging: level:` (as Mochi's cmd reads it).

@@ -775,7 +775,10 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     Session &s = *c.session;
     if (p.qos == 2) {
         if (s.inboundQos2.contains(p.packetId)) {
-            // Duplicate of a QoS 2 message not yet released: acknowledge, don't deliver twice.
+            // Duplicate of a QoS 2 message not yet released: acknowledge, don't deliver twice
+            // (cluster: not before what the link holds is in Redis, the first copy included).
+            if (const std::uint64_t h = m_core.cluster ? m_core.cluster->pendingHold() : 0)
+                c.clusterHeld.emplace_back(c.outBase + quint64(c.out.size()), h);
             sendAck(c, PacketType::Pubrec, p.packetId);
             return;
         }
@@ -796,11 +799,19 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     // reason (v5; v3 has no reason codes) and not published.
     const HookChain &hooks = m_core.hooks;
     ReasonCode refused = ReasonCode::Success;
+    std::uint64_t hold = 0; // cluster: what the acknowledgement waits for
     if (tooDeep(p.topic, caps.maximumTopicLevels)) {
         refused = ReasonCode::TopicNameInvalid;
     } else if (!hooks.aclAllows(c.info, p.topic, true)) {
         refused = ReasonCode::NotAuthorized;
     } else if (p.retain && !p.payload.isEmpty() && retainedStoreFull(p.topic)) {
+        refused = ReasonCode::QuotaExceeded;
+    } else if (qos > 0 && m_core.cluster && !m_core.cluster->admit(p)) {
+        // Cluster mode, Redis unreachable and the unstored cross-node messages at their bound.
+        if (!isV5(c.version)) { // no reason codes: not acknowledged, the client sends it again
+            disconnectWithReason(c, ReasonCode::QuotaExceeded, "cluster: Redis unreachable, backlog full");
+            return;
+        }
         refused = ReasonCode::QuotaExceeded;
     } else if (hooked(HookEvent::OnPublish)) {
         if (Error e = hooks.onPublish(c.info, p)) refused = e.code;
@@ -815,11 +826,13 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
         p.dup = false;
         p.packetId = 0;
         if (message->publish.retain) retainFromClient(c.info, message);
-        publishMessage(message);
+        hold = publishMessage(message);
         if (hooked(HookEvent::OnPublished))
             hooks.each(HookEvent::OnPublished, [&](Hook &h) { h.onPublished(c.info, message->publish); });
     }
     const std::uint8_t ackCode = isV5(c.version) ? std::uint8_t(obscured(refused)) : 0;
+    if (hold && qos) // the acknowledgement (and what follows it) waits for Redis
+        c.clusterHeld.emplace_back(c.outBase + quint64(c.out.size()), hold);
     if (qos == 1) {
         sendAck(c, PacketType::Puback, packetId, ackCode);
     } else if (qos == 2) {
@@ -917,8 +930,9 @@ void Worker::takeOverFromCluster(const QByteArray &clientId, std::uint64_t claim
     });
 }
 
-void Worker::publishMessage(const MessagePtr &message)
+std::uint64_t Worker::publishMessage(const MessagePtr &message)
 {
+    std::uint64_t hold = 0;
     m_routeScratch.clear();
     // Cluster mode: to the nodes with a matching filter ($SYS topics are per node). Each shared
     // group matched anywhere is served by one node, chosen by the cluster.
@@ -926,7 +940,7 @@ void Worker::publishMessage(const MessagePtr &message)
         thread_local std::vector<QByteArray> localShared;
         localShared.clear();
         m_core.route(message, m_routeScratch, &localShared, &m_routeCache);
-        for (const QByteArray &f : m_core.cluster->forward(message, localShared)) {
+        for (const QByteArray &f : m_core.cluster->forward(message, localShared, hold)) {
             Delivery d;
             if (m_core.rerouteShared(message, f, 0, d)) m_routeScratch.push_back(std::move(d));
         }
@@ -949,6 +963,7 @@ void Worker::publishMessage(const MessagePtr &message)
     }
     m_routeScratch.clear();
     m_core.inlineSubscriptions->deliver(*message);
+    return hold;
 }
 
 // Read access is checked on every delivery, not only at SUBSCRIBE: a wildcard subscription

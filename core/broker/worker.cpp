@@ -339,21 +339,32 @@ void Worker::releaseHeld()
 // written after changes that are not durable yet.
 qsizetype Worker::flushLimit(Connection &c)
 {
-    if (c.held.empty()) return c.out.size();
-    for (;;) {
-        const std::uint64_t durable = m_core.durability->durableSequence();
-        while (!c.held.empty() && c.held.front().second <= durable)
-            c.held.pop_front();
-        if (c.held.empty()) return c.out.size();
-        if (!c.inHeldList) {
-            c.inHeldList = true;
-            m_held.push_back(c.serial);
+    if (c.held.empty() && c.clusterHeld.empty()) return c.out.size();
+    qsizetype limit = c.out.size();
+    // Entries whose ticket/sequence `done()` says is reached go; the first other one limits.
+    const auto check = [&](auto &held, auto done) {
+        for (;;) {
+            while (!held.empty() && done(held.front().second))
+                held.pop_front();
+            if (held.empty()) return;
+            if (!c.inHeldList) {
+                c.inHeldList = true;
+                m_held.push_back(c.serial);
+            }
+            m_durableWanted.store(true);
+            // The storage/cluster thread may have advanced before it could see the flag: look again.
+            if (!done(held.front().second)) {
+                limit = std::min(limit, qsizetype(held.front().first - c.outBase));
+                return;
+            }
         }
-        m_durableWanted.store(true);
-        // The storage thread may have advanced before it could see the flag: look again.
-        if (c.held.front().second > m_core.durability->durableSequence())
-            return qsizetype(c.held.front().first - c.outBase);
-    }
+    };
+    if (!c.held.empty())
+        check(c.held, [this](std::uint64_t seq) { return seq <= m_core.durability->durableSequence(); });
+    if (!c.clusterHeld.empty())
+        check(c.clusterHeld,
+              [this](std::uint64_t ticket) { return ticket <= m_core.cluster->releasedHold(); });
+    return limit;
 }
 
 void Worker::markDirty(Connection &c)

@@ -76,6 +76,9 @@ struct Connection {
     quint64 outBase = 0;
     quint64 lastEnd = 0;                               // absolute end of the last packet written
     LazyDeque<std::pair<quint64, std::uint64_t>> held; // (absolute start, sequence needed)
+    // Cluster mode: output from a PUBACK/PUBREC on waits until the link has the message's
+    // copies for other nodes in Redis (ClusterLink::releasedHold).
+    LazyDeque<std::pair<quint64, std::uint64_t>> clusterHeld; // (absolute start, hold ticket)
     bool inHeldList = false;
 
     QHash<std::uint16_t, QByteArray> inboundAliases;
@@ -184,7 +187,8 @@ private:
     void handleUnsubscribe(Connection &c, const QByteArray &body);
     void handleDisconnect(Connection &c, const QByteArray &body);
     void handleAuth(Connection &c, const QByteArray &body);
-    void publishMessage(const MessagePtr &message);
+    // Returns the cluster hold ticket of the message (ClusterLink::forward), 0 if none.
+    std::uint64_t publishMessage(const MessagePtr &message);
     bool mayRead(const Session &s, const QByteArray &topic) const;
     bool retainedStoreFull(const QByteArray &topic) const;
     void retainFromClient(const ClientInfo &client, const MessagePtr &message);

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <set>
 
 Q_LOGGING_CATEGORY(lcCluster, "petrel.cluster")
@@ -265,7 +266,9 @@ void inboxCopies(const QList<redis::Reply> &frames, const std::vector<ParkedSess
 
 // Resume of a session for a client connecting here (ARGV: prefix, client id, this node):
 //   {"parked", record, messages}: it was parked, now taken out of Redis;
-//   {"adopted", record, messages}: it was connected on a node that died; taken over;
+//   {"adopted", record, messages, owner, owner's inbox}: it was connected on a node that died;
+//      taken over (the inbox read in the same script: the node declaring the owner dead may
+//      take and delete it right after);
 //   {"wait", owner}: it is connected on a node whose liveness key still lives;
 //   {"none"}: no session of this id in the cluster.
 const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
@@ -287,7 +290,8 @@ const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
     "redis.call('DEL', live, pending) "
     "redis.call('HDEL', p .. 'lives:' .. owner, id) "
     "redis.call('HDEL', p .. 'clients', id) "
-    "return {'adopted', rec, msgs, owner}";
+    "local inbox = redis.call('LRANGE', p .. 'inbox:' .. owner, 0, -1) "
+    "return {'adopted', rec, msgs, owner, inbox}";
 
 // A node was declared dead (ARGV: prefix, node). Nothing happens ({0}) if its liveness key
 // exists (checked here, atomically with the rest: it may have come back since the caller
@@ -422,40 +426,23 @@ public:
     void flush()
     {
         ClusterNode::Outbox box;
-        std::uint64_t upTo = 0; // every change counted up to here is in `box`
+        std::uint64_t upTo = 0;     // every change counted up to here is in `box`
+        std::uint64_t holdUpTo = 0; // every hold ticket issued up to here is in `box`
         {
             std::lock_guard lock(n.m_queueLock);
             upTo = n.m_writeSeq.load(std::memory_order_relaxed);
+            holdUpTo = n.m_holdSeq.load(std::memory_order_relaxed);
             std::swap(box.durable, n.m_outbox.durable);
+            std::swap(box.durableCommands, n.m_outbox.durableCommands);
+            box.heldMessages = std::exchange(n.m_outbox.heldMessages, 0);
             std::swap(box.messages, n.m_outbox.messages);
             std::swap(box.control, n.m_outbox.control);
             std::swap(box.commands, n.m_outbox.commands);
             n.m_outbox.wakePending = false;
         }
-        if (!client->isConnected()) {
-            qint64 lost = 0;
-            for (const auto &v : std::as_const(box.messages))
-                lost += qint64(v.size());
-            for (const auto &v : std::as_const(box.durable))
-                lost += qint64(v.size());
-            // Not kept while Redis is away: publishers are acknowledged (at most once then).
-            n.released(upTo);
-            if (lost) {
-                n.m_dropped.fetch_add(lost, std::memory_order_relaxed);
-                const qint64 now = QDateTime::currentMSecsSinceEpoch();
-                if (now - lastDropLogMs >= 1000) {
-                    qCWarning(lcCluster).noquote()
-                        << "Redis unreachable:" << lost << "message(s) for other nodes dropped";
-                    lastDropLogMs = now;
-                }
-            }
-            // Route changes are re-sent in full on reconnect (register()); the rest is lost.
-            return;
-        }
-        QList<QList<QByteArray>> cmds = std::move(box.commands);
-        for (const QByteArray &c : box.control)
-            cmds.append({"PUBLISH", n.key("ctl"), c});
-        auto frames = [&](const auto &perNode, bool durable) {
+        // QoS 1/2 for other nodes and parked sessions: kept until Redis has stored them.
+        QList<QList<QByteArray>> durableCmds;
+        auto frames = [&](QList<QList<QByteArray>> &cmds, const auto &perNode, bool durable) {
             for (auto it = perNode.cbegin(); it != perNode.cend(); ++it) {
                 QByteArray frame;
                 QDataStream ds(&frame, QIODevice::WriteOnly);
@@ -474,8 +461,34 @@ public:
                 n.m_batches.fetch_add(1, std::memory_order_relaxed);
             }
         };
-        frames(box.messages, false);
-        frames(box.durable, true);
+        frames(durableCmds, box.durable, true);
+        durableCmds.append(box.durableCommands);
+        if (!durableCmds.isEmpty()) {
+            held.push_back({std::move(durableCmds), holdUpTo, box.heldMessages});
+            unstored.emplace(holdUpTo, std::make_pair(false, box.heldMessages));
+        }
+        if (!client->isConnected()) {
+            qint64 lost = 0;
+            for (const auto &v : std::as_const(box.messages))
+                lost += qint64(v.size());
+            // Write-through is given up while Redis is away (the session is in memory here).
+            n.released(upTo);
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            if (lost) n.m_dropped.fetch_add(lost, std::memory_order_relaxed);
+            if ((lost || box.heldMessages) && now - lastDropLogMs >= 1000) {
+                qCWarning(lcCluster).noquote()
+                    << "Redis unreachable:" << lost << "QoS 0 message(s) for other nodes dropped,"
+                    << n.m_heldMessages.load(std::memory_order_relaxed)
+                    << "QoS 1/2 message(s) kept until it is back (their publishers wait)";
+                lastDropLogMs = now;
+            }
+            // Route changes are re-sent in full on reconnect (register()); the rest is lost.
+            return;
+        }
+        QList<QList<QByteArray>> cmds = std::move(box.commands);
+        for (const QByteArray &c : box.control)
+            cmds.append({"PUBLISH", n.key("ctl"), c});
+        frames(cmds, box.messages, false);
         if (cmds.isEmpty()) {
             n.released(upTo);
         } else if (upTo > releasedUpTo) {
@@ -487,6 +500,49 @@ public:
         } else {
             client->pipeline(std::move(cmds));
         }
+        sendHeld(); // after this pass's commands (a park before a message for its queue)
+    }
+
+    // Sends the kept QoS 1/2 commands, oldest first, one pipeline per flush pass. A batch all
+    // of whose replies are fine is stored: hold tickets are released in order up to the
+    // newest whose batch and all batches before it are stored. A batch with an error reply
+    // (connection lost, Redis refusing writes) is kept and sent again on reconnect or at the
+    // next heartbeat: the target drops inbox messages it has already taken (by sender run
+    // and sequence); a parked session's queue may get a QoS 1/2 copy twice.
+    void sendHeld()
+    {
+        while (!held.empty() && client->isConnected()) {
+            HeldBatch batch = std::move(held.front());
+            held.pop_front();
+            QList<QList<QByteArray>> cmds = batch.cmds;
+            client->pipeline(std::move(cmds), [this, batch = std::move(batch)](const QList<redis::Reply> &r) {
+                for (const redis::Reply &reply : r) {
+                    if (reply.isError()) {
+                        held.push_back(batch);
+                        return;
+                    }
+                }
+                stored(batch.upTo);
+            });
+        }
+    }
+
+    void stored(std::uint64_t upTo)
+    {
+        auto it = unstored.find(upTo);
+        if (it != unstored.end()) it->second.first = true;
+        std::uint64_t released = 0;
+        qint64 count = 0;
+        while (!unstored.empty() && unstored.begin()->second.first) {
+            released = unstored.begin()->first;
+            count += unstored.begin()->second.second;
+            unstored.erase(unstored.begin());
+        }
+        if (!released) return;
+        n.m_heldMessages.fetch_sub(count, std::memory_order_relaxed);
+        n.m_releasedHold.store(released, std::memory_order_release);
+        for (Worker *w : n.m_core->workers)
+            w->durableAdvanced();
     }
 
     // Reads this node's inbox (QoS 1/2 messages from other nodes) and hands the messages to a
@@ -566,7 +622,8 @@ private:
         everConnected = true;
         registerNode();
         if (subReady) reload();
-        drain(); // what other nodes left in the inbox meanwhile
+        drain();    // what other nodes left in the inbox meanwhile
+        sendHeld(); // what this node kept meanwhile
     }
 
     // Writes this node's entry, liveness key and route set anew and tells the others.
@@ -861,12 +918,9 @@ public:
                 // Its node died: what its inbox still holds for the session comes along.
                 const QByteArray owner = r.elements.value(3).string;
                 qCInfo(lcCluster).noquote() << "session" << id << "taken over from node" << owner << "(dead)";
-                client->command({"LRANGE", n.key("inbox:" + owner), "0", "-1"},
-                                [done, p = std::move(p)](const redis::Reply &inbox) mutable {
-                                    ParkedSession *target = &p;
-                                    if (!inbox.isError()) inboxCopies(inbox.elements, {target});
-                                    done(std::move(p));
-                                });
+                ParkedSession *target = &p;
+                inboxCopies(r.elements.value(4).elements, {target});
+                done(std::move(p));
             });
     }
 
@@ -984,7 +1038,8 @@ private:
     {
         if (!client->isConnected()) return;
         publishTotals();
-        drain(); // in case a wake-up was lost
+        drain();    // in case a wake-up was lost
+        sendHeld(); // batches Redis refused
         const bool fullReload = ++ticks % kReloadEveryTicks == 0;
         client->pipeline(
             {aliveCommand(), {"HSET", n.key("nodes"), n.m_nodeId, nodeInfo()}, {"HKEYS", n.key("nodes")}},
@@ -1373,6 +1428,14 @@ private:
     std::multiset<quint64> snapshots; // snapshots on their way: routeSeq when asked for
     QHash<QByteArray, int> loading;   // nodes whose routes are being loaded (not full)
     std::uint64_t releasedUpTo = 0;
+    // Kept QoS 1/2 commands (sendHeld); hold tickets not released: ticket -> stored?, messages.
+    struct HeldBatch {
+        QList<QList<QByteArray>> cmds;
+        std::uint64_t upTo = 0;
+        qint64 messages = 0;
+    };
+    std::deque<HeldBatch> held;
+    std::map<std::uint64_t, std::pair<bool, qint64>> unstored;
     quint64 sendSeq = 0;                 // QoS 1/2 messages sent to inboxes, this run
     QHash<QByteArray, quint64> lastSeen; // sender's run id -> last sequence taken from the inbox
     // This run of this node, in the ids of the QoS 1/2 messages it sends.
@@ -1503,7 +1566,7 @@ void ClusterNode::wake()
 }
 
 std::vector<QByteArray> ClusterNode::forward(const MessagePtr &message,
-                                             const std::vector<QByteArray> &localShared)
+                                             const std::vector<QByteArray> &localShared, std::uint64_t &hold)
 {
     const bool anyParked = m_parkedCount.load(std::memory_order_relaxed) > 0;
     const bool anyRemote = m_remoteFilterCount.load(std::memory_order_relaxed) > 0;
@@ -1570,15 +1633,40 @@ std::vector<QByteArray> ClusterNode::forward(const MessagePtr &message,
     if (targets.isEmpty() && queued.isEmpty()) return serveHere;
     std::lock_guard lock(m_queueLock);
     // QoS 1/2 goes through the target's inbox list: the publisher's acknowledgement waits
-    // until Redis has it (DurabilityGate). QoS 0 stays on pub/sub.
+    // until Redis has it (its hold ticket), kept here while Redis is unreachable. QoS 0 stays
+    // on pub/sub.
     auto &box = p.qos > 0 ? m_outbox.durable : m_outbox.messages;
     for (const auto &[node, shared] : std::as_const(targets))
         box[node].push_back({message, shared});
     for (const auto &[id, o] : std::as_const(queued))
-        m_outbox.commands.append({"RPUSH", key("queue:" + id), encodeQueued(o)});
-    if (p.qos > 0) m_writeSeq.fetch_add(1, std::memory_order_release);
+        m_outbox.durableCommands.append({"RPUSH", key("queue:" + id), encodeQueued(o)});
+    if (p.qos > 0) {
+        hold = m_holdSeq.fetch_add(1, std::memory_order_relaxed) + 1;
+        ++m_outbox.heldMessages;
+        m_heldMessages.fetch_add(1, std::memory_order_relaxed);
+    }
     wake();
     return serveHere;
+}
+
+std::uint64_t ClusterNode::pendingHold() const
+{
+    const std::uint64_t issued = m_holdSeq.load(std::memory_order_relaxed);
+    return issued > m_releasedHold.load(std::memory_order_acquire) ? issued : 0;
+}
+
+bool ClusterNode::admit(const Publish &p)
+{
+    if (m_heldMessages.load(std::memory_order_relaxed) < m_options.maxHeldMessages) return true;
+    // At the bound: refused if a copy would have to cross nodes (or go to a parked session).
+    thread_local topics::Matches matches;
+    matches.clear();
+    std::shared_lock lock(m_routesLock);
+    m_routes.match(p.topic, matches);
+    m_parkedRoutes.match(p.topic, matches);
+    const bool crosses = !matches.subscriptions.isEmpty() || !matches.shared.isEmpty();
+    matches.clear();
+    return !crosses;
 }
 
 void ClusterNode::filterAdded(const QByteArray &filter)
@@ -1893,6 +1981,7 @@ ClusterStats ClusterNode::stats() const
     s.messagesForwarded = m_forwarded.load(std::memory_order_relaxed);
     s.messagesReceived = m_received.load(std::memory_order_relaxed);
     s.messagesDropped = m_dropped.load(std::memory_order_relaxed);
+    s.messagesHeld = m_heldMessages.load(std::memory_order_relaxed);
     s.batchesSent = m_batches.load(std::memory_order_relaxed);
     s.duplicatesDropped = m_duplicates.load(std::memory_order_relaxed);
     s.redisConnected = m_redisUp.load(std::memory_order_relaxed);

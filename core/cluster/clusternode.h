@@ -29,8 +29,9 @@
 //     events; the node its client reconnects to takes it once the owner's liveness key expired,
 //     or the node that declares the owner dead parks it.
 //   * QoS 1/2 across nodes, at least once: frames go to <p>inbox:<node> (a list); the
-//     publisher's acknowledgement waits for Redis (this is the engine's DurabilityGate); the
-//     target removes frames after it has queued their messages, and drops re-read ones.
+//     publisher's acknowledgement waits for Redis (a hold ticket per message, released when
+//     Redis has stored it; kept, bounded, while Redis is unreachable); the target removes
+//     frames after it has queued their messages, and drops re-read ones.
 //   * client ids: a connection records its node in <p>:clients and announces its client id on
 //     <p>:ctl; the node where the id was connected before takes it over (v5 DISCONNECT 0x8E)
 //     and ends that session. Claims are ordered by Redis: the one that reaches Redis last wins.
@@ -65,7 +66,8 @@ struct ClusterStats {
     qint64 remoteFilters = 0;     // filters of other nodes in the local route table
     qint64 messagesForwarded = 0; // messages sent to other nodes (one per target node)
     qint64 messagesReceived = 0;  // messages received from other nodes
-    qint64 messagesDropped = 0;   // messages that could not be sent (Redis unreachable)
+    qint64 messagesDropped = 0;   // QoS 0 messages that could not be sent (Redis unreachable)
+    qint64 messagesHeld = 0;      // QoS 1/2 messages for other nodes not stored in Redis yet
     qint64 batchesSent = 0;       // PUBLISH commands to message channels
     qint64 duplicatesDropped = 0; // QoS 1/2 messages read again from the inbox and dropped
     bool redisConnected = false;
@@ -110,8 +112,11 @@ public:
     // ---- ClusterLink (broker/clusterlink.h) ----------------------------------------------
     void attach(BrokerCore &core) override;
     void detach() override;
-    std::vector<QByteArray> forward(const MessagePtr &message,
-                                    const std::vector<QByteArray> &localShared) override;
+    std::vector<QByteArray> forward(const MessagePtr &message, const std::vector<QByteArray> &localShared,
+                                    std::uint64_t &hold) override;
+    std::uint64_t releasedHold() const override { return m_releasedHold.load(std::memory_order_acquire); }
+    std::uint64_t pendingHold() const override;
+    bool admit(const packets::Publish &publish) override;
     void filterAdded(const QByteArray &filter) override;
     void filterRemoved(const QByteArray &filter) override;
     void retained(const MessagePtr &message) override;
@@ -131,8 +136,10 @@ private:
         // node -> messages, each with the shared subscriptions that node serves for it
         QHash<QByteArray, std::vector<std::pair<MessagePtr, QList<QByteArray>>>> messages; // QoS 0: pub/sub
         QHash<QByteArray, std::vector<std::pair<MessagePtr, QList<QByteArray>>>> durable;  // QoS 1/2: inbox
-        std::vector<QByteArray> control;   // encoded control messages, in order
-        QList<QList<QByteArray>> commands; // Redis commands, in order
+        QList<QList<QByteArray>> durableCommands; // QoS 1/2 copies for parked sessions' queues
+        qint64 heldMessages = 0;                  // messages with a hold ticket in this box
+        std::vector<QByteArray> control;          // encoded control messages, in order
+        QList<QList<QByteArray>> commands;        // Redis commands, in order
         bool wakePending = false;
     };
     void wake(); // with m_queueLock held
@@ -196,6 +203,12 @@ private:
     std::atomic<qint64> m_remoteFilterCount{0};
     std::atomic<bool> m_redisUp{false};
     std::atomic<qint64> m_duplicates{0}; // re-read inbox messages dropped
+
+    // Hold tickets of cross-node QoS 1/2 messages (ClusterLink::forward): issued (under
+    // m_queueLock) / released (stored in Redis, in order); messages issued and not released.
+    std::atomic<std::uint64_t> m_holdSeq{0};
+    std::atomic<std::uint64_t> m_releasedHold{0};
+    std::atomic<qint64> m_heldMessages{0};
 
     // DurabilityGate: changes accepted (under m_queueLock) / confirmed by Redis.
     std::atomic<std::uint64_t> m_writeSeq{0};

@@ -1025,7 +1025,8 @@ void Loader::loadCluster(const Entry &e, ClusterOptions &cluster) const
 {
     cluster.enabled = true;
     bool haveNodeId = false;
-    for (const Entry &c : entries(e, {u"node_id"_s, u"redis"_s, u"heartbeat_ms"_s, u"node_timeout_ms"_s})) {
+    for (const Entry &c : entries(e, {u"node_id"_s, u"redis"_s, u"heartbeat_ms"_s, u"node_timeout_ms"_s,
+                                      u"max_held_messages"_s})) {
         if (c.name == u"node_id") {
             const QString id = readNonEmptyString(c);
             static const QRegularExpression valid(u"^[A-Za-z0-9_.-]{1,64}$"_s);
@@ -1038,6 +1039,8 @@ void Loader::loadCluster(const Entry &e, ClusterOptions &cluster) const
             cluster.heartbeatMs = int(readInt(c, 100, 60000));
         } else if (c.name == u"node_timeout_ms") {
             cluster.nodeTimeoutMs = int(readInt(c, 300, 600000));
+        } else if (c.name == u"max_held_messages") {
+            cluster.maxHeldMessages = int(readInt(c, 1, 100000000));
         } else {
             for (const Entry &r :
                  entries(c, {u"address"_s, u"username"_s, u"password"_s, u"database"_s, u"h_prefix"_s})) {

@@ -52,7 +52,8 @@
 //   cluster:                           (Petrel; -> Options::cluster, enabled; docs/cluster.md)
 //     node_id: n1                      (required; 1..64 of [A-Za-z0-9_.-]; unique per node)
 //     redis: {address: "host:port", username, password, database: [int >= 0], h_prefix: petrel}
-//     heartbeat_ms: [int 100..60000], node_timeout_ms: [int 300..600000, >= 3 x heartbeat_ms]
+//     heartbeat_ms: [int 100..60000], node_timeout_ms: [int 300..600000, >= 3 x heartbeat_ms],
+//     max_held_messages: [int 1..100000000]
 #pragma once
 
 #include "broker/options.h"

@@ -108,7 +108,11 @@ private:
     bool startNode(Node &n, const QString &id)
     {
         n.id = id;
-        if (n.server->start(clusterConfig(id, m_redis.address(), m_prefix))) return true;
+        QString config = clusterConfig(id, m_redis.address(), m_prefix);
+        if (QByteArray(QTest::currentTestFunction()) == "redisDownBacklogBound")
+            config.replace(QStringLiteral("  redis:\n"),
+                           QStringLiteral("  max_held_messages: 2\n  redis:\n"));
+        if (n.server->start(config)) return true;
         qWarning().noquote() << "node" << id << "did not start:" << n.server->log();
         return false;
     }
@@ -428,8 +432,19 @@ private Q_SLOTS:
         QCOMPARE(got->payload, QByteArray("before"));
 
         m_redis.kill();
-        QVERIFY(pub.publishAndWait(makePublish(topic, "while down", 1))); // accepted, not crossing
+        // Kept on n1 while Redis is down; its PUBACK waits until Redis has it.
+        Publish down = makePublish(topic, "while down", 1);
+        down.packetId = pub.nextPacketId();
+        QVERIFY(pub.publish(down));
+        QVERIFY(pub.expectNoPacket(300));
         QVERIFY(m_redis.start());
+        auto ack = pub.receiveAck(PacketType::Puback, 10000);
+        QVERIFY(ack);
+        QCOMPARE(ack->packetId, down.packetId);
+        got = receiveData(sub, 10000);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("while down"));
+        QVERIFY(sub.acknowledge(*got));
         QVERIFY(waitFor([&] { return redisCommand({"HKEYS", key("nodes")}).elements.size() == 3; }, 10000));
         // The subscriber's route is back: a message published now arrives (QoS 0 probes
         // until the node has reloaded, then one QoS 1 message).
@@ -529,6 +544,112 @@ private Q_SLOTS:
         QCOMPARE(got->payload, QByteArray("after"));
     }
 
+    // Redis down: QoS 1 and QoS 2 messages published on n1 for a subscriber on n2 are kept on
+    // n1, and their PUBACK/PUBREC wait (a subscriber on n1 gets them at once; the publisher's
+    // connection stays usable: its QoS 0 publishes go on); Redis back (empty): they reach n2,
+    // then the acknowledgements come.
+    void redisDownHoldsAcknowledgement()
+    {
+        TestClient sub("sub", ProtocolVersion::V5), local("local", ProtocolVersion::V5),
+            pub("pub", ProtocolVersion::V5);
+        QVERIFY(sub.open(port(1), makeConnect(ProtocolVersion::V5, test::uniqueName("sub"))));
+        QVERIFY(local.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("local"))));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        const QByteArray topic = test::uniqueTopic("/held");
+        QVERIFY(sub.subscribe(topic, 2));
+        QVERIFY(local.subscribe(topic, 2));
+        QVERIFY(syncRoutes(sub, pub));
+
+        m_redis.kill();
+        QVERIFY(m_nodes[0].server->waitForLog(QStringLiteral("Redis connection lost"), 5000));
+        Publish one = makePublish(topic, "one", 1), two = makePublish(topic, "two", 2);
+        one.packetId = pub.nextPacketId();
+        two.packetId = pub.nextPacketId();
+        QVERIFY(pub.publish(one));
+        QVERIFY(pub.publish(two));
+        for (const char *payload : {"one", "two"}) {
+            auto got = receiveData(local);
+            QVERIFY(got);
+            QCOMPARE(got->payload, QByteArray(payload));
+            QVERIFY(local.acknowledge(*got));
+        }
+        QVERIFY2(pub.expectNoPacket(700), "acknowledged while the copy for n2 is not in Redis");
+        QVERIFY(noData(sub, 100));
+        QVERIFY(m_redis.start());
+        auto puback = pub.receiveAck(PacketType::Puback, 10000);
+        QVERIFY(puback);
+        QCOMPARE(puback->packetId, one.packetId);
+        QCOMPARE(int(puback->reasonCode), 0);
+        auto pubrec = pub.receiveAck(PacketType::Pubrec, 5000);
+        QVERIFY(pubrec);
+        QCOMPARE(pubrec->packetId, two.packetId);
+        QCOMPARE(int(pubrec->reasonCode), 0);
+        for (const char *payload : {"one", "two"}) {
+            auto got = receiveData(sub, 10000);
+            QVERIFY(got);
+            QCOMPARE(got->payload, QByteArray(payload));
+            QVERIFY(sub.acknowledge(*got));
+        }
+        QVERIFY(noData(sub, 300));
+    }
+
+    // With max_held_messages: 2 (init()) and Redis down: two QoS 1 messages for n2 are kept;
+    // a third is refused at once, v5 with PUBACK 0x97 (Quota exceeded, not published anywhere),
+    // v3 by closing the connection without PUBACK; a QoS 1 message for subscribers on n1 only
+    // is still accepted. Redis back: the kept ones are delivered and acknowledged, and
+    // cross-node publishing is accepted again.
+    void redisDownBacklogBound()
+    {
+        TestClient sub("sub", ProtocolVersion::V5), local("local", ProtocolVersion::V5),
+            pub("pub", ProtocolVersion::V5), pub2("pub2", ProtocolVersion::V5), v3("v3");
+        QVERIFY(sub.open(port(1), makeConnect(ProtocolVersion::V5, test::uniqueName("sub"))));
+        QVERIFY(local.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("local"))));
+        QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        QVERIFY(pub2.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("pub2"))));
+        QVERIFY(v3.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("v3"))));
+        const QByteArray topic = test::uniqueTopic("/bound"), localTopic = test::uniqueTopic("/here");
+        QVERIFY(sub.subscribe(topic, 1));
+        QVERIFY(local.subscribe(localTopic, 1));
+        QVERIFY(syncRoutes(sub, pub));
+
+        m_redis.kill();
+        QVERIFY(m_nodes[0].server->waitForLog(QStringLiteral("Redis connection lost"), 5000));
+        QVERIFY(pub.publish(makePublish(topic, "kept1", 1)));
+        QVERIFY(pub.publish(makePublish(topic, "kept2", 1)));
+        QVERIFY(pub.expectNoPacket(300));
+        auto refused = pub2.publishQos1(makePublish(topic, "refused", 1));
+        QVERIFY(refused);
+        QCOMPARE(int(refused->reasonCode), 0x97);
+        auto accepted = pub2.publishQos1(makePublish(localTopic, "here", 1));
+        QVERIFY(accepted);
+        QCOMPARE(int(accepted->reasonCode), 0);
+        auto here = receiveData(local);
+        QVERIFY(here);
+        QCOMPARE(here->payload, QByteArray("here"));
+        QVERIFY(v3.publish(makePublish(topic, "v3 refused", 1)));
+        QVERIFY(v3.expectServerDisconnect(std::nullopt));
+
+        QVERIFY(m_redis.start());
+        for (int i = 0; i < 2; ++i) {
+            auto ack = pub.receiveAck(PacketType::Puback, 10000);
+            QVERIFY(ack);
+            QCOMPARE(int(ack->reasonCode), 0);
+        }
+        for (const char *payload : {"kept1", "kept2"}) {
+            auto got = receiveData(sub, 10000);
+            QVERIFY(got);
+            QCOMPARE(got->payload, QByteArray(payload));
+            QVERIFY(sub.acknowledge(*got));
+        }
+        QVERIFY(noData(sub, 300)); // the refused ones were not published
+        auto again = pub2.publishQos1(makePublish(topic, "again", 1), 10000);
+        QVERIFY(again);
+        QCOMPARE(int(again->reasonCode), 0);
+        auto got = receiveData(sub, 10000);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("again"));
+    }
+
     // A shared subscription with a member on each node: every message goes to exactly one
     // member cluster-wide, and every node's member gets some.
     void sharedSubscriptionAcrossNodes()
@@ -601,6 +722,9 @@ private Q_SLOTS:
         QVERIFY(pub.publishAndWait(makePublish(base + "/a", "one", 1)));
         QVERIFY(pub.publishAndWait(makePublish(base + "/b", "two", 2)));
         QVERIFY(pub.publishAndWait(makePublish(base + "/c", "zero", 0)));
+        // n2 has routed "zero" before it acknowledges a later QoS 1 message of the same client
+        // (else "zero" could meet the subscription the resume on n3 announces).
+        QVERIFY(pub.publishAndWait(makePublish(test::uniqueTopic("/sync"), "sync", 1)));
 
         TestClient c("c", ProtocolVersion::V5);
         auto ack = c.open(port(2), persistentConnect(id, false));

@@ -781,6 +781,8 @@ void tst_Config::errors_data()
     row("cluster timeout below 3 heartbeats",
         "cluster:\n  node_id: n1\n  heartbeat_ms: 1000\n  node_timeout_ms: 2000\n", 1, 1, u"cluster"_s,
         u"at least 3 x heartbeat_ms"_s);
+    row("cluster max_held_messages 0", "cluster:\n  node_id: n1\n  max_held_messages: 0\n", 3, 22,
+        u"cluster.max_held_messages"_s, u"0"_s);
     row("cluster under options", "options:\n  cluster:\n    node_id: n1\n", 2, 3, u"options.cluster"_s,
         u"it belongs under the top level"_s);
 }
@@ -799,8 +801,10 @@ void tst_Config::clusterSection()
     QCOMPARE(options->cluster.redisAddress, u"127.0.0.1:6379"_s);
     QCOMPARE(options->cluster.prefix, u"petrel"_s);
     QCOMPARE(options->cluster.redisDatabase, 0);
+    QCOMPARE(options->cluster.maxHeldMessages, 100000);
 
     options = loadConfigString("cluster:\n  node_id: node-2.eu\n  heartbeat_ms: 200\n  node_timeout_ms: 900\n"
+                               "  max_held_messages: 500\n"
                                "  redis:\n    address: \"[::1]:6380\"\n    username: u\n    password: p\n"
                                "    database: 3\n    h_prefix: prod\n",
                                u"test.yaml"_s, &error);
@@ -813,6 +817,7 @@ void tst_Config::clusterSection()
     QCOMPARE(options->cluster.prefix, u"prod"_s);
     QCOMPARE(options->cluster.heartbeatMs, 200);
     QCOMPARE(options->cluster.nodeTimeoutMs, 900);
+    QCOMPARE(options->cluster.maxHeldMessages, 500);
 }
 
 void tst_Config::errors()
