@@ -48,7 +48,7 @@ Worker *BrokerCore::nextWorker()
 static SessionPtr sessionOf(topics::SubscriberKey key)
 {
     // Every key in the trie is a live Session: sessions leave the trie before the registry
-    // lets go of them, and readers hold the trie's read lock.
+    // lets go of them, and this is called with the trie's read lock held.
     return reinterpret_cast<Session *>(key)->shared_from_this();
 }
 
@@ -61,8 +61,17 @@ static void matchSorted(const topics::SubscriptionTree &tree, QByteArrayView top
     groupBySubscriber(out.subscriptions);
 }
 
-const topics::Matches &RouteCache::matches(const topics::SubscriptionTree &tree, quint64 generation,
-                                           const QByteArray &topic)
+// The non-shared subscriptions of `matches` (grouped by subscriber) as cache targets.
+static void targetsOf(const topics::Matches &matches, std::vector<RouteCache::Target> &out)
+{
+    out.clear();
+    out.reserve(size_t(matches.subscriptions.size()));
+    for (const topics::Subscription *s : matches.subscriptions)
+        out.push_back({s->subscriber, s->options, s->identifier, sessionOf(s->subscriber)});
+}
+
+const RouteCache::Entry &RouteCache::fill(const topics::SubscriptionTree &tree, quint64 generation,
+                                          const QByteArray &topic)
 {
     auto it = m_entries.find(topic);
     if (it == m_entries.end()) {
@@ -70,45 +79,72 @@ const topics::Matches &RouteCache::matches(const topics::SubscriptionTree &tree,
         // A copy of the bytes: the topic may share (and would pin) a whole received packet.
         it = m_entries.insert(QByteArray(topic.constData(), topic.size()), Entry{});
     } else if (it->generation == generation) {
-        return it->matches;
+        return *it;
     }
     matchSorted(tree, topic, it->matches);
+    targetsOf(it->matches, it->targets);
+    it->matches.subscriptions.clear(); // pointers into the trie: not kept
     it->generation = generation;
-    return it->matches;
+    return *it;
+}
+
+void RouteCache::dropStale(quint64 generation)
+{
+    if (generation == m_sweptAt) return;
+    m_sweptAt = generation;
+    m_entries.removeIf([generation](const auto &it) { return it.value().generation != generation; });
+}
+
+// One Delivery per session among `targets` (overlapping subscriptions merged).
+static void deliveriesOf(const std::vector<RouteCache::Target> &targets, const MessagePtr &message,
+                         std::vector<Delivery> &out)
+{
+    const Publish &p = message->publish;
+    for (qsizetype i = 0; i < qsizetype(targets.size());) {
+        const RouteCache::Target &first = targets[size_t(i)];
+        const auto noLocal = [&](const RouteCache::Target &t) {
+            return t.options.noLocal && t.subscriber == message->originSession; // [MQTT-3.8.3-3]
+        };
+        Delivery d;
+        if (!mergeRun(targets, i, p, noLocal, d.out)) continue;
+        d.session = first.session;
+        d.out.message = message;
+        out.push_back(std::move(d));
+    }
 }
 
 void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,
                        std::vector<QByteArray> *deferShared, RouteCache *cache) const
 {
     const Publish &p = message->publish;
+    if (cache) {
+        // The common case: a topic seen before, no subscription changed since, no shared
+        // group: no lock, no trie.
+        const RouteCache::Entry *e =
+            cache->current(p.topic, subscriptionGeneration.load(std::memory_order_acquire));
+        if (e && e->matches.shared.isEmpty()) {
+            deliveriesOf(e->targets, message, out);
+            return;
+        }
+    }
     std::shared_lock lock(subscriptionsLock);
     const topics::Matches *found = nullptr;
     if (cache) {
-        found =
-            &cache->matches(subscriptions, subscriptionGeneration.load(std::memory_order_relaxed), p.topic);
+        const RouteCache::Entry &e =
+            cache->fill(subscriptions, subscriptionGeneration.load(std::memory_order_relaxed), p.topic);
+        deliveriesOf(e.targets, message, out);
+        found = &e.matches;
     } else {
-        thread_local topics::Matches uncached; // (touched only here: no TLS access on the cached path)
+        // (touched only here: no TLS access on the cached path)
+        thread_local topics::Matches uncached;
+        thread_local std::vector<RouteCache::Target> targets;
         matchSorted(subscriptions, p.topic, uncached);
+        targetsOf(uncached, targets);
+        deliveriesOf(targets, message, out);
+        targets.clear();
         found = &uncached;
     }
-    const topics::Matches &matches = *found;
-    if (matches.isEmpty()) return;
-
-    // Overlapping subscriptions of one session give one delivery: the highest QoS, every
-    // subscription identifier, retain flag kept if any of them asks for it.
-    const auto &subs = matches.subscriptions;
-    for (qsizetype i = 0; i < subs.size();) {
-        const topics::SubscriberKey key = subs[i]->subscriber;
-        Delivery d;
-        const auto noLocal = [&](const topics::Subscription &s) {
-            return s.options.noLocal && key == message->originSession; // [MQTT-3.8.3-3]
-        };
-        if (!mergeRun(subs, i, p, noLocal, d.out)) continue;
-        d.session = sessionOf(key);
-        d.out.message = message;
-        out.push_back(std::move(d));
-    }
-    for (const topics::SharedGroupMatch &g : matches.shared) {
+    for (const topics::SharedGroupMatch &g : found->shared) {
         if (deferShared) {
             deferShared->push_back(g.members.front().filter);
             continue;

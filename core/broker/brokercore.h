@@ -26,25 +26,46 @@ struct Delivery {
 };
 
 // What the subscription trie answered for recently published topics, so that a topic seen
-// again costs one hash lookup instead of a walk of the trie. An entry is valid while the
-// trie's generation (BrokerCore::subscriptionGeneration) is the one it was filled at: any
-// change to the trie makes every entry stale. Its pointers point into the trie, so it is read
-// only under subscriptionsLock. One per worker thread: no lock of its own.
+// again costs one hash lookup instead of a walk of the trie and no lock. An entry is valid
+// while the trie's generation (BrokerCore::subscriptionGeneration) is the one it was filled
+// at: any change to the trie makes every entry stale, so a cached route never misses a new
+// subscriber nor reaches a removed one. An entry holds copies of the non-shared
+// subscriptions' options and strong references to their sessions, so a current entry is
+// used without the trie's lock; its shared groups (views into the trie) only under the lock.
+// Stale entries (and the sessions they hold) go at the next lookup of their topic or at
+// dropStale(). One per worker thread: no lock of its own.
 class RouteCache {
 public:
     static constexpr qsizetype kMaxTopics = 4096; // past this, the cache starts again empty
 
-    // The matches of `topic`, from the cache or from `tree` (then remembered).
-    const topics::Matches &matches(const topics::SubscriptionTree &tree, quint64 generation,
-                                   const QByteArray &topic);
+    // One matching non-shared subscription (the fields subscriptionmerge.h reads).
+    struct Target {
+        topics::SubscriberKey subscriber = 0;
+        packets::SubscribeOptions options;
+        std::uint32_t identifier = 0;
+        SessionPtr session;
+    };
+    struct Entry {
+        quint64 generation = 0;
+        std::vector<Target> targets; // grouped by subscriber
+        topics::Matches matches;     // only `shared` is used, under the trie's lock
+    };
+
+    // The entry of `topic` if it was filled at `generation`, else null. No lock needed.
+    const Entry *current(const QByteArray &topic, quint64 generation) const
+    {
+        auto it = m_entries.constFind(topic);
+        return it != m_entries.constEnd() && it->generation == generation ? &*it : nullptr;
+    }
+    // The entry of `topic`, refilled from `tree` unless it is current. Under the trie's lock.
+    const Entry &fill(const topics::SubscriptionTree &tree, quint64 generation, const QByteArray &topic);
+    // Removes the entries filled before `generation`, letting go of their sessions.
+    void dropStale(quint64 generation);
     qsizetype size() const { return m_entries.size(); }
 
 private:
-    struct Entry {
-        quint64 generation = 0;
-        topics::Matches matches;
-    };
     QHash<QByteArray, Entry> m_entries;
+    quint64 m_sweptAt = 0; // the generation of the last dropStale()
 };
 
 struct Counters {

@@ -19,17 +19,35 @@ void groupBySubscriber(Subscriptions &subs)
         });
 }
 
+namespace detail {
+template <class T>
+const T &asRef(const T &v)
+{
+    return v;
+}
+template <class T>
+const T &asRef(const T *p)
+{
+    return *p;
+}
+} // namespace detail
+
 // The run of one session's subscriptions starting at subs[i] gives one delivery: the highest
 // QoS, every subscription identifier, the retain flag if any of them asks for it (Retain As
 // Published). Subscriptions for which `skip(s)` is true (No Local) are left out. Advances `i`
-// past the run; false if none was left.
+// past the run; false if none was left. `subs` holds Subscription pointers or values with the
+// same fields (subscriber, options, identifier).
 template <class Subscriptions, class Skip>
 bool mergeRun(const Subscriptions &subs, qsizetype &i, const packets::Publish &p, Skip &&skip, Outgoing &out)
 {
-    const topics::SubscriberKey key = subs[i]->subscriber;
+    const auto at = [&](qsizetype k) -> const auto &
+    {
+        return detail::asRef(subs[k]);
+    };
+    const topics::SubscriberKey key = at(i).subscriber;
     bool any = false;
-    for (; i < subs.size() && subs[i]->subscriber == key; ++i) {
-        const topics::Subscription &s = *subs[i];
+    for (; i < qsizetype(subs.size()) && at(i).subscriber == key; ++i) {
+        const auto &s = at(i);
         if (skip(s)) continue;
         const std::uint8_t qos = std::min(s.options.qos, p.qos);
         if (!any || qos > out.qos) out.qos = qos;

@@ -535,6 +535,8 @@ void Worker::destroyConnection(Connection *c)
 void Worker::onTick()
 {
     const qint64 now = nowMs();
+    // Routes filled before the last subscription change hold sessions that may be gone.
+    m_routeCache.dropStale(m_core.subscriptionGeneration.load(std::memory_order_relaxed));
     const int connectTimeout = m_core.caps().connectTimeoutMs;
     std::vector<Connection *> expired;
     for (Connection *c : std::as_const(m_connections)) {

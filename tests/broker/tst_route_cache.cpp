@@ -8,6 +8,8 @@
 #include <QTest>
 
 #include <algorithm>
+#include <chrono>
+#include <future>
 
 using namespace petrel;
 
@@ -126,6 +128,57 @@ private Q_SLOTS:
             QCOMPARE(route(core, "m/" + QByteArray::number(i), &cache), QStringList{"a:0"});
         QVERIFY(cache.size() <= RouteCache::kMaxTopics);
         QVERIFY(cache.size() > 0);
+    }
+
+    // A current entry is answered without the trie's lock: a route taken while a writer
+    // holds the lock (here, the test itself) does not wait for it. An entry for a topic with a
+    // shared group needs the lock (its group is in the trie).
+    void currentEntryTakesNoLock()
+    {
+        Router r;
+        auto &[hooks, core, cache] = r;
+        auto a = std::make_shared<Session>("a");
+        core.addSubscription(*a, "n/1", atQos(1));
+        core.addSubscription(*a, "$share/g/n/2", atQos(1));
+        QCOMPARE(route(core, "n/1", &cache), QStringList{"a:1"});
+        QCOMPARE(route(core, "n/2", &cache), QStringList{"a:1"});
+        auto routeElsewhere = [&](const QByteArray &topic) {
+            return std::async(std::launch::async,
+                              [&core, &cache, topic] { return route(core, topic, &cache); });
+        };
+        std::unique_lock writer(core.subscriptionsLock);
+        auto plain = routeElsewhere("n/1");
+        QVERIFY(plain.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        QCOMPARE(plain.get(), QStringList{"a:1"});
+        auto shared = routeElsewhere("n/2");
+        QVERIFY(shared.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+        writer.unlock();
+        QCOMPARE(shared.get(), QStringList{"a:1"});
+    }
+
+    // An entry holds its sessions; once stale, dropStale() lets them go (a session that left
+    // is not kept alive by a topic nobody publishes to any more).
+    void staleEntriesLetSessionsGo()
+    {
+        Router r;
+        auto &[hooks, core, cache] = r;
+        auto a = std::make_shared<Session>("a");
+        const std::weak_ptr<Session> watch = a;
+        core.addSubscription(*a, "o/1", atQos(0));
+        QCOMPARE(route(core, "o/1", &cache), QStringList{"a:0"});
+        a->subscriptions.insert("o/1", atQos(0));
+        core.removeAllSubscriptions(*a);
+        a.reset();
+        QVERIFY(!watch.expired()); // held by the stale entry
+        cache.dropStale(core.subscriptionGeneration.load());
+        QVERIFY(watch.expired());
+        QCOMPARE(cache.size(), 0);
+        // Nothing changed since: a current entry stays.
+        auto b = std::make_shared<Session>("b");
+        core.addSubscription(*b, "o/1", atQos(0));
+        QCOMPARE(route(core, "o/1", &cache), QStringList{"b:0"});
+        cache.dropStale(core.subscriptionGeneration.load());
+        QCOMPARE(cache.size(), 1);
     }
 
     void keyDoesNotPinThePacket()
