@@ -183,6 +183,9 @@ public:
     // again for each message delivered to the client (`topic` is then the message's topic),
     // so a wildcard subscription never carries what the client may not read.
     virtual bool onACLCheck(const ClientInfo &client, const QByteArray &topic, bool write);
+    // True if onACLCheck answers yes to everything, whatever the client and topic (then the
+    // chain skips the calls when this hook is the first to answer).
+    virtual bool aclAllowsEverything() const { return false; }
     virtual void onSysInfoTick(const BrokerStats &stats);
     // A returned error (code >= 0x80) refuses the connection with that CONNACK code.
     virtual packets::Error onConnect(const ClientInfo &client, const packets::Connect &connect);
@@ -287,6 +290,7 @@ public:
     }
     bool onConnectAuthenticate(const ClientInfo &, const packets::Connect &) override { return true; }
     bool onACLCheck(const ClientInfo &, const QByteArray &, bool) override { return true; }
+    bool aclAllowsEverything() const override { return true; }
 };
 
 } // namespace petrel

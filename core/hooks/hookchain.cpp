@@ -18,6 +18,7 @@ bool HookChain::add(std::shared_ptr<Hook> hook, const QVariantMap &config, QStri
         m_masks.push_back(0);
         m_dynamicOf.push_back(dynamic);
         m_hooks.push_back(std::move(hook));
+        updateAclShortcut();
         return true;
     }
     const HookMask m = hook->provides();
@@ -29,7 +30,22 @@ bool HookChain::add(std::shared_ptr<Hook> hook, const QVariantMap &config, QStri
     m_masks.insert(m_masks.begin() + at, m);
     m_dynamicOf.insert(m_dynamicOf.begin() + at, nullptr);
     m_hooks.insert(m_hooks.begin() + at, std::move(hook));
+    updateAclShortcut();
     return true;
+}
+
+// aclAllows() asks the hooks in order until one says yes: if the first that may answer
+// always says yes, the answer is known. (A dynamic hook may start answering at any time.)
+void HookChain::updateAclShortcut()
+{
+    m_aclAllowsEverything = false;
+    for (size_t i = 0; i < m_hooks.size(); ++i) {
+        if (m_dynamicOf[i]) return;
+        if (m_masks[i] & hookBit(HookEvent::OnACLCheck)) {
+            m_aclAllowsEverything = m_hooks[i]->aclAllowsEverything();
+            return;
+        }
+    }
 }
 
 void HookChain::stopAll()
@@ -48,7 +64,7 @@ bool HookChain::authenticate(const ClientInfo &client, const Connect &connect) c
     return allowed;
 }
 
-bool HookChain::aclAllows(const ClientInfo &client, const QByteArray &topic, bool write) const
+bool HookChain::aclAsk(const ClientInfo &client, const QByteArray &topic, bool write) const
 {
     bool allowed = false;
     each(HookEvent::OnACLCheck, [&](Hook &h) {

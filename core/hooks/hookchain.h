@@ -49,7 +49,13 @@ public:
 
     // The two access questions: any hook saying yes allows; no hook at all denies.
     bool authenticate(const ClientInfo &client, const packets::Connect &connect) const;
-    bool aclAllows(const ClientInfo &client, const QByteArray &topic, bool write) const;
+    bool aclAllows(const ClientInfo &client, const QByteArray &topic, bool write) const
+    {
+        return m_aclAllowsEverything || aclAsk(client, topic, write);
+    }
+    // True if the first hook to answer access questions allows everything (AllowAllHook
+    // before any other onACLCheck provider): aclAllows() is then true without a call.
+    bool aclAllowsEverything() const { return m_aclAllowsEverything; }
     // First error wins.
     packets::Error onConnect(const ClientInfo &client, const packets::Connect &connect) const;
     packets::Error onPublish(const ClientInfo &client, packets::Publish &publish) const;
@@ -58,11 +64,15 @@ public:
     bool onWill(const ClientInfo &client, packets::Will &will) const;
 
 private:
+    bool aclAsk(const ClientInfo &client, const QByteArray &topic, bool write) const;
+    void updateAclShortcut();
+
     std::vector<std::shared_ptr<Hook>> m_hooks;
     std::vector<HookMask> m_masks;
     std::vector<const std::atomic<HookMask> *> m_dynamicOf; // per hook: its dynamic mask, or null
     std::vector<const std::atomic<HookMask> *> m_dynamic;   // the non-null ones
     HookMask m_static = 0;
+    bool m_aclAllowsEverything = false;
 };
 
 } // namespace petrel
