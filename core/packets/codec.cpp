@@ -691,7 +691,8 @@ Frame readFrame(QByteArrayView buffer, std::uint32_t maximumPacketSize)
     return f;
 }
 
-Error checkFixedHeaderFlags(std::uint8_t firstByte)
+namespace detail {
+Error fixedHeaderFlagsError(std::uint8_t firstByte)
 {
     const u8 flags = firstByte & 0x0F;
     switch (PacketType(firstByte >> 4)) {
@@ -701,7 +702,7 @@ Error checkFixedHeaderFlags(std::uint8_t firstByte)
         const u8 qos = (flags >> 1) & 3;
         if (qos == 3) return malformed("PUBLISH with QoS 3 [MQTT-3.3.1-4]");
         if (qos == 0 && (flags & 0x08)) return malformed("PUBLISH QoS 0 with DUP set [MQTT-3.3.1-2]");
-        return ok();
+        break;
     }
     case PacketType::Pubrel:
     case PacketType::Subscribe:
@@ -710,7 +711,9 @@ Error checkFixedHeaderFlags(std::uint8_t firstByte)
     default:
         return flags == 0 ? ok() : malformed("reserved flags set [MQTT-2.1.3-1]");
     }
+    return ok();
 }
+} // namespace detail
 
 // ---- decoders --------------------------------------------------------------------------
 

@@ -40,7 +40,24 @@ Frame readFrame(QByteArrayView buffer, std::uint32_t maximumPacketSize);
 
 // Validates the fixed-header flags for a packet type [MQTT-2.1.3-1] and PUBLISH QoS 3
 // [MQTT-3.3.1-4]. Returns MalformedPacket for reserved flag violations.
-Error checkFixedHeaderFlags(std::uint8_t firstByte);
+namespace detail {
+Error fixedHeaderFlagsError(std::uint8_t firstByte); // the reason, for flags found wrong
+}
+inline Error checkFixedHeaderFlags(std::uint8_t firstByte)
+{
+    const std::uint8_t type = firstByte >> 4, flags = firstByte & 0x0F;
+    bool valid = false;
+    if (type == std::uint8_t(PacketType::Publish)) {
+        const std::uint8_t qos = (flags >> 1) & 3;
+        valid = qos != 3 && (qos != 0 || !(flags & 0x08));
+    } else if (type == std::uint8_t(PacketType::Pubrel) || type == std::uint8_t(PacketType::Subscribe) ||
+               type == std::uint8_t(PacketType::Unsubscribe)) {
+        valid = flags == 0x02;
+    } else {
+        valid = type != 0 && flags == 0;
+    }
+    return valid ? ok() : detail::fixedHeaderFlagsError(firstByte);
+}
 
 // ---- decoding ------------------------------------------------------------------------
 // `body` is the remaining-length bytes of one packet; decoded byte strings share it.

@@ -97,6 +97,7 @@ private Q_SLOTS:
     void concatenatedPackets_data();
     void concatenatedPackets();
     void remainingLengthTooLong();
+    void fixedHeaderFlagsEveryByte();
     void remainingLengthLimits_data();
     void remainingLengthLimits();
     void maximumSizeRefusedBeforeBody();
@@ -284,6 +285,27 @@ void tst_Codec::concatenatedPackets()
     }
     QCOMPARE(next, expected.size());
     QVERIFY(buffer.isEmpty());
+}
+
+// Every possible first byte against the table of [MQTT-2.1.3-1] (and PUBLISH's QoS 3 and
+// DUP-at-QoS-0 rules): the inline check and the reason it gives agree with the spec.
+void tst_Codec::fixedHeaderFlagsEveryByte()
+{
+    for (int b = 0; b < 256; ++b) {
+        const int type = b >> 4, flags = b & 0x0F;
+        bool valid = false;
+        if (type == 3) {
+            const int qos = (flags >> 1) & 3;
+            valid = qos != 3 && !(qos == 0 && (flags & 0x08));
+        } else if (type == 6 || type == 8 || type == 10) {
+            valid = flags == 2;
+        } else {
+            valid = type != 0 && flags == 0;
+        }
+        const Error e = checkFixedHeaderFlags(std::uint8_t(b));
+        QVERIFY2(bool(e) == !valid, qPrintable(QStringLiteral("first byte 0x%1").arg(b, 2, 16, QChar(u'0'))));
+        if (e) QCOMPARE(e.code, ReasonCode::MalformedPacket);
+    }
 }
 
 void tst_Codec::remainingLengthTooLong()
