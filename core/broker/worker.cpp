@@ -23,6 +23,7 @@ using namespace packets;
 namespace {
 constexpr qsizetype kScratchSize = 64 * 1024;
 constexpr qsizetype kFlushEarlyBytes = 256 * 1024; // flush before aboutToBlock past this
+constexpr std::uint8_t kQuietTicksBeforeFree = 10; // 100 ms ticks: 1 s without output
 constexpr int kMaxEvents = 256;
 constexpr int kReadsPerWake = 4; // reads per fd per pass: fairness between busy clients
 } // namespace
@@ -371,6 +372,7 @@ void Worker::markDirty(Connection &c)
 {
     if (!c.dirty) {
         c.dirty = true;
+        c.quietTicks = 0;
         m_dirty.push_back(&c);
     }
     if (c.out.size() - c.outOffset > kFlushEarlyBytes) flush(c);
@@ -543,7 +545,13 @@ void Worker::onTick()
         // Queues that ran empty give their storage back (an idle connection after a burst
         // costs no more than one that never queued: see LazyDeque).
         c->held.release();
-        if (c->out.isEmpty() && !c->dirty) c->out = QByteArray(); // the kept write buffer
+        // The kept write buffer goes once the connection has written nothing for a second: a
+        // subscriber that gets a message every few ticks keeps it (no allocation per message).
+        if (c->quietTicks < kQuietTicksBeforeFree) {
+            ++c->quietTicks;
+        } else if (c->out.isEmpty() && !c->dirty) {
+            c->out = QByteArray();
+        }
         if (c->session) {
             c->session->pending.release();
             c->session->inflight.release();

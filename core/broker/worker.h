@@ -50,8 +50,9 @@ struct Connection {
     bool awaitingSession = false; // CONNECT parsed, session being handed over from another worker
     bool clusterAsked = false;    // cluster mode: the cluster was asked for this client's session
     bool normalDisconnect = false;
-    bool established = false; // CONNACK (success) sent
-    bool passive = false;     // server DISCONNECT sent; wait for the client to close (compat)
+    bool established = false;    // CONNACK (success) sent
+    bool passive = false;        // server DISCONNECT sent; wait for the client to close (compat)
+    std::uint8_t quietTicks = 0; // ticks since output was last written (onTick frees `out`)
 
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
     SessionPtr session;
@@ -145,6 +146,8 @@ public:
     // ---- worker-thread API used by the protocol code ---------------------------------
     // readChecked: the caller already asked the ACL hooks whether the client may read it.
     void deliverLocal(Delivery &&d, bool readChecked = false);
+    void deliverTargets(const std::vector<RouteCache::Target> &targets, const MessagePtr &message);
+    void sendQos0Now(Session &s, const Outgoing &o);
     void closeConnection(Connection &c, bool abnormal);
     void disconnectWithReason(Connection &c, packets::ReasonCode reason, const char *why);
 
