@@ -120,9 +120,7 @@ void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,
     if (cache) {
         // The common case: a topic seen before, no subscription changed since, no shared
         // group: no lock, no trie.
-        const RouteCache::Entry *e =
-            cache->current(p.topic, subscriptionGeneration.load(std::memory_order_acquire));
-        if (e && e->matches.shared.isEmpty()) {
+        if (const RouteCache::Entry *e = currentRoute(p.topic, *cache)) {
             deliveriesOf(e->targets, message, out);
             return;
         }

@@ -128,6 +128,16 @@ public:
     void route(const MessagePtr &message, std::vector<Delivery> &out,
                std::vector<QByteArray> *deferShared = nullptr, RouteCache *cache = nullptr) const;
 
+    // The worker's cached route of `topic` if it can be used without the trie's lock (filled
+    // at the current generation, no shared group), else null. Its targets are grouped by
+    // subscriber (merge each run with mergeRun, subscriptionmerge.h).
+    const RouteCache::Entry *currentRoute(const QByteArray &topic, const RouteCache &cache) const
+    {
+        const RouteCache::Entry *e =
+            cache.current(topic, subscriptionGeneration.load(std::memory_order_acquire));
+        return e && e->matches.shared.isEmpty() ? e : nullptr;
+    }
+
     // Picks another member of the shared subscription `sharedFilter` ("$share/g/f") for
     // `message`, not `exclude`. Used when a member leaves with unacknowledged messages.
     bool rerouteShared(const MessagePtr &message, const QByteArray &sharedFilter, quintptr exclude,

@@ -1,6 +1,7 @@
 // Worker: the protocol half. Every handler runs on the worker thread that owns the
 // connection and its session.
 #include "clusterlink.h"
+#include "subscriptionmerge.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
@@ -945,6 +946,13 @@ std::uint64_t Worker::publishMessage(const MessagePtr &message)
             if (m_core.rerouteShared(message, f, 0, d)) m_routeScratch.push_back(std::move(d));
         }
     } else {
+        if (!hooked(HookEvent::OnSelectSubscribers) && !hooked(HookEvent::OnMessageQueued)) {
+            if (const RouteCache::Entry *e = m_core.currentRoute(message->publish.topic, m_routeCache)) {
+                deliverTargets(e->targets, message);
+                m_core.inlineSubscriptions->deliver(*message);
+                return;
+            }
+        }
         m_core.route(message, m_routeScratch, nullptr, &m_routeCache);
     }
     if (hooked(HookEvent::OnSelectSubscribers)) selectSubscribers(message, m_routeScratch);
@@ -964,6 +972,38 @@ std::uint64_t Worker::publishMessage(const MessagePtr &message)
     m_routeScratch.clear();
     m_core.inlineSubscriptions->deliver(*message);
     return hold;
+}
+
+// A cached route, delivered without a Delivery per session: a QoS 0 copy for a connected
+// session of this worker with nothing queued is encoded into its output at once (the common
+// case, no reference counting per subscriber); every other goes through deliverLocal() or to
+// its session's worker, as route() would have it.
+void Worker::deliverTargets(const std::vector<RouteCache::Target> &targets, const MessagePtr &message)
+{
+    Outgoing o; // reused for every session: one reference to the message, not one each
+    o.message = message;
+    const auto noLocal = [&](const RouteCache::Target &t) {
+        return t.options.noLocal && t.subscriber == message->originSession; // [MQTT-3.8.3-3]
+    };
+    for (qsizetype i = 0; i < qsizetype(targets.size());) {
+        const RouteCache::Target &first = targets[size_t(i)];
+        o.retain = false;
+        o.subscriptionIds.clear();
+        if (!mergeRun(targets, i, message->publish, noLocal, o)) continue;
+        Session &s = *first.session;
+        Worker *home = s.home.load(std::memory_order_acquire);
+        if (o.qos == 0 && home == this && !s.expired && s.connection && s.pending.empty()) {
+            if (mayRead(s, message->publish.topic)) sendQos0Now(s, o);
+            continue;
+        }
+        Delivery d;
+        d.session = first.session;
+        d.out = o;
+        if (home == this)
+            deliverLocal(std::move(d));
+        else
+            m_routed[home->index()].push_back(std::move(d));
+    }
 }
 
 // Read access is checked on every delivery, not only at SUBSCRIBE: a wildcard subscription
@@ -1085,13 +1125,7 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
     if (d.out.qos == 0 && !s.connection) return; // QoS 0 is not queued for offline sessions
     if (!readChecked && !mayRead(s, d.out.message->publish.topic)) return;
     if (d.out.qos == 0 && s.connection && s.pending.empty()) {
-        Connection &c = *s.connection;
-        const qint64 queued = c.out.size() - c.outOffset + (c.transport ? c.transport->pendingBytes() : 0);
-        if (queued > caps.maximumClientBytesPending) {
-            dropped(s, d.out, false);
-            return;
-        }
-        sendPublish(s, c, d.out, 0, false);
+        sendQos0Now(s, d.out);
         return;
     }
     if (qsizetype(s.pending.size()) >= caps.maximumClientWritesPending) {
@@ -1115,6 +1149,19 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
     if (d.out.storeSeq == 0) persistQueued(d); // retained on subscribe, shared hand-off
     s.pending.push_back(std::move(d.out));
     if (s.connection) pump(s);
+}
+
+// A QoS 0 copy for a connected session with nothing queued (access already checked): into
+// its output now, or dropped if the client is too far behind in reading.
+void Worker::sendQos0Now(Session &s, const Outgoing &o)
+{
+    Connection &c = *s.connection;
+    const qint64 queued = c.out.size() - c.outOffset + (c.transport ? c.transport->pendingBytes() : 0);
+    if (queued > m_core.caps().maximumClientBytesPending) {
+        dropped(s, o, false);
+        return;
+    }
+    sendPublish(s, c, o, 0, false);
 }
 
 // Moves queued messages into flight while the client's window allows.
@@ -1234,9 +1281,13 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
             dropped(s, o, false); // [MQTT-3.1.2-25]
             return false;
         }
+        // (Not QByteArray::append(): it would share the cache's buffer when `out` is empty,
+        // and patching the packet id would then copy it again.)
         const qsizetype start = c.out.size();
-        c.out.append(m_encodeCache.bytes);
+        const qsizetype n = m_encodeCache.bytes.size();
+        c.out.resize(start + n);
         char *d = c.out.data() + start;
+        std::memcpy(d, m_encodeCache.bytes.constData(), size_t(n));
         if (dup) d[0] = char(d[0] | 0x08);
         if (m_encodeCache.packetIdOffset >= 0) {
             d[m_encodeCache.packetIdOffset] = char(packetId >> 8);

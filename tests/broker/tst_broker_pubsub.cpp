@@ -243,6 +243,46 @@ private Q_SLOTS:
         QVERIFY(sub.expectNoPacket(kQuietMs));
     }
 
+    // A topic published again is routed from the worker's route cache, and its QoS 0 copies
+    // skip the per-session Delivery: the same rules hold there, message after message (one
+    // copy for overlapping subscriptions with every identifier, No Local per subscription).
+    void publish_repeatedTopicFromCache()
+    {
+        TestClient a("a", ProtocolVersion::V5), b("b", ProtocolVersion::V5);
+        QVERIFY(a.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("a"))));
+        QVERIFY(b.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("b"))));
+        const QByteArray base = uniqueTopic();
+        SubscribeOptions noLocal;
+        noLocal.noLocal = true;
+        QVERIFY(subscribeWith(a, base + "/t", noLocal));
+        QVERIFY(subscribeWith(b, base + "/t", noLocal, 1));
+        QVERIFY(subscribeWith(b, base + "/+", {0}, 2));
+        const auto idsOf = [](const Publish &m) {
+            QList<quint32> ids(m.properties.subscriptionIdentifiers.begin(),
+                               m.properties.subscriptionIdentifiers.end());
+            std::sort(ids.begin(), ids.end());
+            return ids;
+        };
+        for (int i = 0; i < 4; ++i) {
+            const QByteArray n = QByteArray::number(i);
+            QVERIFY(a.publish(makePublish(base + "/t", "a" + n)));
+            auto m = b.receivePublish();
+            QVERIFY(m);
+            QCOMPARE(m->payload, "a" + n);
+            QCOMPARE(idsOf(*m), (QList<quint32>{1, 2}));
+            QVERIFY(b.publish(makePublish(base + "/t", "b" + n)));
+            m = b.receivePublish(); // its own, through "/+" only
+            QVERIFY(m);
+            QCOMPARE(m->payload, "b" + n);
+            QCOMPARE(idsOf(*m), QList<quint32>{2});
+            m = a.receivePublish();
+            QVERIFY(m);
+            QCOMPARE(m->payload, "b" + n);
+        }
+        QVERIFY(a.expectNoPacket(kQuietMs));
+        QVERIFY(b.expectNoPacket(kQuietMs));
+    }
+
     // [MQTT-3.3.4-3] the Subscription Identifier of the matching subscription is sent (v5).
     void publish_v5CarriesSubscriptionIdentifier()
     {

@@ -136,7 +136,8 @@ private Q_SLOTS:
     void currentEntryTakesNoLock()
     {
         Router r;
-        auto &[hooks, core, cache] = r;
+        BrokerCore &core = r.core; // (not a structured binding: lambdas capture it)
+        RouteCache &cache = r.cache;
         auto a = std::make_shared<Session>("a");
         core.addSubscription(*a, "n/1", atQos(1));
         core.addSubscription(*a, "$share/g/n/2", atQos(1));

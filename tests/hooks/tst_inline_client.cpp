@@ -368,6 +368,20 @@ private Q_SLOTS:
         QCOMPARE(got->topic, QByteArray("public/live"));
         QVERIFY(sub.acknowledge(*got));
         QVERIFY(sub.expectNoPacket(200));
+
+        // The same topics again at QoS 0: routed from the worker's route cache and sent
+        // without a Delivery per session, still checked per delivery.
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(pub.publish(makePublish("secret/live", "s", 0)));
+            QVERIFY(pub.publish(makePublish("public/live", QByteArray::number(i), 0)));
+        }
+        for (int i = 0; i < 3; ++i) {
+            got = sub.receivePublish();
+            QVERIFY(got);
+            QCOMPARE(got->topic, QByteArray("public/live"));
+            QCOMPARE(got->payload, QByteArray::number(i));
+        }
+        QVERIFY(sub.expectNoPacket(200));
     }
 };
 
