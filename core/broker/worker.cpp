@@ -370,9 +370,9 @@ qsizetype Worker::flushLimit(Connection &c)
 
 void Worker::markDirty(Connection &c)
 {
+    if (c.writesThisTick < 255) ++c.writesThisTick;
     if (!c.dirty) {
         c.dirty = true;
-        c.quietTicks = 0;
         m_dirty.push_back(&c);
     }
     if (c.out.size() - c.outOffset > kFlushEarlyBytes) flush(c);
@@ -545,13 +545,16 @@ void Worker::onTick()
         // Queues that ran empty give their storage back (an idle connection after a burst
         // costs no more than one that never queued: see LazyDeque).
         c->held.release();
-        // The kept write buffer goes once the connection has written nothing for a second: a
-        // subscriber that gets a message every few ticks keeps it (no allocation per message).
-        if (c->quietTicks < kQuietTicksBeforeFree) {
+        // The kept write buffer goes unless the connection writes regularly: one that wrote
+        // two packets or more in one of the last ten ticks (a subscriber getting a message
+        // stream) keeps it, so it does not allocate one per message; one that wrote its
+        // CONNACK and went idle gives it back at once.
+        if (c->writesThisTick >= 2)
+            c->quietTicks = 0;
+        else if (c->quietTicks < 255)
             ++c->quietTicks;
-        } else if (c->out.isEmpty() && !c->dirty) {
-            c->out = QByteArray();
-        }
+        c->writesThisTick = 0;
+        if (c->quietTicks >= kQuietTicksBeforeFree && c->out.isEmpty() && !c->dirty) c->out = QByteArray();
         if (c->session) {
             c->session->pending.release();
             c->session->inflight.release();

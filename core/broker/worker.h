@@ -50,9 +50,12 @@ struct Connection {
     bool awaitingSession = false; // CONNECT parsed, session being handed over from another worker
     bool clusterAsked = false;    // cluster mode: the cluster was asked for this client's session
     bool normalDisconnect = false;
-    bool established = false;    // CONNACK (success) sent
-    bool passive = false;        // server DISCONNECT sent; wait for the client to close (compat)
-    std::uint8_t quietTicks = 0; // ticks since output was last written (onTick frees `out`)
+    bool established = false; // CONNACK (success) sent
+    bool passive = false;     // server DISCONNECT sent; wait for the client to close (compat)
+    // onTick() frees `out` of a connection that is not writing regularly: ticks since a tick
+    // with 2 or more packets written (a new connection counts as quiet), packets this tick.
+    std::uint8_t quietTicks = 255;
+    std::uint8_t writesThisTick = 0;
 
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
     SessionPtr session;
