@@ -950,7 +950,7 @@ std::uint64_t Worker::publishMessage(const MessagePtr &message)
             if (const RouteCache::Entry *e = m_core.currentRoute(message->publish.topic, m_routeCache)) {
                 deliverTargets(e->targets, message);
                 m_core.inlineSubscriptions->deliver(*message);
-                return;
+                return hold;
             }
         }
         m_core.route(message, m_routeScratch, nullptr, &m_routeCache);
