@@ -216,6 +216,8 @@ scenario_args() { # name -> petrel-bench arguments
     pairs-q2) echo "pairs --pairs 10 --qos 2" ;;
     pairs-q1-v5) echo "pairs --pairs 10 --qos 1 --mqtt 5" ;;
     pairs-q1-persist) echo "pairs --pairs 10 --qos 1 --session-expiry 3600" ;;
+    # QoS 1 with 1,000 outstanding per publisher: more than FlashMQ's 512 pending per client.
+    pairs-q1-w1000) echo "pairs --pairs 10 --qos 1 --window 1000 --stall-timeout 10" ;;
     fanout-100) echo "fanout --subscribers 100 --qos 0" ;;
     fanout-1000) echo "fanout --subscribers 1000 --qos 0" ;;
     wildcard) echo "wildcard --publishers 10 --subscribers 200 --filters 5 --tree-width 16 --tree-depth 3 --qos 0" ;;
