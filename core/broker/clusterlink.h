@@ -30,7 +30,8 @@ struct ParkedSession {
     std::uint32_t expiryInterval = 0;
     qint64 disconnectedAtMs = 0;
     QList<QPair<QByteArray, SessionSubscription>> subscriptions;
-    std::vector<Outgoing> messages; // queued (and unacknowledged) QoS 1/2 messages, in order
+    std::vector<Outgoing> messages;   // queued (and unacknowledged) QoS 1/2 messages, in order
+    QList<std::uint16_t> inboundQos2; // QoS 2 packet ids received (PUBREC sent), PUBREL awaited
 };
 
 class ClusterLink {

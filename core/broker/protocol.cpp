@@ -528,6 +528,8 @@ void Worker::resumeFromCluster(quint64 serial, Connect connect, std::optional<Pa
         m_core.addSubscription(s, filter, sub);
         s.subscriptions.insert(filter, sub);
     }
+    for (std::uint16_t id : std::as_const(parked->inboundQos2))
+        s.inboundQos2.insert(id);
     // Its messages are this node's to keep now (written through again in cluster mode).
     s.persistent.store(s.expiryInterval != 0, std::memory_order_relaxed);
     for (Outgoing &o : parked->messages) {
@@ -1484,9 +1486,12 @@ void Worker::handleSubscribe(Connection &c, const QByteArray &body)
         ack.reasonCodes.append(std::uint8_t(code));
     }
     const QList<std::uint8_t> codes = ack.reasonCodes;
+    const quint64 ackStart = c.outBase + quint64(c.out.size());
     send(c, Packet(std::move(ack)));
-    if (hooked(HookEvent::OnSubscribed))
+    if (hooked(HookEvent::OnSubscribed)) {
         hooks.each(HookEvent::OnSubscribed, [&](Hook &h) { h.onSubscribed(c.info, sub, codes); });
+        holdFrom(c, ackStart); // the SUBACK leaves once what the hooks wrote is durable
+    }
     // Retained messages after the SUBACK [MQTT-3.8.4-?], per Retain Handling.
     for (const NewSub &g : granted) {
         if (isSharedFilter(g.filter)) continue; // never for shared subscriptions [MQTT-3.8.4-?]
@@ -1546,9 +1551,12 @@ void Worker::handleUnsubscribe(Connection &c, const QByteArray &body)
         ack.reasonCodes.append(
             std::uint8_t(existed ? ReasonCode::Success : ReasonCode::NoSubscriptionExisted));
     }
+    const quint64 ackStart = c.outBase + quint64(c.out.size());
     send(c, Packet(std::move(ack)));
-    if (hooked(HookEvent::OnUnsubscribed))
+    if (hooked(HookEvent::OnUnsubscribed)) {
         hooks.each(HookEvent::OnUnsubscribed, [&](Hook &h) { h.onUnsubscribed(c.info, u); });
+        holdFrom(c, ackStart);
+    }
 }
 
 // ---- DISCONNECT / AUTH -------------------------------------------------------------------
@@ -1766,6 +1774,7 @@ void Worker::parkSession(const SessionPtr &s)
     p.disconnectedAtMs = s->disconnectedAtMs;
     for (auto it = s->subscriptions.cbegin(); it != s->subscriptions.cend(); ++it)
         p.subscriptions.append({it.key(), it.value()});
+    p.inboundQos2 = s->inboundQos2.values();
     for (const InflightOut &f : s->inflight)
         if (f.state != InflightOut::State::AwaitPubcomp) p.messages.push_back(f.out);
     for (const Outgoing &o : s->pending)

@@ -368,6 +368,18 @@ qsizetype Worker::flushLimit(Connection &c)
     return limit;
 }
 
+void Worker::holdFrom(Connection &c, quint64 start)
+{
+    const DurabilityGate *g = m_core.durability;
+    if (!g) return;
+    const std::uint64_t written = g->writeSequence();
+    if (written <= g->durableSequence() || (!c.held.empty() && c.held.back().second >= written)) return;
+    // Not before what has been written already, nor before an earlier entry.
+    start = std::max(start, c.outBase + quint64(c.outOffset));
+    if (!c.held.empty()) start = std::max(start, c.held.back().first);
+    c.held.emplace_back(start, written);
+}
+
 void Worker::markDirty(Connection &c)
 {
     if (c.writesThisTick < 255) ++c.writesThisTick;

@@ -166,6 +166,9 @@ private:
     bool parseBuffer(Connection &c, const char *data, qsizetype size, qsizetype *consumed);
     void markDirty(Connection &c);
     void wrote(Connection &c); // a packet was appended to c.out
+    // Output from absolute offset `start` on waits for the gate's changes made since it was
+    // written (OnSubscribed/OnUnsubscribed hooks run after the SUBACK/UNSUBACK is written).
+    void holdFrom(Connection &c, quint64 start);
     void flushAll();
     bool flush(Connection &c);
     void destroyConnection(Connection *c);

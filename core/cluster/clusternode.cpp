@@ -265,8 +265,9 @@ void inboxCopies(const QList<redis::Reply> &frames, const std::vector<ParkedSess
     "  local out = {} for i = 1, #rows do out[i] = rows[i][2] end return out end "
 
 // Resume of a session for a client connecting here (ARGV: prefix, client id, this node):
-//   {"parked", record, messages}: it was parked, now taken out of Redis;
-//   {"adopted", record, messages, owner, owner's inbox}: it was connected on a node that died;
+//   {"parked", record, messages, inbound QoS 2 ids}: it was parked, now taken out of Redis;
+//   {"adopted", record, messages, owner, owner's inbox, inbound QoS 2 ids}: it was connected on
+//      a node that died;
 //      taken over (the inbox read in the same script: the node declaring the owner dead may
 //      take and delete it right after);
 //   {"wait", owner}: it is connected on a node whose liveness key still lives;
@@ -276,9 +277,10 @@ const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
     "local rec = redis.call('GET', p .. 'session:' .. id) "
     "if rec then "
     "  local q = redis.call('LRANGE', p .. 'queue:' .. id, 0, -1) "
-    "  redis.call('DEL', p .. 'session:' .. id, p .. 'queue:' .. id) "
+    "  local ids = redis.call('SMEMBERS', p .. 'qos2:' .. id) "
+    "  redis.call('DEL', p .. 'session:' .. id, p .. 'queue:' .. id, p .. 'qos2:' .. id) "
     "  redis.call('SREM', p .. 'parked', id) "
-    "  return {'parked', rec, q} end "
+    "  return {'parked', rec, q, ids} end "
     "local owner = redis.call('HGET', p .. 'clients', id) "
     "if not owner or owner == me then return {'none'} end "
     "local live = p .. 'live:' .. owner .. ':' .. id "
@@ -287,11 +289,13 @@ const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
     "if redis.call('EXISTS', p .. 'alive:' .. owner) == 1 then return {'wait', owner} end "
     "local pending = p .. 'pending:' .. owner .. ':' .. id "
     "local msgs = sortedPending(pending) "
-    "redis.call('DEL', live, pending) "
+    "local q2 = p .. 'qos2:' .. owner .. ':' .. id "
+    "local ids = redis.call('SMEMBERS', q2) "
+    "redis.call('DEL', live, pending, q2) "
     "redis.call('HDEL', p .. 'lives:' .. owner, id) "
     "redis.call('HDEL', p .. 'clients', id) "
     "local inbox = redis.call('LRANGE', p .. 'inbox:' .. owner, 0, -1) "
-    "return {'adopted', rec, msgs, owner, inbox}";
+    "return {'adopted', rec, msgs, owner, inbox, ids}";
 
 // A node was declared dead (ARGV: prefix, node). Nothing happens ({0}) if its liveness key
 // exists (checked here, atomically with the rest: it may have come back since the caller
@@ -317,20 +321,24 @@ const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
     "for i = 1, #lives, 2 do "
     "  local id, expiry = lives[i], tonumber(lives[i + 1]) "
     "  local live, pending = p .. 'live:' .. node .. ':' .. id, p .. 'pending:' .. node .. ':' .. id "
+    "  local q2 = p .. 'qos2:' .. node .. ':' .. id "
     "  local rec = redis.call('GET', live) "
     "  if rec and redis.call('HGET', p .. 'clients', id) == node then "
     "    local queue = p .. 'queue:' .. id "
     "    local msgs = sortedPending(pending) "
     "    for k = #msgs, 1, -1 do redis.call('LPUSH', queue, msgs[k]) end "
     "    redis.call('SET', p .. 'session:' .. id, rec) "
+    "    redis.call('DEL', p .. 'qos2:' .. id) "
+    "    if redis.call('EXISTS', q2) == 1 then redis.call('RENAME', q2, p .. 'qos2:' .. id) end "
     "    local at = 0 "
     "    if expiry ~= 4294967295 then "
     "      at = now + expiry * 1000 "
     "      redis.call('PEXPIREAT', p .. 'session:' .. id, at) "
+    "      redis.call('PEXPIREAT', p .. 'qos2:' .. id, at) "
     "      redis.call('PEXPIREAT', queue, at) end "
     "    redis.call('SADD', p .. 'parked', id) "
     "    out[#out + 1] = id out[#out + 1] = rec out[#out + 1] = msgs out[#out + 1] = at end "
-    "  redis.call('DEL', live, pending) end "
+    "  redis.call('DEL', live, pending, q2) end "
     "redis.call('DEL', p .. 'lives:' .. node) "
     "local clients = redis.call('HGETALL', p .. 'clients') "
     "for i = 1, #clients, 2 do "
@@ -910,6 +918,11 @@ public:
                 for (const redis::Reply &e : r.elements[2].elements) {
                     Outgoing o;
                     if (decodeQueued(e.string, o)) p.messages.push_back(std::move(o));
+                }
+                for (const redis::Reply &e : r.elements.value(kind == "parked" ? 3 : 5).elements) {
+                    bool ok = false;
+                    const uint id = e.string.toUInt(&ok);
+                    if (ok && id > 0 && id <= 0xFFFF) p.inboundQos2.append(std::uint16_t(id));
                 }
                 if (kind != "adopted") {
                     done(std::move(p));
@@ -1675,6 +1688,7 @@ void ClusterNode::filterAdded(const QByteArray &filter)
     m_localFilters.insert(filter);
     m_outbox.commands.append({"SADD", key("routes:" + m_nodeId), filter});
     m_outbox.control.push_back(encodeControl(Ctl::RouteAdd, m_nodeId, filter));
+    m_writeSeq.fetch_add(1, std::memory_order_release); // the SUBACK waits for the route
     wake();
 }
 
@@ -1684,6 +1698,7 @@ void ClusterNode::filterRemoved(const QByteArray &filter)
     m_localFilters.remove(filter);
     m_outbox.commands.append({"SREM", key("routes:" + m_nodeId), filter});
     m_outbox.control.push_back(encodeControl(Ctl::RouteDel, m_nodeId, filter));
+    m_writeSeq.fetch_add(1, std::memory_order_release);
     wake();
 }
 
@@ -1750,7 +1765,7 @@ HookMask ClusterNode::provides() const
     return hookBit(HookEvent::OnSessionUpdated) | hookBit(HookEvent::OnSessionEnded) |
            hookBit(HookEvent::OnSubscribed) | hookBit(HookEvent::OnUnsubscribed) |
            hookBit(HookEvent::OnMessageQueued) | hookBit(HookEvent::OnMessageInflight) |
-           hookBit(HookEvent::OnMessageDone);
+           hookBit(HookEvent::OnMessageDone) | hookBit(HookEvent::OnInboundQos2);
 }
 
 void ClusterNode::writeLive(const QByteArray &clientId)
@@ -1775,6 +1790,7 @@ void ClusterNode::writeLive(const QByteArray &clientId)
     m_outbox.commands.append({"SET", key("live:" + m_nodeId + ':' + clientId), record});
     m_outbox.commands.append(
         {"HSET", key("lives:" + m_nodeId), clientId, QByteArray::number(quint64(p.expiryInterval))});
+    m_writeSeq.fetch_add(1, std::memory_order_release); // a SUBACK/UNSUBACK waits for it
     wake();
 }
 
@@ -1794,10 +1810,21 @@ void ClusterNode::onUnsubscribed(const ClientInfo &client, const packets::Unsubs
     writeLive(client.clientId);
 }
 
+void ClusterNode::onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received)
+{
+    // Before the PUBREC (received) / PUBCOMP (released) leaves: a session taken over after this
+    // node died neither delivers a resent PUBLISH again nor refuses its PUBREL.
+    std::lock_guard lock(m_queueLock);
+    m_outbox.commands.append({received ? "SADD" : "SREM", qos2Key(clientId), QByteArray::number(packetId)});
+    m_writeSeq.fetch_add(1, std::memory_order_release);
+    wake();
+}
+
 void ClusterNode::onSessionEnded(const QByteArray &clientId)
 {
     std::lock_guard lock(m_queueLock);
-    m_outbox.commands.append({"DEL", key("live:" + m_nodeId + ':' + clientId), pendingKey(clientId)});
+    m_outbox.commands.append(
+        {"DEL", key("live:" + m_nodeId + ':' + clientId), pendingKey(clientId), qos2Key(clientId)});
     m_outbox.commands.append({"HDEL", key("lives:" + m_nodeId), clientId});
     wake();
 }
@@ -1889,11 +1916,19 @@ void ClusterNode::park(ParkedSession session)
     QList<QByteArray> push{"RPUSH", queueKey};
     for (const Outgoing &o : session.messages)
         push.append(encodeQueued(o));
+    const QByteArray qos2 = key("qos2:" + id);
+    QList<QByteArray> ids{"SADD", qos2};
+    for (std::uint16_t packetId : std::as_const(session.inboundQos2))
+        ids.append(QByteArray::number(packetId));
     std::lock_guard lock(m_queueLock);
-    m_outbox.commands.append({"DEL", queueKey});
+    m_outbox.commands.append({"DEL", queueKey, qos2});
     m_outbox.commands.append(set);
     if (push.size() > 2) m_outbox.commands.append(push);
-    if (expiresAt) m_outbox.commands.append({"PEXPIREAT", queueKey, QByteArray::number(expiresAt)});
+    if (ids.size() > 2) m_outbox.commands.append(ids);
+    if (expiresAt) {
+        m_outbox.commands.append({"PEXPIREAT", queueKey, QByteArray::number(expiresAt)});
+        m_outbox.commands.append({"PEXPIREAT", qos2, QByteArray::number(expiresAt)});
+    }
     m_outbox.commands.append({"SADD", key("parked"), id});
     m_outbox.control.push_back(encodeControl(Ctl::Park, m_nodeId, id, record));
     wake();
@@ -1922,7 +1957,8 @@ void ClusterNode::dropParked(const QByteArray &clientId)
         removeParkedLocked(clientId);
     }
     std::lock_guard lock(m_queueLock);
-    m_outbox.commands.append({"DEL", key("session:" + clientId), key("queue:" + clientId)});
+    m_outbox.commands.append(
+        {"DEL", key("session:" + clientId), key("queue:" + clientId), key("qos2:" + clientId)});
     m_outbox.commands.append({"SREM", key("parked"), clientId});
     m_outbox.control.push_back(encodeControl(Ctl::Unpark, m_nodeId, clientId));
     wake();

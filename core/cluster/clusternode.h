@@ -108,6 +108,7 @@ public:
     void onMessageInflight(const QByteArray &clientId, std::uint64_t sequence, std::uint16_t packetId,
                            bool awaitingPubcomp) override;
     void onMessageDone(const QByteArray &clientId, std::uint64_t sequence) override;
+    void onInboundQos2(const QByteArray &clientId, std::uint16_t packetId, bool received) override;
 
     // ---- ClusterLink (broker/clusterlink.h) ----------------------------------------------
     void attach(BrokerCore &core) override;
@@ -155,6 +156,7 @@ private:
     {
         return key("pending:" + m_nodeId + ':' + clientId);
     }
+    QByteArray qos2Key(const QByteArray &clientId) const { return key("qos2:" + m_nodeId + ':' + clientId); }
 
     const ClusterOptions m_options;
     const QByteArray m_nodeId;

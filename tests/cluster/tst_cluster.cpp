@@ -650,6 +650,88 @@ private Q_SLOTS:
         QCOMPARE(got->payload, QByteArray("again"));
     }
 
+    // The write-through of a SUBSCRIBE (the session's record and the node's route) is in Redis
+    // before the SUBACK leaves: with Redis refusing writes (CLIENT PAUSE WRITE) the SUBACK
+    // waits; the node is killed right after the SUBACK, and the session resumed on n2 has the
+    // subscription.
+    void subscribeWrittenThroughBeforeSuback()
+    {
+        const QByteArray id = test::uniqueName("subwt");
+        const QByteArray topic = test::uniqueTopic("/wt");
+        TestClient c("c", ProtocolVersion::V5);
+        QVERIFY(c.open(port(0), persistentConnect(id, true)));
+        QVERIFY(waitFor([&] { return redisCommand({"EXISTS", key("live:n1:" + id)}).integer == 1; }));
+        QCOMPARE(redisCommand({"CLIENT", "PAUSE", "5000", "WRITE"}).string, QByteArray("OK"));
+        Subscribe sub;
+        sub.packetId = c.nextPacketId();
+        sub.topics << test::makeSubscription(topic, 1);
+        QVERIFY(c.send(sub));
+        const bool held = c.expectNoPacket(400);
+        QCOMPARE(redisCommand({"CLIENT", "UNPAUSE"}).string, QByteArray("OK"));
+        QVERIFY2(held, "SUBACK sent before Redis could store the subscription");
+        auto ack = c.receiveSuback();
+        QVERIFY(ack);
+        QCOMPARE(ack->packetId, sub.packetId);
+        m_nodes[0].server->crash();
+        TestClient again("again", ProtocolVersion::V5);
+        auto connack = again.open(port(1), persistentConnect(id, false));
+        QVERIFY(connack);
+        QVERIFY(connack->sessionPresent);
+        TestClient pub("pub", ProtocolVersion::V5);
+        QVERIFY(pub.open(port(2), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        QVERIFY(syncRoutes(again, pub));
+        QVERIFY(pub.publishAndWait(makePublish(topic, "after", 1)));
+        auto got = receiveData(again);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("after"));
+    }
+
+    // Inbound QoS 2 packet ids are written through before the PUBREC: the publisher's node is
+    // killed after PUBREC; the publisher resumes its session on n2 and sends the PUBLISH again
+    // (DUP): PUBREC, no second delivery, and its PUBREL gets PUBCOMP 0 (not 0x92).
+    void inboundQos2SurvivesNodeKill()
+    {
+        const QByteArray id = test::uniqueName("q2");
+        const QByteArray topic = test::uniqueTopic("/q2");
+        TestClient sub("sub", ProtocolVersion::V5), pub("pub", ProtocolVersion::V5);
+        QVERIFY(sub.open(port(2), makeConnect(ProtocolVersion::V5, test::uniqueName("sub"))));
+        QVERIFY(sub.subscribe(topic, 2));
+        QVERIFY(pub.open(port(0), persistentConnect(id, true)));
+        QVERIFY(syncRoutes(sub, pub));
+        Publish p = makePublish(topic, "once", 2);
+        p.packetId = pub.nextPacketId();
+        QVERIFY(pub.send(p));
+        auto rec = pub.receiveAck(PacketType::Pubrec);
+        QVERIFY(rec);
+        QCOMPARE(int(rec->reasonCode), 0);
+        QCOMPARE(redisCommand({"SISMEMBER", key("qos2:n1:" + id), QByteArray::number(p.packetId)}).integer,
+                 1);
+        auto got = receiveData(sub);
+        QVERIFY(got);
+        QCOMPARE(got->payload, QByteArray("once"));
+        QVERIFY(sub.acknowledge(*got));
+        m_nodes[0].server->crash();
+
+        TestClient again("again", ProtocolVersion::V5);
+        auto connack = again.open(port(1), persistentConnect(id, false));
+        QVERIFY(connack);
+        QVERIFY(connack->sessionPresent);
+        p.dup = true;
+        QVERIFY(again.send(p));
+        rec = again.receiveAck(PacketType::Pubrec);
+        QVERIFY(rec);
+        QCOMPARE(int(rec->reasonCode), 0);
+        Ack rel;
+        rel.type = PacketType::Pubrel;
+        rel.packetId = p.packetId;
+        QVERIFY(again.send(rel));
+        auto comp = again.receiveAck(PacketType::Pubcomp);
+        QVERIFY(comp);
+        QCOMPARE(int(comp->reasonCode), 0);
+        QVERIFY2(noData(sub, 500), "the resent QoS 2 message was delivered twice");
+        QCOMPARE(redisCommand({"EXISTS", key("qos2:n2:" + id)}).integer, 0); // released
+    }
+
     // A shared subscription with a member on each node: every message goes to exactly one
     // member cluster-wide, and every node's member gets some.
     void sharedSubscriptionAcrossNodes()
