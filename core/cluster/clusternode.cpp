@@ -274,6 +274,7 @@ void inboxCopies(const QList<redis::Reply> &frames, const std::vector<ParkedSess
 //   {"none"}: no session of this id in the cluster.
 const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
     "local p, id, me = ARGV[1], ARGV[2], ARGV[3] "
+    "if redis.call('EXISTS', p .. 'adopting:' .. id) == 1 then return {'wait', 'adopting'} end "
     "local rec = redis.call('GET', p .. 'session:' .. id) "
     "if rec then "
     "  local q = redis.call('LRANGE', p .. 'queue:' .. id, 0, -1) "
@@ -303,13 +304,16 @@ const QByteArray kResumeScript = PETREL_LUA_SORTED_PENDING
 // get {0}): its entry, counters and route set go; its written-through sessions whose client id
 // is still its own become parked sessions (record, queue with the pending messages first,
 // expiry from now), its other written-through state goes, and so do its <p>clients entries;
-// its inbox is taken (read and deleted).
+// its inbox is taken (read and deleted). Each parked session gets <p>adopting:<id> (5 s at
+// most): a resume waits until the caller has queued the inbox's messages for it and deleted it.
 // Returns {1, inbox frames, then id, record, pending messages, expires at (ms, 0 = never) per
-// session parked}.
+// session parked}. ARGV[3] "1": a node starting parks what its own previous run left (that run
+// is dead: this one holds the liveness key); its entry stays.
 const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
-    "local p, node = ARGV[1], ARGV[2] "
-    "if redis.call('EXISTS', p .. 'alive:' .. node) == 1 then return {0} end "
-    "if redis.call('HDEL', p .. 'nodes', node) == 0 then return {0} end "
+    "local p, node, self = ARGV[1], ARGV[2], ARGV[3] == '1' "
+    "if not self then "
+    "  if redis.call('EXISTS', p .. 'alive:' .. node) == 1 then return {0} end "
+    "  if redis.call('HDEL', p .. 'nodes', node) == 0 then return {0} end end "
     "redis.call('HDEL', p .. 'stats', node) "
     "redis.call('DEL', p .. 'routes:' .. node) "
     "local inbox = redis.call('LRANGE', p .. 'inbox:' .. node, 0, -1) "
@@ -337,6 +341,7 @@ const QByteArray kAdoptScript = PETREL_LUA_SORTED_PENDING
     "      redis.call('PEXPIREAT', p .. 'qos2:' .. id, at) "
     "      redis.call('PEXPIREAT', queue, at) end "
     "    redis.call('SADD', p .. 'parked', id) "
+    "    redis.call('SET', p .. 'adopting:' .. id, '1', 'PX', 5000) "
     "    out[#out + 1] = id out[#out + 1] = rec out[#out + 1] = msgs out[#out + 1] = at end "
     "  redis.call('DEL', live, pending, q2) end "
     "redis.call('DEL', p .. 'lives:' .. node) "
@@ -559,7 +564,7 @@ public:
     // removal did not reach Redis) is recognised by its sender's sequence and dropped.
     void drain()
     {
-        if (draining || !client->isConnected()) return;
+        if (draining || adopting || !client->isConnected()) return;
         draining = true;
         const QByteArray inbox = n.key("inbox:" + n.m_nodeId);
         client->command({"LRANGE", inbox, "0", "63"}, [this, inbox](const redis::Reply &r) {
@@ -627,8 +632,12 @@ private:
         connectedClock.start();
         if (everConnected)
             qCInfo(lcCluster).noquote() << "Redis connection back: re-registering node" << n.m_nodeId;
+        const bool first = !everConnected;
         everConnected = true;
-        registerNode();
+        if (first)
+            adoptPreviousRun(); // registers when done
+        else
+            registerNode();
         if (subReady) reload();
         drain();    // what other nodes left in the inbox meanwhile
         sendHeld(); // what this node kept meanwhile
@@ -1137,8 +1146,31 @@ private:
     // The sessions of a dead node, parked by kAdoptScript: the QoS 1/2 messages in its inbox
     // that they match (and do not have) are queued behind their pending ones; then every node
     // is told, and queues their messages in Redis from then on.
+    // A node killed and restarted under the same id before another node declared it dead left
+    // written-through sessions (and an inbox) that no node would take over: at its first
+    // connection the node parks them itself, as the node declaring it dead would, announces
+    // them, and only then registers (its routes). Until then, and a moment after (for what
+    // other nodes still sent to its inbox under its old routes), it does not drain its inbox.
+    void adoptPreviousRun()
+    {
+        adopting = true;
+        client->command({"EVAL", kAdoptScript, "0", n.m_prefix, n.m_nodeId, "1"},
+                        [this](const redis::Reply &r) {
+                            if (r.isError() || r.elements.size() < 2 || r.elements[0].integer != 1) {
+                                if (r.isError())
+                                    qCWarning(lcCluster).noquote()
+                                        << "sessions of the previous run not parked:" << r.toString();
+                                registerNode();
+                                adopting = false;
+                                drain();
+                                return;
+                            }
+                            adoptParked(n.m_nodeId, r.elements.mid(2), r.elements[1].elements, true);
+                        });
+    }
+
     void adoptParked(const QByteArray &node, const QList<redis::Reply> &rows,
-                     const QList<redis::Reply> &inbox)
+                     const QList<redis::Reply> &inbox, bool self = false)
     {
         std::vector<ParkedSession> sessions;
         std::vector<std::pair<QByteArray, qint64>> meta; // record, expires at
@@ -1175,6 +1207,8 @@ private:
                     cmds.append(
                         {"PEXPIREAT", n.key("queue:" + p.clientId), QByteArray::number(meta[i].second)});
             }
+            // Resumable from now on (a resume meanwhile waits: it would miss the copies).
+            cmds.append({"DEL", n.key("adopting:" + p.clientId)});
             {
                 std::unique_lock lock(n.m_routesLock);
                 n.addParkedLocked(p.clientId, meta[i].first);
@@ -1183,40 +1217,60 @@ private:
                 {"PUBLISH", n.key("ctl"), encodeControl(Ctl::Park, n.m_nodeId, p.clientId, meta[i].first)});
         }
         if (!sessions.empty())
-            qCInfo(lcCluster).noquote() << sessions.size() << "session(s) of node" << node
-                                        << "parked for their clients to resume elsewhere," << recovered
+            qCInfo(lcCluster).noquote() << sessions.size() << "session(s) of"
+                                        << (self ? QByteArray("this node's previous run") : "node " + node)
+                                        << "parked for their clients to resume," << recovered
                                         << "message(s) recovered from its inbox";
-        // The parked sessions are known here and announced before the node's routes go.
-        removeNode(node);
-        logEvent({RouteEvent::Down, 0, node, {}, {}});
-        cmds.append({"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})});
-        client->pipeline(std::move(cmds));
-        if (sessions.empty()) return;
-        // What other nodes sent to the dead node's inbox until they got NodeDown: once more,
-        // a moment later, for the same sessions (deduplicated against what they got already).
+        if (self) {
+            // Announced before this run's routes replace the old ones (registerNode).
+            client->pipeline(std::move(cmds));
+            registerNode();
+            if (sessions.empty()) {
+                adopting = false;
+                drain();
+                return;
+            }
+        } else {
+            // The parked sessions are known here and announced before the node's routes go.
+            removeNode(node);
+            logEvent({RouteEvent::Down, 0, node, {}, {}});
+            cmds.append({"PUBLISH", n.key("ctl"), encodeControl(Ctl::NodeDown, node, {})});
+            client->pipeline(std::move(cmds));
+            if (sessions.empty()) return;
+        }
+        // What other nodes sent to the dead node's inbox until they got NodeDown (self: until
+        // they had this run's routes): once more, a moment later, for the same sessions
+        // (deduplicated against what they got already). Self: read, not taken: the frames then
+        // go through this run's drain as well, for its own sessions.
         auto kept = std::make_shared<std::vector<ParkedSession>>(std::move(sessions));
-        QTimer::singleShot(std::max(500, 2 * n.m_options.heartbeatMs), this, [this, node, kept] {
-            client->command({"EVAL", kTakeInboxScript, "0", n.m_prefix, node},
-                            [this, kept](const redis::Reply &frames) {
-                                if (frames.isError() || frames.elements.isEmpty()) return;
-                                std::vector<ParkedSession *> targets;
-                                std::vector<size_t> before;
-                                for (ParkedSession &p : *kept) {
-                                    targets.push_back(&p);
-                                    before.push_back(p.messages.size());
-                                }
-                                inboxCopies(frames.elements, targets);
-                                QList<QList<QByteArray>> cmds;
-                                for (size_t i = 0; i < kept->size(); ++i) {
-                                    const ParkedSession &p = (*kept)[i];
-                                    if (p.messages.size() == before[i]) continue;
-                                    QList<QByteArray> push{"RPUSH", n.key("queue:" + p.clientId)};
-                                    for (size_t k = before[i]; k < p.messages.size(); ++k)
-                                        push.append(encodeQueued(p.messages[k]));
-                                    cmds.append(push);
-                                }
-                                if (!cmds.isEmpty()) client->pipeline(std::move(cmds));
-                            });
+        QTimer::singleShot(std::max(500, 2 * n.m_options.heartbeatMs), this, [this, node, kept, self] {
+            QList<QByteArray> read{"EVAL", kTakeInboxScript, "0", n.m_prefix, node};
+            if (self) read = {"LRANGE", n.key("inbox:" + node), "0", "-1"};
+            client->command(read, [this, kept, self](const redis::Reply &frames) {
+                if (self) {
+                    adopting = false;
+                    QMetaObject::invokeMethod(
+                        this, [this] { drain(); }, Qt::QueuedConnection);
+                }
+                if (frames.isError() || frames.elements.isEmpty()) return;
+                std::vector<ParkedSession *> targets;
+                std::vector<size_t> before;
+                for (ParkedSession &p : *kept) {
+                    targets.push_back(&p);
+                    before.push_back(p.messages.size());
+                }
+                inboxCopies(frames.elements, targets);
+                QList<QList<QByteArray>> cmds;
+                for (size_t i = 0; i < kept->size(); ++i) {
+                    const ParkedSession &p = (*kept)[i];
+                    if (p.messages.size() == before[i]) continue;
+                    QList<QByteArray> push{"RPUSH", n.key("queue:" + p.clientId)};
+                    for (size_t k = before[i]; k < p.messages.size(); ++k)
+                        push.append(encodeQueued(p.messages[k]));
+                    cmds.append(push);
+                }
+                if (!cmds.isEmpty()) client->pipeline(std::move(cmds));
+            });
         });
     }
 
@@ -1434,6 +1488,7 @@ private:
     quint64 reloadGeneration = 0;
     int ticks = 0;
     bool draining = false;
+    bool adopting = false;            // parking what this node's previous run left (adoptPreviousRun)
     QSet<QByteArray> declaring;       // dead nodes whose kAdoptScript is on its way
     QElapsedTimer connectedClock;     // since the command connection was (re)established
     quint64 routeSeq = 0;             // route events received (RouteEvent)
