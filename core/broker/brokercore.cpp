@@ -1,7 +1,6 @@
 #include "brokercore.h"
 
 #include "clusterlink.h"
-#include "subscriptionmerge.h"
 
 #include <QDateTime>
 #include <QThread>
@@ -99,18 +98,11 @@ void RouteCache::dropStale(quint64 generation)
 static void deliveriesOf(const std::vector<RouteCache::Target> &targets, const MessagePtr &message,
                          std::vector<Delivery> &out)
 {
-    const Publish &p = message->publish;
-    for (qsizetype i = 0; i < qsizetype(targets.size());) {
-        const RouteCache::Target &first = targets[size_t(i)];
-        const auto noLocal = [&](const RouteCache::Target &t) {
-            return t.options.noLocal && t.subscriber == message->originSession; // [MQTT-3.8.3-3]
-        };
-        Delivery d;
-        if (!mergeRun(targets, i, p, noLocal, d.out)) continue;
-        d.session = first.session;
-        d.out.message = message;
-        out.push_back(std::move(d));
-    }
+    Outgoing merged;
+    merged.message = message;
+    forEachMergedTarget(targets, *message, merged, [&](const RouteCache::Target &t, const Outgoing &o) {
+        out.push_back({t.session, o});
+    });
 }
 
 void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,

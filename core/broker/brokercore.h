@@ -6,6 +6,7 @@
 #include "inlineclient.h"
 #include "options.h"
 #include "session/session.h"
+#include "subscriptionmerge.h"
 #include "topics/topics.h"
 
 #include <atomic>
@@ -67,6 +68,24 @@ private:
     QHash<QByteArray, Entry> m_entries;
     quint64 m_sweptAt = 0; // the generation of the last dropStale()
 };
+
+// Calls fn(target, out) once per session among a cached entry's `targets` (grouped by
+// subscriber), with that session's subscriptions matching `message` merged into `out`
+// (No Local applied). `out` is reused from call to call; the caller sets its message once.
+template <class Fn>
+void forEachMergedTarget(const std::vector<RouteCache::Target> &targets, const Message &message,
+                         Outgoing &out, Fn &&fn)
+{
+    const auto noLocal = [&](const RouteCache::Target &t) {
+        return t.options.noLocal && t.subscriber == message.originSession; // [MQTT-3.8.3-3]
+    };
+    for (qsizetype i = 0; i < qsizetype(targets.size());) {
+        const RouteCache::Target &first = targets[size_t(i)];
+        out.retain = false;
+        out.subscriptionIds.clear();
+        if (mergeRun(targets, i, message.publish, noLocal, out)) fn(first, std::as_const(out));
+    }
+}
 
 struct Counters {
     std::atomic<qint64> clientsConnected{0};
@@ -130,7 +149,7 @@ public:
 
     // The worker's cached route of `topic` if it can be used without the trie's lock (filled
     // at the current generation, no shared group), else null. Its targets are grouped by
-    // subscriber (merge each run with mergeRun, subscriptionmerge.h).
+    // subscriber (one delivery per session: forEachMergedTarget below).
     const RouteCache::Entry *currentRoute(const QByteArray &topic, const RouteCache &cache) const
     {
         const RouteCache::Entry *e =

@@ -1,7 +1,6 @@
 // Worker: the protocol half. Every handler runs on the worker thread that owns the
 // connection and its session.
 #include "clusterlink.h"
-#include "subscriptionmerge.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
@@ -982,30 +981,21 @@ std::uint64_t Worker::publishMessage(const MessagePtr &message)
 // its session's worker, as route() would have it.
 void Worker::deliverTargets(const std::vector<RouteCache::Target> &targets, const MessagePtr &message)
 {
-    Outgoing o; // reused for every session: one reference to the message, not one each
-    o.message = message;
-    const auto noLocal = [&](const RouteCache::Target &t) {
-        return t.options.noLocal && t.subscriber == message->originSession; // [MQTT-3.8.3-3]
-    };
-    for (qsizetype i = 0; i < qsizetype(targets.size());) {
-        const RouteCache::Target &first = targets[size_t(i)];
-        o.retain = false;
-        o.subscriptionIds.clear();
-        if (!mergeRun(targets, i, message->publish, noLocal, o)) continue;
-        Session &s = *first.session;
+    Outgoing merged; // one reference to the message for every session, not one each
+    merged.message = message;
+    forEachMergedTarget(targets, *message, merged, [&](const RouteCache::Target &t, const Outgoing &o) {
+        Session &s = *t.session;
         Worker *home = s.home.load(std::memory_order_acquire);
         if (o.qos == 0 && home == this && !s.expired && s.connection && s.pending.empty()) {
             if (mayRead(s, message->publish.topic)) sendQos0Now(s, o);
-            continue;
+            return;
         }
-        Delivery d;
-        d.session = first.session;
-        d.out = o;
+        Delivery d{t.session, o};
         if (home == this)
             deliverLocal(std::move(d));
         else
             m_routed[home->index()].push_back(std::move(d));
-    }
+    });
 }
 
 // Read access is checked on every delivery, not only at SUBSCRIBE: a wildcard subscription
