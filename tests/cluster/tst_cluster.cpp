@@ -148,6 +148,17 @@ private:
         return false;
     }
 
+    // Routes in place (syncRoutes), then a QoS 1 message published through `pub` reaches `sub`.
+    bool reachesAcross(TestClient &sub, TestClient &pub, const QByteArray &topic, const QByteArray &payload)
+    {
+        if (!syncRoutes(sub, pub) || !pub.publishAndWait(makePublish(topic, payload, 1))) return false;
+        const auto got = receiveData(sub);
+        if (got && got->payload == payload) return true;
+        qWarning().noquote() << "expected" << payload << "got"
+                             << (got ? got->payload : QByteArray("nothing"));
+        return false;
+    }
+
     bool waitFor(const std::function<bool()> &condition, int timeoutMs = 5000)
     {
         QDeadlineTimer deadline(timeoutMs);
@@ -425,11 +436,7 @@ private Q_SLOTS:
         QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("pub"))));
         const QByteArray topic = test::uniqueTopic("/r");
         QVERIFY(sub.subscribe(topic, 1));
-        QVERIFY(syncRoutes(sub, pub));
-        QVERIFY(pub.publishAndWait(makePublish(topic, "before", 1)));
-        auto got = receiveData(sub);
-        QVERIFY(got);
-        QCOMPARE(got->payload, QByteArray("before"));
+        QVERIFY(reachesAcross(sub, pub, topic, "before"));
 
         m_redis.kill();
         // Kept on n1 while Redis is down; its PUBACK waits until Redis has it.
@@ -441,18 +448,14 @@ private Q_SLOTS:
         auto ack = pub.receiveAck(PacketType::Puback, 10000);
         QVERIFY(ack);
         QCOMPARE(ack->packetId, down.packetId);
-        got = receiveData(sub, 10000);
+        auto got = receiveData(sub, 10000);
         QVERIFY(got);
         QCOMPARE(got->payload, QByteArray("while down"));
         QVERIFY(sub.acknowledge(*got));
         QVERIFY(waitFor([&] { return redisCommand({"HKEYS", key("nodes")}).elements.size() == 3; }, 10000));
         // The subscriber's route is back: a message published now arrives (QoS 0 probes
         // until the node has reloaded, then one QoS 1 message).
-        QVERIFY(syncRoutes(sub, pub));
-        QVERIFY(pub.publishAndWait(makePublish(topic, "after", 1)));
-        got = receiveData(sub);
-        QVERIFY(got);
-        QCOMPARE(got->payload, QByteArray("after"));
+        QVERIFY(reachesAcross(sub, pub, topic, "after"));
         QVERIFY(m_nodes[0].server->isRunning() && m_nodes[1].server->isRunning() &&
                 m_nodes[2].server->isRunning());
         QVERIFY(m_nodes[0].server->log().contains(QStringLiteral("Redis connection back")));
@@ -537,11 +540,7 @@ private Q_SLOTS:
         for (int i : {0, 2})
             QVERIFY2(!m_nodes[size_t(i)].server->log().contains(QStringLiteral("node n2 is gone")),
                      "n2 was declared dead while it could not have re-registered yet");
-        QVERIFY(syncRoutes(sub, pub));
-        QVERIFY(pub.publishAndWait(makePublish(topic, "after", 1)));
-        auto got = receiveData(sub);
-        QVERIFY(got);
-        QCOMPARE(got->payload, QByteArray("after"));
+        QVERIFY(reachesAcross(sub, pub, topic, "after"));
     }
 
     // Redis down: QoS 1 and QoS 2 messages published on n1 for a subscriber on n2 are kept on
@@ -679,11 +678,7 @@ private Q_SLOTS:
         QVERIFY(connack->sessionPresent);
         TestClient pub("pub", ProtocolVersion::V5);
         QVERIFY(pub.open(port(2), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
-        QVERIFY(syncRoutes(again, pub));
-        QVERIFY(pub.publishAndWait(makePublish(topic, "after", 1)));
-        auto got = receiveData(again);
-        QVERIFY(got);
-        QCOMPARE(got->payload, QByteArray("after"));
+        QVERIFY(reachesAcross(again, pub, topic, "after"));
     }
 
     // Inbound QoS 2 packet ids are written through before the PUBREC: the publisher's node is
@@ -1089,11 +1084,7 @@ private Q_SLOTS:
         QVERIFY(got);
         QCOMPARE(got->payload, QByteArray("unacked"));
         QVERIFY(second.acknowledge(*got));
-        QVERIFY(syncRoutes(second, pub));
-        QVERIFY(pub.publishAndWait(makePublish(topic, "after", 1)));
-        got = receiveData(second);
-        QVERIFY(got);
-        QCOMPARE(got->payload, QByteArray("after"));
+        QVERIFY(reachesAcross(second, pub, topic, "after"));
     }
 
     // A clean start for the id of a parked session deletes it (on the node that parked it,
