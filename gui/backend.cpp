@@ -1,6 +1,7 @@
 #include "backend.h"
 
 #include "hooks/hook.h"
+#include "models.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -136,7 +137,11 @@ private:
 
 } // namespace
 
-EmbeddedBackend::EmbeddedBackend(QObject *parent) : Backend(parent) {}
+EmbeddedBackend::EmbeddedBackend(QObject *parent)
+    : Backend(parent), m_clientDiffer(ClientsModel::keyOf, ClientsModel::changedColumns),
+      m_subscriptionDiffer(SubscriptionsModel::keyOf, SubscriptionsModel::changedColumns)
+{
+}
 
 EmbeddedBackend::~EmbeddedBackend()
 {
@@ -176,6 +181,9 @@ void EmbeddedBackend::stop()
 {
     joinRefresh();
     ++m_generation;
+    // A new broker run starts from lists no model holds: the first change set is taken whole.
+    m_clientDiffer.reset();
+    m_subscriptionDiffer.reset();
     m_brokerThreads.clear();
     if (!m_broker) return;
     m_broker->stop();
@@ -210,8 +218,19 @@ void EmbeddedBackend::refresh()
         s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
         s.stats = broker->stats();
         s.memoryBytes = residentMemoryBytes();
-        s.clients = admin.clients();
-        s.subscriptions = admin.subscriptions();
+        // The diffs against the lists handed out last run here too, not on the GUI thread
+        // (10,000 clients: tens of milliseconds, docs/gui-responsiveness.md).
+        if (m_diffInBackground) {
+            s.clientChanges = m_clientDiffer.next(admin.clients());
+            s.clients = s.clientChanges->rows;
+            s.subscriptionChanges = m_subscriptionDiffer.next(admin.subscriptions());
+            s.subscriptions = s.subscriptionChanges->rows;
+        } else {
+            m_clientDiffer.reset(); // when it is switched back on, a first change set no view follows
+            m_subscriptionDiffer.reset();
+            s.clients = admin.clients();
+            s.subscriptions = admin.subscriptions();
+        }
         s.retained = admin.retained();
         QMetaObject::invokeMethod(
             this,
@@ -327,10 +346,28 @@ struct AttachedBackend::Pending {
 };
 
 struct AttachedBackend::Walk {
-    QList<admin::ClientSnapshot> clients; // written on the parse thread only
+    QList<admin::ClientSnapshot> clients;                             // written on the parse thread only
+    std::shared_ptr<const RowChanges<admin::ClientSnapshot>> changes; // the last page's parse: the diff
     QString nextAfterId;
     QString error;
 };
+
+struct AttachedBackend::Differs {
+    quint64 generation = 0;
+    RowDiffer<admin::ClientSnapshot> clients{ClientsModel::keyOf, ClientsModel::changedColumns};
+    RowDiffer<admin::SubscriptionSnapshot> subscriptions{SubscriptionsModel::keyOf,
+                                                         SubscriptionsModel::changedColumns};
+};
+
+AttachedBackend::Differs &AttachedBackend::differs(quint64 generation)
+{
+    // Another target (setTarget bumped the generation): its first lists are taken whole.
+    if (!m_differs || m_differs->generation != generation) {
+        m_differs = std::make_unique<Differs>();
+        m_differs->generation = generation;
+    }
+    return *m_differs;
+}
 
 AttachedBackend::AttachedBackend(QObject *parent) : Backend(parent)
 {
@@ -375,6 +412,7 @@ void AttachedBackend::setTarget(const QUrl &base, const QString &token)
     m_pending.reset();
     m_walk.reset();
     m_clients.clear();
+    m_clientChanges.reset();
     m_clientsSerial = 0;
     m_clientWalks = 0;
     setActive(false);
@@ -470,10 +508,21 @@ void AttachedBackend::refresh()
     };
     get(QStringLiteral("/api/v1/stats"),
         [pending](const QJsonObject &o) { parseStats(o, pending->snapshot); });
-    get(QStringLiteral("/api/v1/subscriptions"), [pending](const QJsonObject &o) {
-        for (const QJsonValue &v : o.value(QStringLiteral("subscriptions")).toArray())
-            pending->snapshot.subscriptions.append(admin::subscriptionFromJson(v.toObject()));
-    });
+    get(QStringLiteral("/api/v1/subscriptions"),
+        [this, pending, generation = m_generation](const QJsonObject &o) {
+            QList<admin::SubscriptionSnapshot> subscriptions;
+            for (const QJsonValue &v : o.value(QStringLiteral("subscriptions")).toArray())
+                subscriptions.append(admin::subscriptionFromJson(v.toObject()));
+            // Diffed here, on the parse thread, against the list handed out last.
+            if (!m_diffInBackground) {
+                differs(generation).subscriptions.reset();
+                pending->snapshot.subscriptions = std::move(subscriptions);
+                return;
+            }
+            auto changes = differs(generation).subscriptions.next(subscriptions);
+            pending->snapshot.subscriptions = changes->rows;
+            pending->snapshot.subscriptionChanges = std::move(changes);
+        });
     get(QStringLiteral("/api/v1/retained"), [pending](const QJsonObject &o) {
         for (const QJsonValue &v : o.value(QStringLiteral("retained")).toArray())
             pending->snapshot.retained.append(admin::retainedFromJson(v.toObject()));
@@ -490,6 +539,7 @@ void AttachedBackend::finishRefresh(std::shared_ptr<Pending> pending)
     }
     setActive(true);
     pending->snapshot.clients = m_clients;
+    pending->snapshot.clientChanges = m_clientChanges;
     pending->snapshot.clientsSerial = m_clientsSerial;
     Q_EMIT snapshotReady(pending->snapshot);
 }
@@ -507,7 +557,7 @@ void AttachedBackend::fetchClientPage(const QString &afterId)
     if (!afterId.isEmpty())
         path += QStringLiteral("&after_id=") + QString::fromLatin1(QUrl::toPercentEncoding(afterId));
     QNetworkReply *r = send("GET", path);
-    connect(r, &QNetworkReply::finished, this, [this, r, walk] {
+    connect(r, &QNetworkReply::finished, this, [this, r, walk, generation = m_generation] {
         r->deleteLater();
         if (m_walk != walk) return;
         const auto done = [this, walk] {
@@ -522,7 +572,8 @@ void AttachedBackend::fetchClientPage(const QString &afterId)
                 }
                 return;
             }
-            m_clients = std::move(walk->clients);
+            m_clientChanges = std::move(walk->changes);
+            m_clients = m_clientChanges ? m_clientChanges->rows : std::move(walk->clients);
             static std::atomic<quint64> serials{0};
             m_clientsSerial = ++serials;
             ++m_clientWalks;
@@ -538,7 +589,7 @@ void AttachedBackend::fetchClientPage(const QString &afterId)
         }
         auto rows = std::make_shared<int>(0);
         inBackground(
-            [body = r->readAll(), walk, rows] {
+            [this, body = r->readAll(), walk, rows, generation] {
                 const QJsonObject o = QJsonDocument::fromJson(body).object();
                 const QJsonArray list = o.value(QStringLiteral("clients")).toArray();
                 walk->clients.reserve(o.value(QStringLiteral("total")).toInt(int(list.size())));
@@ -546,6 +597,13 @@ void AttachedBackend::fetchClientPage(const QString &afterId)
                     walk->clients.append(admin::clientFromJson(v.toObject()));
                 *rows = int(list.size());
                 walk->nextAfterId = o.value(QStringLiteral("next_after_id")).toString();
+                // The walk is complete: diffed here, against the list handed out last.
+                if (walk->nextAfterId.isEmpty()) {
+                    if (m_diffInBackground)
+                        walk->changes = differs(generation).clients.next(walk->clients);
+                    else
+                        differs(generation).clients.reset();
+                }
             },
             [this, walk, rows, done] {
                 if (m_walk != walk) return;

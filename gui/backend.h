@@ -11,6 +11,7 @@
 #include "broker/admin.h"
 #include "broker/broker.h"
 #include "broker/logring.h"
+#include "rowdiff.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -41,6 +42,11 @@ struct Snapshot {
     quint64 clientsSerial = 0;
     QList<admin::SubscriptionSnapshot> subscriptions;
     QList<admin::RetainedSnapshot> retained;
+    // The same lists as change sets against the ones handed out before, computed where the
+    // snapshot was built (rowdiff.h): the Clients and Subscriptions models only apply them.
+    // `clients` and `subscriptions` above are their rows (model order). Null: not diffed.
+    std::shared_ptr<const RowChanges<admin::ClientSnapshot>> clientChanges;
+    std::shared_ptr<const RowChanges<admin::SubscriptionSnapshot>> subscriptionChanges;
 };
 
 // One message seen passing through the broker.
@@ -73,6 +79,11 @@ public:
     virtual void deleteRetained(const QByteArray &topic) = 0;
     virtual void publish(const packets::Publish &message) = 0;
 
+    // Whether snapshots carry change sets computed off the GUI thread (default). Off: the
+    // views diff the lists on the GUI thread (bench-gui --diff-on-ui-thread, the way it was).
+    void setDiffInBackground(bool on) { m_diffInBackground = on; }
+    bool diffInBackground() const { return m_diffInBackground; }
+
     // Starts/stops polling: snapshots every `snapshotMs`, messages and log every 250 ms.
     void startPolling(int snapshotMs = 1000);
     void stopPolling();
@@ -87,6 +98,7 @@ Q_SIGNALS:
 
 protected:
     virtual void drainMessages() {}
+    std::atomic<bool> m_diffInBackground{true}; // read on the snapshot/parse thread
     QTimer m_snapshotTimer;
     QTimer m_fastTimer;
 };
@@ -145,6 +157,10 @@ private:
     std::thread m_refreshThread;
     std::atomic<bool> m_refreshing{false};
     quint64 m_generation = 0; // bumped per start/stop: late snapshots of an old broker are dropped
+    // The last lists handed to the views, diffed against on the snapshot thread only (one
+    // at a time); forgotten at start/stop.
+    RowDiffer<admin::ClientSnapshot> m_clientDiffer;
+    RowDiffer<admin::SubscriptionSnapshot> m_subscriptionDiffer;
     qint64 m_logSeq = 0;
     std::vector<MessageRecord> m_drain;
     QList<int> m_brokerThreads;
@@ -217,9 +233,14 @@ private:
     // complete. One walk at a time, the next one starts with the next refresh after it.
     struct Walk;
     std::shared_ptr<Walk> m_walk;
-    QList<admin::ClientSnapshot> m_clients; // the last complete walk
-    quint64 m_clientsSerial = 0;            // its Snapshot::clientsSerial (unique in the process)
-    quint64 m_clientWalks = 0;              // complete walks since setTarget
+    QList<admin::ClientSnapshot> m_clients;                                   // the last complete walk
+    std::shared_ptr<const RowChanges<admin::ClientSnapshot>> m_clientChanges; // and its change set
+    // The last lists handed to the views, for the diffs on the parse thread (used there only).
+    struct Differs;
+    std::unique_ptr<Differs> m_differs;
+    Differs &differs(quint64 generation); // parse thread: fresh ones for a new target
+    quint64 m_clientsSerial = 0;          // its Snapshot::clientsSerial (unique in the process)
+    quint64 m_clientWalks = 0;            // complete walks since setTarget
     int m_pageSize = 2000;
     qint64 m_pagesFetched = 0;
 };

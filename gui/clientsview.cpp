@@ -123,6 +123,15 @@ ClientsView::ClientsView(QWidget *parent) : QWidget(parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ClientsView::updateDetails);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &ClientsView::updateDetails);
+    // A change set the model cannot apply on top of its rows resets it (rowdiff.h): the
+    // selected client stays selected if it is still there.
+    connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this,
+            [this] { m_selectedBeforeReset = selectedClient(); });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        if (!m_selectedBeforeReset.isNull()) selectClient(m_selectedBeforeReset);
+        m_selectedBeforeReset.clear();
+        updateDetails();
+    });
     updateDetails();
 }
 
@@ -132,7 +141,10 @@ void ClientsView::onSnapshot(const Snapshot &s)
     // Attached mode repeats the last complete client list between its walks: nothing to diff.
     if (s.clientsSerial && s.clientsSerial == m_clientsSerial) return;
     m_clientsSerial = s.clientsSerial;
-    m_model->setClients(s.clients);
+    if (s.clientChanges)
+        m_model->applyChanges(*s.clientChanges); // diffed off the GUI thread
+    else
+        m_model->setClients(s.clients);
 }
 
 QByteArray ClientsView::selectedClient() const
@@ -237,7 +249,10 @@ SubscriptionsView::SubscriptionsView(QWidget *parent) : QWidget(parent)
 
 void SubscriptionsView::onSnapshot(const Snapshot &s)
 {
-    m_model->setSubscriptions(s.subscriptions);
+    if (s.subscriptionChanges)
+        m_model->applyChanges(*s.subscriptionChanges); // diffed off the GUI thread
+    else
+        m_model->setSubscriptions(s.subscriptions);
 }
 
 } // namespace petrel::gui

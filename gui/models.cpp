@@ -12,11 +12,18 @@
 #include <QLocale>
 #include <QSet>
 
+#include <atomic>
 #include <tuple>
 
 namespace petrel::gui {
 
-quint32 ClientsModel::changedColumns(const admin::ClientSnapshot &a, const admin::ClientSnapshot &b) const
+quint64 nextRowListId()
+{
+    static std::atomic<quint64> ids{0};
+    return ++ids;
+}
+
+quint32 ClientsModel::changedColumns(const admin::ClientSnapshot &a, const admin::ClientSnapshot &b)
 {
     quint32 m = 0;
     const auto col = [&m](int c, bool differs) {
@@ -47,7 +54,7 @@ quint32 ClientsModel::changedColumns(const admin::ClientSnapshot &a, const admin
 }
 
 quint32 SubscriptionsModel::changedColumns(const admin::SubscriptionSnapshot &a,
-                                           const admin::SubscriptionSnapshot &b) const
+                                           const admin::SubscriptionSnapshot &b)
 {
     const auto fields = [](const admin::SubscriptionSnapshot &s) {
         return std::tie(s.clientId, s.filter, s.shareGroup, s.qos, s.noLocal, s.retainAsPublished,
@@ -73,7 +80,7 @@ static QString expiryText(std::uint32_t seconds)
 
 int ClientsModel::rowOf(const QByteArray &clientId) const
 {
-    for (int i = 0; i < m_rows.size(); ++i)
+    for (int i = 0, n = rowCount(); i < n; ++i)
         if (m_rows[i].clientId == clientId) return i;
     return -1;
 }

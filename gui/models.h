@@ -5,6 +5,7 @@
 #pragma once
 
 #include "backend.h"
+#include "rowdiff.h"
 
 #include <QAbstractItemModel>
 #include <QAbstractTableModel>
@@ -16,90 +17,105 @@
 
 namespace petrel::gui {
 
-// Shared key-diff for table models whose rows are keyed snapshots.
-template <class Row, class Base = QAbstractTableModel>
-class KeyedTableModel : public Base {
+// Table models whose rows are keyed snapshots, updated from change sets (rowdiff.h): the
+// diff is computed where the snapshot is built, this side only applies it.
+template <class Row>
+class KeyedTableModel : public QAbstractTableModel {
 public:
-    using Base::Base;
-    int rowCount(const QModelIndex &parent = {}) const override
+    using Changes = RowChanges<Row>;
+    KeyedTableModel(RowKeyFn<Row> keyOf, RowColumnsFn<Row> changedColumns, QObject *parent)
+        : QAbstractTableModel(parent), m_keyOf(keyOf), m_changedColumns(changedColumns)
     {
-        return parent.isValid() ? 0 : int(m_rows.size());
     }
-    const Row *rowAt(int row) const { return row >= 0 && row < m_rows.size() ? &m_rows[row] : nullptr; }
+    int rowCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : m_count; }
+    const Row *rowAt(int row) const { return row >= 0 && row < m_count ? &m_rows[row] : nullptr; }
     const QList<Row> &rows() const { return m_rows; }
+    // Id of the list the model holds (RowChanges::result of the last change set; 0: none).
+    quint64 listId() const { return m_listId; }
+    // Change sets taken whole because they did not follow the list the model held.
+    int resyncs() const { return m_resyncs; }
+
+    // Applies a change set computed elsewhere: removed rows leave (one removal per run,
+    // highest first), changed rows get one dataChanged per run over the changed columns only
+    // (a proxy sorted by another column does not re-sort), new rows come in one insertion at
+    // the end. A change set computed against another list than the one held (stale, from
+    // another backend or broker run) is not applied: the model takes its rows whole (an
+    // insertion into an empty model, a removal to empty, else one reset). One already
+    // applied, or older than the list held (same differ), is dropped.
+    void applyChanges(const Changes &c)
+    {
+        if (c.result == m_listId || (c.source && c.source == m_source && c.result < m_listId)) return;
+        m_source = c.source;
+        qsizetype removed = 0;
+        for (const typename Changes::Span &s : c.removed)
+            removed += s.last - s.first + 1;
+        if (c.basis != m_listId || m_rows.size() - removed != c.kept) {
+            takeWhole(c);
+            return;
+        }
+        for (const typename Changes::Span &s : c.removed) {
+            beginRemoveRows({}, s.first, s.last);
+            m_rows.remove(s.first, s.last - s.first + 1);
+            m_count = int(m_rows.size());
+            endRemoveRows();
+        }
+        // The new list shared with the differ (no copy); the appended rows stay outside
+        // rowCount() until their insertion is announced.
+        m_rows = c.rows;
+        m_count = c.kept;
+        m_listId = c.result;
+        for (const typename Changes::Span &s : c.changed)
+            Q_EMIT dataChanged(index(s.first, std::countr_zero(s.columns)),
+                               index(s.last, 31 - std::countl_zero(s.columns)));
+        if (c.kept < c.rows.size()) {
+            beginInsertRows({}, c.kept, int(c.rows.size()) - 1);
+            m_count = int(c.rows.size());
+            endInsertRows();
+        }
+    }
 
 protected:
-    virtual QByteArray keyOf(const Row &r) const = 0;
-    // Bit c set: column c shows something different (0: the rows are the same). Fields no
-    // column shows count for the last column.
-    virtual quint32 changedColumns(const Row &a, const Row &b) const = 0;
-    // Replaces the rows with `fresh`: removed keys leave, known keys are updated in place
-    // (one dataChanged over the changed span), new keys are appended in one insert.
+    // Diffs `fresh` against the rows held, on this thread (tests, callers without a differ).
     void apply(const QList<Row> &fresh)
     {
-        QHash<QByteArray, int> wanted;
-        wanted.reserve(fresh.size());
-        for (int i = 0; i < fresh.size(); ++i)
-            wanted.insert(keyOf(fresh[i]), i);
-        // Removals, from the end, in contiguous runs.
-        for (int i = int(m_rows.size()) - 1; i >= 0;) {
-            if (wanted.contains(keyOf(m_rows[i]))) {
-                --i;
-                continue;
-            }
-            int first = i;
-            while (first > 0 && !wanted.contains(keyOf(m_rows[first - 1])))
-                --first;
-            this->beginRemoveRows({}, first, i);
-            m_rows.remove(first, i - first + 1);
-            this->endRemoveRows();
-            i = first - 1;
-        }
-        // Updates in place; dataChanged only over rows and columns whose content changed, one
-        // signal per contiguous run of rows (a sorting proxy re-sorts only when the sort
-        // column is in the changed range: with 10,000 clients whose message counters move
-        // every second, sorted by id, nothing is re-sorted).
-        QHash<QByteArray, int> present;
-        present.reserve(m_rows.size());
-        struct Run {
-            int first, last;
-            quint32 columns;
-        };
-        QList<Run> runs;
-        for (int i = 0; i < m_rows.size(); ++i) {
-            const QByteArray k = keyOf(m_rows[i]);
-            present.insert(k, i);
-            const Row &f = fresh[wanted.value(k)];
-            const quint32 columns = changedColumns(m_rows[i], f);
-            if (!columns) continue;
-            m_rows[i] = f;
-            if (!runs.isEmpty() && runs.last().last == i - 1) {
-                runs.last().last = i;
-                runs.last().columns |= columns;
-            } else {
-                runs.append({i, i, columns});
-            }
-        }
-        if (runs.size() > 64) { // one span then
-            quint32 all = 0;
-            for (const Run &r : std::as_const(runs))
-                all |= r.columns;
-            runs = {{runs.first().first, runs.last().last, all}};
-        }
-        for (const Run &r : std::as_const(runs))
-            Q_EMIT this->dataChanged(this->index(r.first, std::countr_zero(r.columns)),
-                                     this->index(r.last, 31 - std::countl_zero(r.columns)));
-        // Insertions.
-        QList<Row> added;
-        for (const Row &r : fresh)
-            if (!present.contains(keyOf(r))) added.append(r);
-        if (!added.isEmpty()) {
-            this->beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + added.size() - 1));
-            m_rows.append(added);
-            this->endInsertRows();
-        }
+        Changes c = diffRows(m_rows, fresh, m_keyOf, m_changedColumns);
+        c.basis = m_listId;
+        c.result = nextRowListId();
+        applyChanges(c);
     }
     QList<Row> m_rows;
+
+private:
+    void takeWhole(const Changes &c)
+    {
+        ++m_resyncs;
+        m_listId = c.result;
+        if (m_rows.isEmpty() || c.rows.isEmpty()) {
+            if (!m_rows.isEmpty()) {
+                beginRemoveRows({}, 0, m_count - 1);
+                m_rows.clear();
+                m_count = 0;
+                endRemoveRows();
+            }
+            if (!c.rows.isEmpty()) {
+                beginInsertRows({}, 0, int(c.rows.size()) - 1);
+                m_rows = c.rows;
+                m_count = int(c.rows.size());
+                endInsertRows();
+            }
+            return;
+        }
+        beginResetModel();
+        m_rows = c.rows;
+        m_count = int(c.rows.size());
+        endResetModel();
+    }
+    RowKeyFn<Row> m_keyOf;
+    RowColumnsFn<Row> m_changedColumns;
+    int m_count = 0; // rows shown: m_rows.size() except inside an insertion
+    quint64 m_listId = 0;
+    quint64 m_source = 0;
+    int m_resyncs = 0;
 };
 
 class ClientsModel final : public KeyedTableModel<admin::ClientSnapshot> {
@@ -124,7 +140,8 @@ public:
         ColumnCount
     };
     static constexpr int SortRole = Qt::UserRole + 1;
-    explicit ClientsModel(QObject *parent = nullptr) : KeyedTableModel(parent) {}
+    explicit ClientsModel(QObject *parent = nullptr) : KeyedTableModel(keyOf, changedColumns, parent) {}
+    // Diffs on this thread; the app applies the backend's change sets (applyChanges).
     void setClients(const QList<admin::ClientSnapshot> &clients) { apply(clients); }
     int columnCount(const QModelIndex &parent = {}) const override
     {
@@ -134,9 +151,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
     int rowOf(const QByteArray &clientId) const;
 
-protected:
-    QByteArray keyOf(const admin::ClientSnapshot &c) const override { return c.clientId; }
-    quint32 changedColumns(const admin::ClientSnapshot &a, const admin::ClientSnapshot &b) const override;
+    // The diff's key and column comparison (RowDiffer, any thread).
+    static QByteArray keyOf(const admin::ClientSnapshot &c) { return c.clientId; }
+    static quint32 changedColumns(const admin::ClientSnapshot &a, const admin::ClientSnapshot &b);
 };
 
 class SubscriptionsModel final : public KeyedTableModel<admin::SubscriptionSnapshot> {
@@ -153,7 +170,8 @@ public:
         ShareGroup,
         ColumnCount
     };
-    explicit SubscriptionsModel(QObject *parent = nullptr) : KeyedTableModel(parent) {}
+    explicit SubscriptionsModel(QObject *parent = nullptr) : KeyedTableModel(keyOf, changedColumns, parent) {}
+    // Diffs on this thread; the app applies the backend's change sets (applyChanges).
     void setSubscriptions(const QList<admin::SubscriptionSnapshot> &subs) { apply(subs); }
     int columnCount(const QModelIndex &parent = {}) const override
     {
@@ -162,13 +180,9 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
-protected:
-    QByteArray keyOf(const admin::SubscriptionSnapshot &s) const override
-    {
-        return s.clientId + '\0' + s.filter;
-    }
-    quint32 changedColumns(const admin::SubscriptionSnapshot &a,
-                           const admin::SubscriptionSnapshot &b) const override;
+    // The diff's key and column comparison (RowDiffer, any thread).
+    static QByteArray keyOf(const admin::SubscriptionSnapshot &s) { return s.clientId + '\0' + s.filter; }
+    static quint32 changedColumns(const admin::SubscriptionSnapshot &a, const admin::SubscriptionSnapshot &b);
 };
 
 // The live topic tree: one node per topic level, message counts (the node's own and its

@@ -86,6 +86,7 @@ private:
     QPushButton *m_delete;
     QList<admin::SubscriptionSnapshot> m_subscriptions;
     quint64 m_clientsSerial = 0; // Snapshot::clientsSerial of the list in the model
+    QByteArray m_selectedBeforeReset;
 };
 
 class SubscriptionsView final : public QWidget {

@@ -212,8 +212,11 @@ int main(int argc, char **argv)
     QCommandLineOption topicsOpt(QStringLiteral("topics"),
                                  QStringLiteral("distinct topics in replayed batches"), QStringLiteral("n"),
                                  QStringLiteral("5000"));
+    QCommandLineOption uiDiffOpt(QStringLiteral("diff-on-ui-thread"),
+                                 QStringLiteral("the Clients/Subscriptions diff on the UI thread (as before "
+                                                "28 Nov: for comparison)"));
     parser.addOptions({clientsOpt, rateOpt, secondsOpt, viewOpt, externalOpt, portOpt, attachOpt, tokenOpt,
-                       settleOpt, replayOpt, batchSizeOpt, topicsOpt});
+                       settleOpt, replayOpt, batchSizeOpt, topicsOpt, uiDiffOpt});
     parser.addHelpOption();
     parser.process(app);
     const int clients = parser.value(clientsOpt).toInt();
@@ -245,6 +248,7 @@ int main(int argc, char **argv)
     } snapshotCost, messagesCost;
     Backend *backend = attached ? static_cast<Backend *>(controller.attached())
                                 : static_cast<Backend *>(controller.embedded());
+    backend->setDiffInBackground(!parser.isSet(uiDiffOpt));
     QObject::connect(backend, &Backend::snapshotReady, &app, [&] { snapshotCost.begin(clock); });
     QObject::connect(backend, &Backend::messagesArrived, &app, [&] { messagesCost.begin(clock); });
     MainWindow w(&controller);
@@ -442,13 +446,13 @@ int main(int argc, char **argv)
             "BENCH-GUI-JSON {\"mode\":\"%s\",\"view\":\"%s\",\"clients\":%lld,\"msg_in_per_s\":%.0f,"
             "\"msg_out_per_s\":%.0f,\"ui_cpu_pct\":%.1f,\"late_avg_ms\":%.2f,\"late_max_ms\":%.1f,"
             "\"late_over_50ms\":%lld,\"beats\":%lld,\"snapshot_avg_ms\":%.1f,\"snapshot_max_ms\":%.1f,"
-            "\"batch_avg_ms\":%.2f,\"batch_max_ms\":%.1f}\n",
+            "\"batch_avg_ms\":%.2f,\"batch_max_ms\":%.1f,\"diff\":\"%s\"}\n",
             attached ? "attached" : "embedded", qPrintable(view), latest.clientsConnected,
             double(latest.messagesReceived - startStats.messagesReceived) / statSecs,
             double(latest.messagesSent - startStats.messagesSent) / statSecs, cpu,
             beats ? double(lateSumNs) / double(beats) / 1e6 : 0.0, double(maxLateNs) / 1e6, over50, beats,
             snapshotCost.avgMs(), double(snapshotCost.maxNs) / 1e6, messagesCost.avgMs(),
-            double(messagesCost.maxNs) / 1e6);
+            double(messagesCost.maxNs) / 1e6, backend->diffInBackground() ? "background" : "ui-thread");
         std::fflush(stdout);
         measuring = false;
         load.stop = true;

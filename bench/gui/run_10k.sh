@@ -6,6 +6,7 @@
 #   attached  a petrel-server process carries it; bench-gui attaches through the admin API
 # Usage: bench/gui/run_10k.sh [embedded|attached|both] [VIEW...]   (default: both, messages clients)
 # Env: BUILD (build dir, default build), PAIRS (5000), RATE (50000), MEASURE_SECONDS (20), THREADS (2),
+#      GUI_ARGS (extra bench-gui options, e.g. --diff-on-ui-thread),
 #      IDLE (0: idle connections besides the pairs; PAIRS=50 IDLE=9900 is the lighter load: the
 #      same 10,000 clients, 50,000 msg/s from 50 publishers), WINDOW (petrel-bench --window, 64).
 # Results: the BENCH-GUI-JSON lines on stdout; docs/gui-responsiveness.md has them.
@@ -56,7 +57,7 @@ load() { # port
 
 run_embedded() { # view
     local port; port=$(free_port)
-    "$GUI" --external --port "$port" --clients "$CLIENTS" --seconds "$SECONDS_MEASURED" --view "$1" &
+    "$GUI" --external --port "$port" --clients "$CLIENTS" --seconds "$SECONDS_MEASURED" --view "$1" ${GUI_ARGS:-} &
     local gui=$!; pids+=("$gui")
     wait_port "$port" || { echo "run_10k.sh: bench-gui did not listen" >&2; return 1; }
     load "$port" || echo "run_10k.sh: petrel-bench reported a failure (above)" >&2
@@ -70,7 +71,7 @@ run_attached() { # view
     local srv=$!; pids+=("$srv")
     wait_port "$mqtt" || { echo "run_10k.sh: petrel-server did not listen" >&2; return 1; }
     "$GUI" --attach "http://127.0.0.1:$http" --token bench-gui --clients "$CLIENTS" \
-        --seconds "$SECONDS_MEASURED" --view "$1" &
+        --seconds "$SECONDS_MEASURED" --view "$1" ${GUI_ARGS:-} &
     local gui=$!; pids+=("$gui")
     load "$mqtt" || echo "run_10k.sh: petrel-bench reported a failure (above)" >&2
     wait "$gui"

@@ -150,6 +150,18 @@ void TestGuiAttached::pagedClientList()
     attached->setClientPageSize(2);
     QList<int> pageRows;
     connect(attached, &AttachedBackend::clientPageParsed, this, [&](int rows) { pageRows.append(rows); });
+    // The Clients/Subscriptions diffs run on the parse thread too: the snapshots carry their
+    // change sets, computed there.
+    int snapshots = 0, diffedHere = 0, notDiffed = 0;
+    connect(attached, &Backend::snapshotReady, this, [&](const Snapshot &s) {
+        ++snapshots;
+        if (!s.clientChanges || !s.subscriptionChanges) {
+            ++notDiffed;
+            return;
+        }
+        diffedHere += s.clientChanges->computedIn == QThread::currentThreadId() ||
+                      s.subscriptionChanges->computedIn == QThread::currentThreadId();
+    });
     std::vector<std::unique_ptr<TestClient>> clients;
     for (int i = 0; i < 5; ++i) {
         const QByteArray id = "paged-" + QByteArray::number(i);
@@ -180,6 +192,10 @@ void TestGuiAttached::pagedClientList()
     clients[2].reset();
     QTRY_VERIFY_WITH_TIMEOUT(model->rowOf("paged-2") < 0, 5000);
     QCOMPARE(pagedRows(), 4);
+    QVERIFY(snapshots >= 2);
+    QCOMPARE(notDiffed, 0);
+    QCOMPARE(diffedHere, 0);
+    QVERIFY(model->listId() != 0);
     w.stopBackend();
 }
 

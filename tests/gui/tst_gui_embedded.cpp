@@ -30,6 +30,7 @@
 #include <QTableWidget>
 #include <QTest>
 #include <QTextBrowser>
+#include <QThread>
 #include <QToolButton>
 #include <QTreeView>
 #include <unistd.h>
@@ -56,6 +57,7 @@ private Q_SLOTS:
     void desktopFileName();
     void everyViewShowsItsData();
     void brokerThreadsYieldToTheUi();
+    void clientsDiffedOffTheUiThread();
 };
 
 namespace {
@@ -860,6 +862,89 @@ void TestGuiEmbedded::brokerThreadsYieldToTheUi()
     QVERIFY(c.receivePublish());
     backend.stop();
     QVERIFY(backend.brokerThreads().isEmpty());
+}
+
+// The Clients/Subscriptions diff runs on the snapshot thread: every snapshot carries change
+// sets computed there, each against the previous one, and the models follow them without a
+// resync while a real client comes and goes; a stop/start of the broker resyncs once; with
+// the diff switched to the GUI thread (bench-gui --diff-on-ui-thread) the views still follow.
+void TestGuiEmbedded::clientsDiffedOffTheUiThread()
+{
+    Controller controller;
+    MainWindow w(&controller);
+    w.show();
+    configure(w);
+    struct Seen {
+        quint64 source = 0, basis = 0, result = 0;
+        Qt::HANDLE clientsIn = nullptr, subscriptionsIn = nullptr;
+        bool hasChanges = false;
+    };
+    QList<Seen> seen;
+    connect(controller.embedded(), &Backend::snapshotReady, this, [&](const Snapshot &s) {
+        Seen x;
+        x.hasChanges = s.clientChanges && s.subscriptionChanges;
+        if (s.clientChanges) {
+            x.source = s.clientChanges->source;
+            x.basis = s.clientChanges->basis;
+            x.result = s.clientChanges->result;
+            x.clientsIn = s.clientChanges->computedIn;
+        }
+        if (s.subscriptionChanges) x.subscriptionsIn = s.subscriptionChanges->computedIn;
+        seen.append(x);
+    });
+    w.startAction()->trigger();
+    QVERIFY2(controller.embedded()->isActive(), qPrintable(w.statusText()));
+    const quint16 port = controller.embedded()->broker()->serverPort(QStringLiteral("tcp1"));
+    ClientsModel *clients = w.clientsView()->model();
+    SubscriptionsModel *subscriptions = w.subscriptionsView()->model();
+
+    auto c = std::make_unique<TestClient>("diff", ProtocolVersion::V5);
+    QVERIFY(c->open(port, makeConnect(ProtocolVersion::V5, "diffed-client")));
+    QVERIFY(c->subscribe("diff/#", 1));
+    QTRY_VERIFY_WITH_TIMEOUT(clients->rowOf("diffed-client") >= 0, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(hasSubscription(subscriptions, "diffed-client", "diff/#"), 5000);
+    c.reset(); // the client goes (clean session: its session too)
+    QTRY_VERIFY_WITH_TIMEOUT(clients->rowOf("diffed-client") < 0, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!hasSubscription(subscriptions, "diffed-client", "diff/#"), 5000);
+
+    QVERIFY(seen.size() >= 3);
+    for (qsizetype i = 0; i < seen.size(); ++i) {
+        QVERIFY(seen[i].hasChanges);
+        QVERIFY(seen[i].clientsIn && seen[i].clientsIn != QThread::currentThreadId());
+        QVERIFY(seen[i].subscriptionsIn && seen[i].subscriptionsIn != QThread::currentThreadId());
+        if (i) {
+            QCOMPARE(seen[i].source, seen[0].source);
+            QCOMPARE(seen[i].basis, seen[i - 1].result); // each against the one before
+        }
+    }
+    QCOMPARE(clients->resyncs(), 1); // the first list only
+    QCOMPARE(subscriptions->resyncs(), 1);
+    QCOMPARE(clients->listId(), seen.last().result);
+
+    // Stop and start: the new run's first change set is taken whole, then followed again.
+    w.stopAction()->trigger();
+    w.startAction()->trigger();
+    QVERIFY2(controller.embedded()->isActive(), qPrintable(w.statusText()));
+    const quint16 port2 = controller.embedded()->broker()->serverPort(QStringLiteral("tcp1"));
+    c = std::make_unique<TestClient>("diff2", ProtocolVersion::V311);
+    QVERIFY(c->open(port2, makeConnect(ProtocolVersion::V311, "after-restart")));
+    QTRY_VERIFY_WITH_TIMEOUT(clients->rowOf("after-restart") >= 0, 5000);
+    QCOMPARE(clients->resyncs(), 2);
+
+    // Diff on the GUI thread: no change sets, the views still see the client go.
+    controller.embedded()->setDiffInBackground(false);
+    const qsizetype before = seen.size();
+    QTRY_VERIFY_WITH_TIMEOUT(seen.size() > before + 1, 5000);
+    QVERIFY(!seen.last().hasChanges);
+    c.reset();
+    QTRY_VERIFY_WITH_TIMEOUT(clients->rowOf("after-restart") < 0, 5000);
+    // And back: the next change set does not follow the GUI thread's list: taken whole.
+    controller.embedded()->setDiffInBackground(true);
+    const int resyncs = clients->resyncs();
+    QTRY_VERIFY_WITH_TIMEOUT(seen.last().hasChanges, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(clients->listId(), seen.last().result, 5000);
+    QCOMPARE(clients->resyncs(), resyncs + 1);
+    w.stopAction()->trigger();
 }
 
 QTEST_MAIN(TestGuiEmbedded)

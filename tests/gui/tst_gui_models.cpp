@@ -5,12 +5,17 @@
 #include "configio.h"
 #include "gui_test_util.h"
 #include "models.h"
+#include "views.h"
 
 #include <QAbstractItemModelTester>
 #include <QJsonObject>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QTableView>
 #include <QTest>
+
+#include <thread>
 
 using namespace petrel;
 using namespace petrel::gui;
@@ -37,6 +42,36 @@ MessageRecord message(const QByteArray &topic, const QByteArray &payload, bool r
     return r;
 }
 
+using ClientChanges = RowChanges<admin::ClientSnapshot>;
+using Span = ClientChanges::Span;
+
+QList<QByteArray> ids(const QList<admin::ClientSnapshot> &rows)
+{
+    QList<QByteArray> out;
+    for (const admin::ClientSnapshot &c : rows)
+        out.append(c.clientId);
+    return out;
+}
+
+QList<QByteArray> modelIds(const ClientsModel &m)
+{
+    QList<QByteArray> out;
+    for (int i = 0; i < m.rowCount(); ++i)
+        out.append(m.rowAt(i)->clientId);
+    return out;
+}
+
+ClientChanges diffClients(const QList<admin::ClientSnapshot> &basis,
+                          const QList<admin::ClientSnapshot> &fresh)
+{
+    return diffRows(basis, fresh, ClientsModel::keyOf, ClientsModel::changedColumns);
+}
+
+quint32 bit(int column)
+{
+    return 1u << column;
+}
+
 } // namespace
 
 class TestGuiModels : public QObject {
@@ -46,6 +81,12 @@ private Q_SLOTS:
     void clientsModel();
     void clientsNodeColumn();
     void subscriptionsModel();
+    void rowDiff();
+    void rowDiffRunsAndRepeats();
+    void modelAppliesChangeSets();
+    void staleAndForeignChangeSets();
+    void clientsViewSelectionSurvivesResync();
+    void subscriptionChangeSets();
     void topicTree();
     void topicTreeNestedTopicsInOneBatch();
     void messagesModel();
@@ -177,6 +218,312 @@ void TestGuiModels::subscriptionsModel()
     m.setSubscriptions({s1});
     QCOMPARE(m.rowCount(), 1);
     QCOMPARE(m.index(0, SubscriptionsModel::Qos).data().toInt(), 2);
+}
+
+// The diff the backends run off the GUI thread, as a pure function: removed rows (highest
+// run first), kept rows in their old order with the columns that changed, new rows
+// appended; unchanged rows produce nothing.
+void TestGuiModels::rowDiff()
+{
+    admin::ClientSnapshot c2 = client("c");
+    c2.messagesIn = 7;
+    const QList<admin::ClientSnapshot> basis = {client("a"), client("b"), client("c"), client("d"),
+                                                client("e")};
+    const ClientChanges d = diffClients(basis, {client("g"), client("e"), c2, client("a"), client("f")});
+    QCOMPARE(ids(d.rows), (QList<QByteArray>{"a", "c", "e", "g", "f"}));
+    QCOMPARE(d.kept, 3);
+    QCOMPARE(d.removed, (QList<Span>{{3, 3, 0}, {1, 1, 0}})); // d, then b
+    QCOMPARE(d.changed, (QList<Span>{{1, 1, bit(ClientsModel::MessagesIn)}}));
+    QCOMPARE(d.rows[1].messagesIn, std::uint64_t(7));
+    QVERIFY(!d.emitsNothing());
+    QCOMPARE(d.computedIn, QThread::currentThreadId());
+
+    // The same rows in another order: nothing to signal, the old order kept.
+    const ClientChanges same = diffClients(basis, {basis[4], basis[3], basis[2], basis[1], basis[0]});
+    QVERIFY(same.emitsNothing());
+    QCOMPARE(ids(same.rows), ids(basis));
+    // From nothing: all new. To nothing: one removal of all.
+    const ClientChanges fromEmpty = diffClients({}, basis);
+    QCOMPARE(fromEmpty.kept, 0);
+    QCOMPARE(ids(fromEmpty.rows), ids(basis));
+    QVERIFY(fromEmpty.removed.isEmpty() && fromEmpty.changed.isEmpty());
+    const ClientChanges toEmpty = diffClients(basis, {});
+    QCOMPARE(toEmpty.removed, (QList<Span>{{0, 4, 0}}));
+    QVERIFY(toEmpty.rows.isEmpty());
+    // A hidden field (the will, shown in the details pane) marks the last column.
+    admin::ClientSnapshot willed = client("a");
+    willed.hasWill = true;
+    QCOMPARE(diffClients({client("a")}, {willed}).changed,
+             (QList<Span>{{0, 0, bit(ClientsModel::ColumnCount - 1)}}));
+
+    // Pure: the same answer on another thread, which it names.
+    ClientChanges elsewhere;
+    std::thread t([&] {
+        elsewhere = diffClients(basis, {client("g"), client("e"), c2, client("a"), client("f")});
+    });
+    t.join();
+    QCOMPARE(ids(elsewhere.rows), ids(d.rows));
+    QCOMPARE(elsewhere.removed, d.removed);
+    QCOMPARE(elsewhere.changed, d.changed);
+    QVERIFY(elsewhere.computedIn != QThread::currentThreadId());
+}
+
+// Runs: adjacent removed or changed rows are one span each; past 64 runs of changed rows,
+// one span over all. A key repeated in the fresh list counts once.
+void TestGuiModels::rowDiffRunsAndRepeats()
+{
+    QList<admin::ClientSnapshot> basis;
+    for (int i = 0; i < 10; ++i)
+        basis.append(client("k" + QByteArray::number(i)));
+    QList<admin::ClientSnapshot> fresh = basis;
+    fresh.remove(6, 3); // k6..k8
+    fresh.remove(1, 2); // k1, k2
+    fresh[0].inflight = 1;
+    fresh[1].queued = 2;    // k3
+    fresh[2].keepAlive = 3; // k4
+    const ClientChanges d = diffClients(basis, fresh);
+    QCOMPARE(d.removed, (QList<Span>{{6, 8, 0}, {1, 2, 0}}));
+    QCOMPARE(d.changed, (QList<Span>{{0, 2,
+                                      bit(ClientsModel::Inflight) | bit(ClientsModel::Queued) |
+                                          bit(ClientsModel::KeepAlive)}}));
+
+    QList<admin::ClientSnapshot> many;
+    for (int i = 0; i < 200; ++i)
+        many.append(client("m" + QByteArray::number(1000 + i)));
+    QList<admin::ClientSnapshot> everyOther = many;
+    for (int i = 0; i < 200; i += 2)
+        everyOther[i].messagesOut = 1;
+    const ClientChanges coalesced = diffClients(many, everyOther);
+    QCOMPARE(coalesced.changed, (QList<Span>{{0, 198, bit(ClientsModel::MessagesOut)}}));
+    QList<admin::ClientSnapshot> fewRuns = many;
+    for (int i = 0; i < 64 * 2; i += 2)
+        fewRuns[i].messagesOut = 1;
+    QCOMPARE(diffClients(many, fewRuns).changed.size(), 64);
+
+    admin::ClientSnapshot twice = client("n");
+    twice.inflight = 9;
+    const ClientChanges repeats = diffClients({client("a")}, {client("a"), client("n"), twice, client("a")});
+    QCOMPARE(ids(repeats.rows), (QList<QByteArray>{"a", "n"}));
+    QCOMPARE(repeats.rows[1].inflight, 0); // the first of the repeats
+    QVERIFY(repeats.changed.isEmpty());
+}
+
+// The Clients model applies change sets computed elsewhere (RowDiffer, as the backends do):
+// exactly the precomputed removals, dataChanged ranges and insertion, nothing for an
+// unchanged list, rows shared with the change set; a sorting proxy stays right.
+void TestGuiModels::modelAppliesChangeSets()
+{
+    ClientsModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&m);
+    proxy.setSortRole(ClientsModel::SortRole);
+    proxy.setDynamicSortFilter(true);
+    proxy.sort(ClientsModel::ClientId, Qt::DescendingOrder);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    RowDiffer<admin::ClientSnapshot> differ(ClientsModel::keyOf, ClientsModel::changedColumns);
+
+    QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&m, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    const auto clearSpies = [&] {
+        inserted.clear();
+        removed.clear();
+        reset.clear();
+        changed.clear();
+    };
+
+    // The first change set of a differ the model never followed: taken whole, as one
+    // insertion (the model was empty), no reset.
+    auto first = differ.next({client("a"), client("b"), client("c"), client("d")});
+    m.applyChanges(*first);
+    QCOMPARE(modelIds(m), (QList<QByteArray>{"a", "b", "c", "d"}));
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(m.resyncs(), 1);
+    QCOMPARE(m.listId(), first->result);
+    clearSpies();
+
+    // b and d leave, c changes, e and f arrive: the change set's spans, nothing more.
+    admin::ClientSnapshot c = client("c", false, 4);
+    auto second = differ.next({client("f"), c, client("a"), client("e")});
+    QCOMPARE(second->basis, first->result);
+    m.applyChanges(*second);
+    QCOMPARE(m.resyncs(), 1);
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(removed.size(), 2);
+    QCOMPARE(removed[0][1].toInt(), 3); // d first (highest), then b
+    QCOMPARE(removed[0][2].toInt(), 3);
+    QCOMPARE(removed[1][1].toInt(), 1);
+    QCOMPARE(removed[1][2].toInt(), 1);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed[0][0].toModelIndex().row(), 1);
+    QCOMPARE(changed[0][1].toModelIndex().row(), 1);
+    QCOMPARE(changed[0][0].toModelIndex().column(), int(ClientsModel::Status));
+    QCOMPARE(changed[0][1].toModelIndex().column(), int(ClientsModel::Subscriptions));
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(inserted[0][1].toInt(), 2);
+    QCOMPARE(inserted[0][2].toInt(), 3);
+    QCOMPARE(modelIds(m), (QList<QByteArray>{"a", "c", "f", "e"}));
+    QCOMPARE(m.index(1, ClientsModel::Status).data().toString(), QStringLiteral("offline"));
+    QCOMPARE(m.rows().constData(), second->rows.constData()); // shared, not copied
+    QCOMPARE(proxy.index(0, ClientsModel::ClientId).data().toString(), QStringLiteral("f"));
+    QCOMPARE(proxy.index(3, ClientsModel::ClientId).data().toString(), QStringLiteral("a"));
+    clearSpies();
+
+    // The same list again: an empty change set, no signal at all. Applying one twice: nothing.
+    auto same = differ.next({client("f"), c, client("a"), client("e")});
+    QVERIFY(same->emitsNothing());
+    m.applyChanges(*same);
+    m.applyChanges(*same);
+    QCOMPARE(inserted.size() + removed.size() + reset.size() + changed.size(), 0);
+    QCOMPARE(m.listId(), same->result);
+
+    // Counters move on every row: one dataChanged over that column, the proxy keeps its order.
+    QList<admin::ClientSnapshot> counted;
+    for (const QByteArray id : {"a", "c", "e", "f"}) {
+        admin::ClientSnapshot x = id == "c" ? c : client(id);
+        x.messagesIn = 5;
+        counted.append(x);
+    }
+    QSignalSpy proxyLayout(&proxy, &QAbstractItemModel::layoutChanged);
+    m.applyChanges(*differ.next(counted));
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed[0][0].toModelIndex().row(), 0);
+    QCOMPARE(changed[0][1].toModelIndex().row(), 3);
+    QCOMPARE(changed[0][0].toModelIndex().column(), int(ClientsModel::MessagesIn));
+    QCOMPARE(changed[0][1].toModelIndex().column(), int(ClientsModel::MessagesIn));
+    QCOMPARE(proxyLayout.size(), 0);
+    QCOMPARE(inserted.size() + removed.size() + reset.size(), 0);
+
+    // All leave: one removal, no reset.
+    clearSpies();
+    m.applyChanges(*differ.next({}));
+    QCOMPARE(m.rowCount(), 0);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(reset.size(), 0);
+}
+
+// Races: a change set whose predecessor the model never applied (dropped, or the model is
+// new) is not applied on top of the wrong rows: the model takes its rows whole (one reset);
+// a late older one from the same differ is dropped; another differ's (mode switch, broker
+// restarted: RowDiffer::reset) is taken whole; setClients() after change sets diffs here.
+void TestGuiModels::staleAndForeignChangeSets()
+{
+    ClientsModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    RowDiffer<admin::ClientSnapshot> differ(ClientsModel::keyOf, ClientsModel::changedColumns);
+    m.applyChanges(*differ.next({client("a"), client("b"), client("c")}));
+    QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
+    QSignalSpy removed(&m, &QAbstractItemModel::rowsRemoved);
+
+    auto skipped = differ.next({client("a"), client("c")}); // never reaches the model
+    auto next = differ.next({client("c"), client("d")});    // against `skipped`, not what m holds
+    m.applyChanges(*next);
+    QCOMPARE(reset.size(), 1);
+    QCOMPARE(removed.size(), 0);
+    QCOMPARE(modelIds(m), (QList<QByteArray>{"c", "d"}));
+    QCOMPARE(m.resyncs(), 2);
+    // The skipped one arriving late: dropped.
+    m.applyChanges(*skipped);
+    QCOMPARE(modelIds(m), (QList<QByteArray>{"c", "d"}));
+    QCOMPARE(reset.size(), 1);
+    QCOMPARE(m.resyncs(), 2);
+    // The differ goes on from `next`: applied normally again.
+    m.applyChanges(*differ.next({client("d")}));
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(m.resyncs(), 2);
+
+    // Broker restarted (the differ forgets its list): the next change set is taken whole.
+    differ.reset();
+    m.applyChanges(*differ.next({client("d"), client("x")}));
+    QCOMPARE(m.resyncs(), 3);
+    QCOMPARE(reset.size(), 2);
+    QCOMPARE(modelIds(m), (QList<QByteArray>{"d", "x"}));
+    // Another backend (mode switch): its own differ, taken whole.
+    RowDiffer<admin::ClientSnapshot> other(ClientsModel::keyOf, ClientsModel::changedColumns);
+    m.applyChanges(*other.next({client("remote")}));
+    QCOMPARE(modelIds(m), (QList<QByteArray>{"remote"}));
+    QCOMPARE(m.resyncs(), 4);
+    // setClients diffs on this thread against what the model holds; a change set after it
+    // does not follow it: taken whole.
+    m.setClients({client("remote"), client("local")});
+    QCOMPARE(m.resyncs(), 4);
+    QCOMPARE(modelIds(m), (QList<QByteArray>{"remote", "local"}));
+    m.applyChanges(*other.next({client("remote"), client("z")}));
+    QCOMPARE(m.resyncs(), 5);
+    QCOMPARE(modelIds(m), (QList<QByteArray>{"remote", "z"}));
+}
+
+// The Clients view applies the snapshot's change set, and a resync (model reset) keeps the
+// selected client selected and its details shown.
+void TestGuiModels::clientsViewSelectionSurvivesResync()
+{
+    ClientsView view;
+    RowDiffer<admin::ClientSnapshot> differ(ClientsModel::keyOf, ClientsModel::changedColumns);
+    Snapshot s;
+    s.clientChanges = differ.next({client("a"), client("b"), client("c")});
+    s.clients = s.clientChanges->rows;
+    view.onSnapshot(s);
+    QCOMPARE(view.model()->rowCount(), 3);
+    QCOMPARE(view.model()->listId(), s.clientChanges->result);
+    QVERIFY(view.selectClient("b"));
+    // A normal change set: the selection stays (persistent indexes).
+    s.clientChanges = differ.next({client("b"), client("c"), client("d")});
+    s.clients = s.clientChanges->rows;
+    view.onSnapshot(s);
+    QCOMPARE(view.selectedClient(), QByteArray("b"));
+    QCOMPARE(view.model()->resyncs(), 1);
+    // Another differ's list (the broker restarted): the model is reset, b stays selected.
+    RowDiffer<admin::ClientSnapshot> restarted(ClientsModel::keyOf, ClientsModel::changedColumns);
+    QSignalSpy reset(view.model(), &QAbstractItemModel::modelReset);
+    s.clientChanges = restarted.next({client("z"), client("b")});
+    s.clients = s.clientChanges->rows;
+    view.onSnapshot(s);
+    QCOMPARE(reset.size(), 1);
+    QCOMPARE(view.selectedClient(), QByteArray("b"));
+    QVERIFY(view.findChild<QPushButton *>(QStringLiteral("disconnectButton"))->isEnabled());
+    // Without a change set (not diffed in the backend): the view diffs the list itself.
+    s.clientChanges.reset();
+    s.clients = {client("b"), client("y")};
+    view.onSnapshot(s);
+    QCOMPARE(modelIds(*view.model()), (QList<QByteArray>{"b", "y"}));
+    QCOMPARE(view.selectedClient(), QByteArray("b"));
+}
+
+// Subscriptions: the same change sets (key client + filter, every column when one differs).
+void TestGuiModels::subscriptionChangeSets()
+{
+    SubscriptionsView view;
+    SubscriptionsModel *m = view.model();
+    QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    RowDiffer<admin::SubscriptionSnapshot> differ(SubscriptionsModel::keyOf,
+                                                  SubscriptionsModel::changedColumns);
+    admin::SubscriptionSnapshot s1{"c1", "a/#", {}, 1, false, false, 0, 0};
+    admin::SubscriptionSnapshot s2{"c2", "a/#", {}, 0, false, false, 0, 0};
+    admin::SubscriptionSnapshot s3{"c1", "b", {}, 2, false, false, 0, 0};
+    Snapshot s;
+    s.subscriptionChanges = differ.next({s1, s2});
+    view.onSnapshot(s);
+    QCOMPARE(m->rowCount(), 2);
+    QSignalSpy changed(m, &QAbstractItemModel::dataChanged);
+    QSignalSpy inserted(m, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(m, &QAbstractItemModel::rowsRemoved);
+    s2.qos = 2;
+    s.subscriptionChanges = differ.next({s3, s2});
+    QCOMPARE(s.subscriptionChanges->removed,
+             (QList<RowChanges<admin::SubscriptionSnapshot>::Span>{{0, 0, 0}}));
+    view.onSnapshot(s);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed[0][0].toModelIndex().column(), 0);
+    QCOMPARE(changed[0][1].toModelIndex().column(), SubscriptionsModel::ColumnCount - 1);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(m->rowAt(0)->clientId, QByteArray("c2"));
+    QCOMPARE(m->index(0, SubscriptionsModel::Qos).data().toInt(), 2);
+    QCOMPARE(m->rowAt(1)->filter, QByteArray("b"));
+    QCOMPARE(m->resyncs(), 1);
 }
 
 void TestGuiModels::topicTree()
