@@ -62,7 +62,7 @@ void Worker::handlePacket(Connection &c, std::uint8_t firstByte, const QByteArra
     if (!c.connectSeen) {
         if (type != PacketType::Connect) {
             // [MQTT-3.1.0-1] the first packet must be CONNECT: close without a reply.
-            qCDebug(lcProtocol) << c.remoteAddress << "first packet is not CONNECT";
+            qCDebug(lcProtocol) << c.info.remoteAddress << "first packet is not CONNECT";
             closeConnection(c, true);
             return;
         }
@@ -206,7 +206,8 @@ void Worker::disconnectWithReason(Connection &c, ReasonCode reason, const char *
     if (c.closing) return;
     c.disconnectReason = std::uint8_t(reason);
     qCInfo(lcProtocol).noquote() << "disconnecting"
-                                 << (c.session ? QString::fromUtf8(c.session->clientId) : c.remoteAddress)
+                                 << (c.session ? QString::fromUtf8(c.session->clientId)
+                                               : c.info.remoteAddress)
                                  << "reason" << Qt::hex << int(reason) << why;
     if (c.established && isV5(c.version) && isServerDisconnectCode(reason)) {
         Disconnect d;
@@ -244,7 +245,7 @@ void Worker::handleConnect(Connection &c, const QByteArray &body)
     c.connectSeen = true;
     Connect connect;
     if (Error e = decodeConnect(body, connect)) {
-        qCInfo(lcProtocol).noquote() << c.remoteAddress << "bad CONNECT:" << e.message;
+        qCInfo(lcProtocol).noquote() << c.info.remoteAddress << "bad CONNECT:" << e.message;
         // Answer in the layout the client can read: v5 for level 5 and above (a newer client
         // gets 0x84 in the v5 layout), the 3.1.1 layout below. Other errors get a CONNACK
         // only in v5, where reason codes exist [MQTT-3.1.4-1].
@@ -307,8 +308,6 @@ void Worker::handleConnect(Connection &c, const QByteArray &body)
     c.info.clientId = connect.clientId;
     c.info.username = connect.hasUsername ? QByteArray(connect.username.constData(), connect.username.size())
                                           : QByteArray();
-    c.info.remoteAddress = c.remoteAddress;
-    c.info.listenerId = c.listenerId;
     c.info.version = connect.version;
     if (c.transport) c.info.certificateCN = c.transport->certificateCommonName();
 
@@ -697,7 +696,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
                                       maxSeen, connected, std::memory_order_relaxed)) {
     }
     qCDebug(lcProtocol).noquote() << "connected" << QString::fromUtf8(session->clientId) << "from"
-                                  << c.remoteAddress << "v" << int(connect.version)
+                                  << c.info.remoteAddress << "v" << int(connect.version)
                                   << (sessionPresent ? "(resumed)" : "");
 
     // Resend what was in flight, in order, then what was queued [MQTT-4.4.0-1]. Messages

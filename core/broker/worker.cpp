@@ -123,8 +123,8 @@ Connection *Worker::newConnection(int fd, Transport *transport, const QString &l
     c->fd = fd;
     c->transport = transport;
     c->serial = m_nextSerial++;
-    c->listenerId = listenerId;
-    c->remoteAddress = remote;
+    c->info.listenerId = listenerId;
+    c->info.remoteAddress = remote;
     c->acceptedAtMs = nowMs();
     c->lastReceivedMs = c->acceptedAtMs;
     m_connections.insert(c->serial, c);
@@ -167,9 +167,10 @@ void Worker::drainInbox()
         m_drainTasks.swap(m_inboxTasks);
         m_drainSockets.swap(m_inboxSockets);
         m_wakePending = false;
+        // One read resets the counter (not EFD_SEMAPHORE), and posters write only while no
+        // wake-up is pending, so nothing is left to read after this one.
         quint64 v;
-        while (::read(m_wakeFd, &v, sizeof v) > 0) {
-        }
+        [[maybe_unused]] auto n = ::read(m_wakeFd, &v, sizeof v);
     }
     for (auto &[fd, names] : m_drainSockets) {
         if (m_shuttingDown) {
@@ -181,7 +182,7 @@ void Worker::drainInbox()
         Connection *c = newConnection(fd, nullptr, names.first, names.second);
         ev.data.ptr = c;
         if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            qCWarning(lcWorker) << "epoll_ctl add failed for" << c->remoteAddress << strerror(errno);
+            qCWarning(lcWorker) << "epoll_ctl add failed for" << c->info.remoteAddress << strerror(errno);
             scheduleDestroy(*c);
         }
     }

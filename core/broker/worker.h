@@ -37,8 +37,6 @@ struct Connection {
     int fd = -1;                    // raw socket in the epoll set, or -1 for a transport
     Transport *transport = nullptr; // TLS / WebSocket connections
     quint64 serial = 0;             // unique per worker, to find a connection again after async steps
-    QString remoteAddress;
-    QString listenerId;
 
     QByteArray in;  // trailing partial packet
     QByteArray out; // encoded packets not yet written
@@ -69,7 +67,7 @@ struct Connection {
     std::uint16_t clientTopicAliasMaximum = 0;
     bool requestProblemInformation = true;
 
-    ClientInfo info;                                  // what hooks see; filled at CONNECT
+    ClientInfo info; // what hooks see: remote address and listener from the accept, the rest at CONNECT
     std::optional<std::uint8_t> disconnectReason;     // DISCONNECT reason, sent or received
     QByteArray authMethod;                            // enhanced authentication method, if any
     std::unique_ptr<packets::Connect> pendingConnect; // CONNECT waiting for enhanced auth

@@ -119,7 +119,9 @@ private Q_SLOTS:
         std::unique_ptr<Connection> c;
         QCOMPARE(allocationsIn([&] { c = std::make_unique<Connection>(); }), 1);
         QVERIFY(!c->held.allocated());
-        QVERIFY2(sizeof(Connection) <= 448, QByteArray::number(qulonglong(sizeof(Connection))));
+        // 384 B is an allocator size class (jemalloc's; glibc rounds to 16 B): one byte more
+        // costs every idle connection 64 B under jemalloc (docs/benchmarks.md, "Allocator").
+        QVERIFY2(sizeof(Connection) <= 384, QByteArray::number(qulonglong(sizeof(Connection))));
     }
 };
 
