@@ -11,13 +11,42 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifdef PETREL_WITH_JEMALLOC
+extern "C" int mallctl(const char *name, void *oldp, std::size_t *oldlenp, void *newp, std::size_t newlen);
+#endif
 
 namespace {
 
 int g_signalFds[2] = {-1, -1};
+
+// Which allocator serves malloc in this process: "jemalloc <version>" when petrel-server was
+// linked with it and it really serves malloc (its per-thread counter moves when this thread
+// allocates), "system malloc" otherwise (glibc's, or a sanitizer's).
+QByteArray allocatorName()
+{
+#ifdef PETREL_WITH_JEMALLOC
+    const char *version = nullptr;
+    std::size_t len = sizeof version;
+    if (mallctl("version", &version, &len, nullptr, 0) == 0 && version) {
+        std::uint64_t before = 0, after = 0;
+        len = sizeof before;
+        mallctl("thread.allocated", &before, &len, nullptr, 0);
+        void *volatile p = std::malloc(4096);
+        std::free(p);
+        len = sizeof after;
+        mallctl("thread.allocated", &after, &len, nullptr, 0);
+        if (after > before) return QByteArray("jemalloc ") + version;
+        return QByteArrayLiteral("system malloc (jemalloc linked but not in use)");
+    }
+#endif
+    return QByteArrayLiteral("system malloc");
+}
 
 void onSignal(int)
 {
@@ -228,8 +257,8 @@ int main(int argc, char **argv)
     for (const petrel::ListenerInfo &l : broker.listeners())
         std::fprintf(stderr, "petrel-server: listener %s: %s on %s\n", qPrintable(l.id),
                      qPrintable(l.protocol), qPrintable(l.address));
-    std::fprintf(stderr, "petrel-server %s running (%d worker threads)\n", PETREL_VERSION,
-                 broker.stats().threads);
+    std::fprintf(stderr, "petrel-server %s running (%d worker threads, %s)\n", PETREL_VERSION,
+                 broker.stats().threads, allocatorName().constData());
     const int rc = app.exec();
     broker.stop();
     return rc;

@@ -293,6 +293,17 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             (log += p.readAll(), log.contains("running") || p.state() == QProcess::NotRunning), 10000);
         QVERIFY2(log.contains("running"), log.constData());
+#ifdef PETREL_EXPECT_JEMALLOC
+        // Linked with jemalloc, and jemalloc really serves malloc (not glibc's arenas).
+        QVERIFY2(log.contains("worker threads, jemalloc 5."), log.constData());
+        {
+            QFile maps(QStringLiteral("/proc/%1/maps").arg(p.processId()));
+            QVERIFY(maps.open(QIODevice::ReadOnly));
+            QVERIFY(maps.readAll().contains("libjemalloc"));
+        }
+#else
+        QVERIFY2(log.contains("worker threads, system malloc)"), log.constData());
+#endif
         for (const char *protocol : {"tcp on", "ws on", "http on", "unix on"})
             QVERIFY2(log.contains(protocol), log.constData());
 
