@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -274,13 +276,16 @@ long readRssKiB(long pid)
     return -1;
 }
 
-// utime + stime of a process in seconds, -1 if unreadable.
-double readCpuSeconds(long pid)
+// utime + stime in seconds from a /proc .../stat file, -1 if unreadable; *name gets the
+// command name between the parentheses (a thread's name for /proc/PID/task/TID/stat).
+double readStatCpuSeconds(const std::string &path, std::string *name = nullptr)
 {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::ifstream f(path);
     std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const auto open = all.find('(');
     const auto close = all.rfind(')');
-    if (close == std::string::npos) return -1;
+    if (open == std::string::npos || close == std::string::npos || close < open) return -1;
+    if (name) *name = all.substr(open + 1, close - open - 1);
     std::istringstream in(all.substr(close + 2));
     std::string field;
     unsigned long long utime = 0, stime = 0;
@@ -289,6 +294,53 @@ double readCpuSeconds(long pid)
         if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
     }
     return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+// utime + stime of a process in seconds, -1 if unreadable.
+double readCpuSeconds(long pid)
+{
+    return readStatCpuSeconds("/proc/" + std::to_string(pid) + "/stat");
+}
+
+// CPU seconds of each thread of a process, by thread id, with its name.
+struct ThreadCpu {
+    std::string name;
+    double seconds = 0;
+};
+std::map<long, ThreadCpu> readThreadCpu(long pid)
+{
+    std::map<long, ThreadCpu> out;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto &e : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string tid = e.path().filename().string();
+        ThreadCpu t;
+        t.seconds = readStatCpuSeconds(e.path().string() + "/stat", &t.name);
+        if (t.seconds >= 0) out[std::strtol(tid.c_str(), nullptr, 10)] = t;
+    }
+    return out;
+}
+
+// Per-thread CPU use of the broker over a measured interval: which thread limits it. A broker
+// whose work is spread over several threads saturates when its busiest thread does, so the
+// busiest thread's CPU time per delivery is its per-core cost (bench/scripts/compare.sh's
+// scaling scenarios compare it between one and two workers).
+struct ThreadUse {
+    std::string name;
+    double cpu = 0; // fraction of one core over the interval
+};
+std::vector<ThreadUse> threadUse(const std::map<long, ThreadCpu> &before,
+                                 const std::map<long, ThreadCpu> &after, double seconds)
+{
+    std::vector<ThreadUse> out;
+    if (seconds <= 0) return out;
+    for (const auto &[tid, t] : after) {
+        const auto b = before.find(tid);
+        const double used = t.seconds - (b == before.end() ? 0 : b->second.seconds);
+        out.push_back({t.name + "/" + std::to_string(tid), used / seconds});
+    }
+    std::sort(out.begin(), out.end(), [](const ThreadUse &a, const ThreadUse &b) { return a.cpu > b.cpu; });
+    return out;
 }
 
 double selfCpuSeconds()
@@ -734,6 +786,7 @@ int runMessages(Config cfg)
     double setupSeconds = 0;
     const bool setupOk = waitReady(run, total, 30 + double(total) / 1000.0, &setupSeconds);
     double dt = 0, benchCpu = -1, brokerCpu = -1;
+    std::vector<ThreadUse> brokerThreads;
     bool drained = false;
     if (setupOk) {
         // Cluster runs: subscriptions reach the other nodes asynchronously after the SUBACK.
@@ -742,6 +795,7 @@ int runMessages(Config cfg)
         sleepSeconds(cfg.warmup);
         const double self0 = selfCpuSeconds();
         const double broker0 = cfg.brokerPid ? readCpuSeconds(cfg.brokerPid) : -1;
+        const auto threads0 = cfg.brokerPid ? readThreadCpu(cfg.brokerPid) : std::map<long, ThreadCpu>{};
         const auto t0 = nowNs();
         run.phase.store(Measure, std::memory_order_release);
         sleepSeconds(cfg.seconds);
@@ -749,7 +803,10 @@ int runMessages(Config cfg)
         const auto t1 = nowNs();
         dt = double(t1 - t0) / 1e9;
         benchCpu = (selfCpuSeconds() - self0) / dt;
-        if (cfg.brokerPid) brokerCpu = (readCpuSeconds(cfg.brokerPid) - broker0) / dt;
+        if (cfg.brokerPid) {
+            brokerCpu = (readCpuSeconds(cfg.brokerPid) - broker0) / dt;
+            brokerThreads = threadUse(threads0, readThreadCpu(cfg.brokerPid), dt);
+        }
         const auto deadline = nowNs() + std::int64_t((cfg.stallSeconds + 3) * 1e9);
         while (nowNs() < deadline) {
             drained =
@@ -859,6 +916,17 @@ int runMessages(Config cfg)
     j.num("bench_cpu", benchCpu);
     j.num("broker_cpu", brokerCpu);
     j.num("broker_cpu_ns_per_delivery", brokerCpu >= 0 && deliveries > 0 ? brokerCpu * 1e9 / deliveries : -1);
+    if (!brokerThreads.empty()) {
+        // Threads that used at least 1 % of a core, busiest first.
+        std::string list = "{";
+        for (const auto &t : brokerThreads)
+            if (t.cpu >= 0.01)
+                list += (list.size() > 1 ? "," : "") + jsonString(t.name) + ":" + std::to_string(t.cpu);
+        j.add("broker_threads_cpu", list + "}");
+        const double busiest = brokerThreads.front().cpu;
+        j.num("broker_busiest_thread_cpu", busiest);
+        j.num("broker_busiest_thread_ns_per_delivery", deliveries > 0 ? busiest * 1e9 / deliveries : -1);
+    }
     j.boolean("ok", ok);
     std::string errs = "[";
     std::vector<std::string> all = problems;
