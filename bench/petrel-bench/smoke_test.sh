@@ -49,6 +49,11 @@ fi
 echo "$out" | grep -q '"lost":0,' || { echo "smoke: messages lost" >&2; exit 1; }
 echo "$out" | grep -q '"ok":true' || { echo "smoke: not ok" >&2; exit 1; }
 echo "$out" | grep -q '"idle":50,' || { echo "smoke: --idle not applied" >&2; exit 1; }
+# --broker-pid: the broker's CPU per thread, its workers by name (the busiest first).
+echo "$out" | grep -q '"broker_threads_cpu":{"petrel-worker-[0-9]*/[0-9]*":0\.[0-9]*' ||
+    { echo "smoke: no per-thread broker CPU" >&2; exit 1; }
+echo "$out" | grep -q '"broker_busiest_thread_ns_per_delivery":[0-9]' ||
+    { echo "smoke: no busiest-thread CPU per delivery" >&2; exit 1; }
 if ! kill -0 "$pid" 2>/dev/null; then
     echo "smoke: the server died" >&2
     cat "$log" >&2
