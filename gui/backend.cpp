@@ -513,12 +513,12 @@ void AttachedBackend::refresh()
             QList<admin::SubscriptionSnapshot> subscriptions;
             for (const QJsonValue &v : o.value(QStringLiteral("subscriptions")).toArray())
                 subscriptions.append(admin::subscriptionFromJson(v.toObject()));
-            // Diffed here, on the parse thread, against the list handed out last.
-            if (!m_diffInBackground) {
+            if (!m_diffInBackground) { // the views diff it (bench-gui --diff-on-ui-thread)
                 differs(generation).subscriptions.reset();
                 pending->snapshot.subscriptions = std::move(subscriptions);
                 return;
             }
+            // Diffed here, on the parse thread, against the list handed out last.
             auto changes = differs(generation).subscriptions.next(subscriptions);
             pending->snapshot.subscriptions = changes->rows;
             pending->snapshot.subscriptionChanges = std::move(changes);
