@@ -907,7 +907,7 @@ void TestGuiEmbedded::clientsDiffedOffTheUiThread()
     QTRY_VERIFY_WITH_TIMEOUT(clients->rowOf("diffed-client") < 0, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(!hasSubscription(subscriptions, "diffed-client", "diff/#"), 5000);
 
-    QVERIFY(seen.size() >= 3);
+    QVERIFY(seen.size() >= 2); // the client may already be in the first one
     for (qsizetype i = 0; i < seen.size(); ++i) {
         QVERIFY(seen[i].hasChanges);
         QVERIFY(seen[i].clientsIn && seen[i].clientsIn != QThread::currentThreadId());
