@@ -1044,20 +1044,36 @@ private:
                                  {"$SYS/cluster/subscriptions", sum[3]},
                                  {"$SYS/cluster/messages/forwarded", n.m_forwarded.load()},
                                  {"$SYS/cluster/messages/dropped", n.m_dropped.load()}};
-                             const qint64 now = QDateTime::currentMSecsSinceEpoch();
-                             for (const auto &[topic, value] : topics) {
-                                 auto m = std::make_shared<Message>();
-                                 m->publish.topic = QByteArray(topic);
-                                 m->publish.payload = QByteArray::number(value);
-                                 m->publish.retain = true;
-                                 m->createdAtMs = now;
-                                 n.m_core->nextWorker()->publishFromServer(std::move(m), false);
-                             }
+                             for (const auto &[topic, value] : topics)
+                                 publishSys(topic, value);
                          });
+    }
+
+    void publishSys(const char *topic, qint64 value)
+    {
+        auto m = std::make_shared<Message>();
+        m->publish.topic = QByteArray(topic);
+        m->publish.payload = QByteArray::number(value);
+        m->publish.retain = true;
+        m->createdAtMs = QDateTime::currentMSecsSinceEpoch();
+        n.m_core->nextWorker()->publishFromServer(std::move(m), false);
+    }
+
+    // This node's QoS 1/2 messages for other nodes that Redis has not stored yet (their
+    // publishers wait for the acknowledgement): published from here, not from a Redis reply
+    // like the totals, because it matters while Redis is down.
+    void publishHeld()
+    {
+        const qint64 interval = n.m_core->options.sysTopicResendInterval;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (interval <= 0 || now - lastHeldMs < interval * 1000) return;
+        lastHeldMs = now;
+        publishSys("$SYS/cluster/messages/held", n.m_heldMessages.load(std::memory_order_relaxed));
     }
 
     void onHeartbeat()
     {
+        publishHeld();
         if (!client->isConnected()) return;
         publishTotals();
         drain();    // in case a wake-up was lost
@@ -1510,6 +1526,7 @@ private:
     const QByteArray runId = n.m_nodeId + '/' + QByteArray::number(QDateTime::currentMSecsSinceEpoch());
     qint64 lastDropLogMs = 0;
     qint64 lastTotalsMs = 0;
+    qint64 lastHeldMs = 0;
     const qint64 startedAtMs = QDateTime::currentMSecsSinceEpoch();
 };
 

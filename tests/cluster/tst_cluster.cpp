@@ -62,6 +62,21 @@ Connect persistentConnect(const QByteArray &id, bool cleanStart)
 }
 
 // The next PUBLISH that is not a routing probe.
+// Reads `c` (subscribed to `topic`) until `topic` carries `value`, at most `timeoutMs`.
+bool waitForSysValue(TestClient &c, const QByteArray &topic, const QByteArray &value, int timeoutMs = 8000)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    QByteArray last;
+    while (!deadline.hasExpired()) {
+        auto p = c.poll(200);
+        if (!p) continue;
+        if (auto *pub = std::get_if<Publish>(&*p); pub && pub->topic == topic) last = pub->payload;
+        if (last == value) return true;
+    }
+    qWarning().noquote() << topic << "is" << last << "not" << value;
+    return false;
+}
+
 std::optional<Publish> receiveData(TestClient &c, int timeoutMs = test::kTimeoutMs)
 {
     QDeadlineTimer deadline(timeoutMs);
@@ -550,10 +565,14 @@ private Q_SLOTS:
     void redisDownHoldsAcknowledgement()
     {
         TestClient sub("sub", ProtocolVersion::V5), local("local", ProtocolVersion::V5),
-            pub("pub", ProtocolVersion::V5);
+            pub("pub", ProtocolVersion::V5), sys("sys");
         QVERIFY(sub.open(port(1), makeConnect(ProtocolVersion::V5, test::uniqueName("sub"))));
         QVERIFY(local.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("local"))));
         QVERIFY(pub.open(port(0), makeConnect(ProtocolVersion::V5, test::uniqueName("pub"))));
+        QVERIFY(sys.open(port(0), makeConnect(ProtocolVersion::V311, test::uniqueName("sys"))));
+        const QByteArray heldTopic("$SYS/cluster/messages/held");
+        QVERIFY(sys.subscribe(heldTopic, 0));
+        QVERIFY(waitForSysValue(sys, heldTopic, "0"));
         const QByteArray topic = test::uniqueTopic("/held");
         QVERIFY(sub.subscribe(topic, 2));
         QVERIFY(local.subscribe(topic, 2));
@@ -574,6 +593,8 @@ private Q_SLOTS:
         }
         QVERIFY2(pub.expectNoPacket(700), "acknowledged while the copy for n2 is not in Redis");
         QVERIFY(noData(sub, 100));
+        // n1's $SYS says so while Redis is down (sys_topic_resend_interval: 1).
+        QVERIFY(waitForSysValue(sys, heldTopic, "2"));
         QVERIFY(m_redis.start());
         auto puback = pub.receiveAck(PacketType::Puback, 10000);
         QVERIFY(puback);
@@ -590,6 +611,7 @@ private Q_SLOTS:
             QVERIFY(sub.acknowledge(*got));
         }
         QVERIFY(noData(sub, 300));
+        QVERIFY(waitForSysValue(sys, heldTopic, "0"));
     }
 
     // With max_held_messages: 2 (init()) and Redis down: two QoS 1 messages for n2 are kept;
