@@ -165,6 +165,8 @@ void DashboardView::onSnapshot(const Snapshot &s)
     m_previous->clients.clear(); // only the counters are needed next time
     m_previous->subscriptions.clear();
     m_previous->retained.clear();
+    m_previous->clientChanges.reset(); // nor the lists behind the change sets
+    m_previous->subscriptionChanges.reset();
 }
 
 int DashboardView::chartPointCount() const

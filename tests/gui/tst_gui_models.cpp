@@ -87,6 +87,7 @@ private Q_SLOTS:
     void staleAndForeignChangeSets();
     void clientsViewSelectionSurvivesResync();
     void subscriptionChangeSets();
+    void dashboardKeepsNoLists();
     void topicTree();
     void topicTreeNestedTopicsInOneBatch();
     void messagesModel();
@@ -490,6 +491,31 @@ void TestGuiModels::clientsViewSelectionSurvivesResync()
     view.onSnapshot(s);
     QCOMPARE(modelIds(*view.model()), (QList<QByteArray>{"b", "y"}));
     QCOMPARE(view.selectedClient(), QByteArray("b"));
+}
+
+// The Dashboard keeps the last snapshot's counters for its rates, not its lists: it holds no
+// reference to the change sets (10,000 clients' rows of a list the models have left).
+void TestGuiModels::dashboardKeepsNoLists()
+{
+    DashboardView dashboard;
+    RowDiffer<admin::ClientSnapshot> clients(ClientsModel::keyOf, ClientsModel::changedColumns);
+    RowDiffer<admin::SubscriptionSnapshot> subscriptions(SubscriptionsModel::keyOf,
+                                                         SubscriptionsModel::changedColumns);
+    Snapshot s;
+    s.takenAtMs = 1000;
+    s.clientChanges = clients.next({client("a"), client("b")});
+    s.clients = s.clientChanges->rows;
+    s.subscriptionChanges =
+        subscriptions.next({admin::SubscriptionSnapshot{"a", "t/#", {}, 1, false, false, 0, 0}});
+    s.subscriptions = s.subscriptionChanges->rows;
+    dashboard.onSnapshot(s);
+    QCOMPARE(s.clientChanges.use_count(), 1);
+    QCOMPARE(s.subscriptionChanges.use_count(), 1);
+    s.takenAtMs = 2000;
+    s.stats.messagesReceived = 10;
+    dashboard.onSnapshot(s);
+    QCOMPARE(dashboard.chartPointCount(), 1);
+    QCOMPARE(s.clientChanges.use_count(), 1);
 }
 
 // Subscriptions: the same change sets (key client + filter, every column when one differs).
