@@ -24,6 +24,18 @@ using namespace petrel::gui;
 
 namespace {
 
+// The language for the --help text and messages, before the parser exists: --language CODE
+// (or --language=CODE) wins, then the language saved in Settings, else the system locale
+// (LANG/LC_ALL). The window uses the same choice.
+QString startupLanguage(const QStringList &args)
+{
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        if (args[i] == QLatin1String("--language") && i + 1 < args.size()) return args[i + 1];
+        if (args[i].startsWith(QLatin1String("--language="))) return args[i].mid(11);
+    }
+    return QSettings().value(QStringLiteral("language")).toString();
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -35,43 +47,52 @@ int main(int argc, char **argv)
     setApplicationIdentity();
     QApplication::setQuitOnLastWindowClosed(true);
 
+    installTranslation(startupLanguage(QCoreApplication::arguments()));
+
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Petrel Admin: run or watch a Petrel MQTT broker."));
+    parser.setApplicationDescription(
+        QCoreApplication::translate("petrel-admin", "Petrel Admin: run or watch a Petrel MQTT broker."));
     parser.addHelpOption();
     parser.addVersionOption();
-    QCommandLineOption embeddedOpt(QStringLiteral("embedded"),
-                                   QStringLiteral("Embedded mode (a broker in this process)."));
-    QCommandLineOption configOpt({QStringLiteral("c"), QStringLiteral("config")},
-                                 QStringLiteral("Load the embedded broker's settings from <file>."),
-                                 QStringLiteral("file"));
-    QCommandLineOption attachOpt(QStringLiteral("attach"),
-                                 QStringLiteral("Attached mode: the admin API at <url>."),
-                                 QStringLiteral("url"));
-    QCommandLineOption tokenOpt(QStringLiteral("token"), QStringLiteral("Admin token for --attach."),
+    QCommandLineOption embeddedOpt(
+        QStringLiteral("embedded"),
+        QCoreApplication::translate("petrel-admin", "Embedded mode (a broker in this process)."));
+    QCommandLineOption configOpt(
+        {QStringLiteral("c"), QStringLiteral("config")},
+        QCoreApplication::translate("petrel-admin", "Load the embedded broker's settings from <file>."),
+        QStringLiteral("file"));
+    QCommandLineOption attachOpt(
+        QStringLiteral("attach"),
+        QCoreApplication::translate("petrel-admin", "Attached mode: the admin API at <url>."),
+        QStringLiteral("url"));
+    QCommandLineOption tokenOpt(QStringLiteral("token"),
+                                QCoreApplication::translate("petrel-admin", "Admin token for --attach."),
                                 QStringLiteral("token"));
-    QCommandLineOption startOpt(QStringLiteral("start"),
-                                QStringLiteral("Start the broker (or attach) right away."));
+    QCommandLineOption startOpt(
+        QStringLiteral("start"),
+        QCoreApplication::translate("petrel-admin", "Start the broker (or attach) right away."));
     QCommandLineOption viewOpt(
         QStringLiteral("view"),
-        QStringLiteral("Open a view: dashboard, clients, subscriptions, topics, publish, "
-                       "messages, log, settings."),
+        QCoreApplication::translate("petrel-admin",
+                                    "Open a view: dashboard, clients, subscriptions, topics, publish, "
+                                    "messages, log, settings."),
         QStringLiteral("name"));
-    QCommandLineOption langOpt(QStringLiteral("language"), QStringLiteral("UI language: en, de, ja, zh_CN."),
+    QCommandLineOption langOpt(QStringLiteral("language"),
+                               QCoreApplication::translate("petrel-admin", "UI language: en, de, ja, zh_CN."),
                                QStringLiteral("code"));
-    QCommandLineOption shotsOpt(QStringLiteral("screenshots"),
-                                QStringLiteral("Save a PNG of every view into <dir> after --screenshot-delay "
-                                               "seconds, then quit (gui/screenshots.sh)."),
-                                QStringLiteral("dir"));
-    QCommandLineOption shotsDelayOpt(QStringLiteral("screenshot-delay"),
-                                     QStringLiteral("Seconds to run before --screenshots (default 8)."),
-                                     QStringLiteral("seconds"), QStringLiteral("8"));
+    QCommandLineOption shotsOpt(
+        QStringLiteral("screenshots"),
+        QCoreApplication::translate("petrel-admin",
+                                    "Save a PNG of every view into <dir> after --screenshot-delay "
+                                    "seconds, then quit (gui/screenshots.sh)."),
+        QStringLiteral("dir"));
+    QCommandLineOption shotsDelayOpt(
+        QStringLiteral("screenshot-delay"),
+        QCoreApplication::translate("petrel-admin", "Seconds to run before --screenshots (default 8)."),
+        QStringLiteral("seconds"), QStringLiteral("8"));
     parser.addOptions(
         {embeddedOpt, configOpt, attachOpt, tokenOpt, startOpt, viewOpt, langOpt, shotsOpt, shotsDelayOpt});
     parser.process(app);
-
-    QString language = QSettings().value(QStringLiteral("language")).toString();
-    if (parser.isSet(langOpt)) language = parser.value(langOpt);
-    installTranslation(language);
 
     Controller controller;
     QPointer<MainWindow> window;
@@ -116,7 +137,9 @@ int main(int argc, char **argv)
                                           QStringLiteral("log"),           QStringLiteral("settings")};
         const int i = names.indexOf(parser.value(viewOpt).toLower());
         if (i < 0) {
-            std::fprintf(stderr, "petrel-admin: unknown view '%s'\n", qPrintable(parser.value(viewOpt)));
+            std::fprintf(stderr, "petrel-admin: %s\n",
+                         qPrintable(QCoreApplication::translate("petrel-admin", "unknown view '%1'")
+                                        .arg(parser.value(viewOpt))));
             return 2;
         }
         window->showView(MainWindow::View(i));
@@ -151,7 +174,9 @@ int main(int argc, char **argv)
             QTimer::singleShot(delayMs + i * 1200 + 1000, &app, [&, i, dir] {
                 const QString path = QStringLiteral("%1/%2.png").arg(dir, QLatin1String(names[i]));
                 if (!window->grab().save(path))
-                    std::fprintf(stderr, "petrel-admin: cannot write %s\n", qPrintable(path));
+                    std::fprintf(
+                        stderr, "petrel-admin: %s\n",
+                        qPrintable(QCoreApplication::translate("petrel-admin", "cannot write %1").arg(path)));
                 if (i == MainWindow::ViewCount - 1) app.quit();
             });
         }

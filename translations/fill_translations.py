@@ -13,6 +13,18 @@ import xml.etree.ElementTree as ET
 
 # source: (German, Japanese, Simplified Chinese)
 T = {
+ "Petrel Admin: run or watch a Petrel MQTT broker.": ("Petrel Admin: einen Petrel-MQTT-Broker betreiben oder beobachten.", "Petrel Admin: Petrel MQTT ブローカーを実行または監視します。", "Petrel Admin：运行或监视 Petrel MQTT 代理。"),
+ "Embedded mode (a broker in this process).": ("Eingebetteter Modus (ein Broker in diesem Prozess).", "組み込みモード (このプロセス内のブローカー)。", "嵌入模式（在此进程中运行代理）。"),
+ "Load the embedded broker's settings from <file>.": ("Die Einstellungen des eingebetteten Brokers aus <file> laden.", "組み込みブローカーの設定を <file> から読み込みます。", "从 <file> 加载嵌入式代理的设置。"),
+ "Attached mode: the admin API at <url>.": ("Verbundener Modus: die Admin-API unter <url>.", "接続モード: <url> の管理 API。", "连接模式：位于 <url> 的管理 API。"),
+ "Admin token for --attach.": ("Admin-Token für --attach.", "--attach 用の管理トークン。", "--attach 使用的管理令牌。"),
+ "Start the broker (or attach) right away.": ("Den Broker sofort starten (oder verbinden).", "ブローカーをすぐに起動 (または接続) します。", "立即启动代理（或连接）。"),
+ "Open a view: dashboard, clients, subscriptions, topics, publish, messages, log, settings.": ("Eine Ansicht öffnen: dashboard, clients, subscriptions, topics, publish, messages, log, settings.", "ビューを開きます: dashboard、clients、subscriptions、topics、publish、messages、log、settings。", "打开视图：dashboard、clients、subscriptions、topics、publish、messages、log、settings。"),
+ "UI language: en, de, ja, zh_CN.": ("Sprache der Oberfläche: en, de, ja, zh_CN.", "UI の言語: en、de、ja、zh_CN。", "界面语言：en、de、ja、zh_CN。"),
+ "Save a PNG of every view into <dir> after --screenshot-delay seconds, then quit (gui/screenshots.sh).": ("Nach --screenshot-delay Sekunden ein PNG jeder Ansicht in <dir> speichern, dann beenden (gui/screenshots.sh).", "--screenshot-delay 秒後に各ビューの PNG を <dir> に保存して終了します (gui/screenshots.sh)。", "在 --screenshot-delay 秒后将每个视图的 PNG 保存到 <dir>，然后退出（gui/screenshots.sh）。"),
+ "Seconds to run before --screenshots (default 8).": ("Sekunden Laufzeit vor --screenshots (Standard 8).", "--screenshots の前に実行する秒数 (既定 8)。", "执行 --screenshots 前运行的秒数（默认 8）。"),
+ "unknown view '%1'": ("unbekannte Ansicht „%1“", "不明なビュー '%1'", "未知视图“%1”"),
+ "cannot write %1": ("%1 kann nicht geschrieben werden", "%1 に書き込めません", "无法写入 %1"),
  " s": (" s", " 秒", " 秒"),
  '"%1" is not a valid topic filter': ('„%1“ ist kein gültiger Topic-Filter', '"%1" は有効なトピックフィルターではありません', '"%1" 不是有效的主题过滤器'),
  "$SYS interval": ("$SYS-Intervall", "$SYS 間隔", "$SYS 间隔"),

@@ -9,6 +9,57 @@
     </message>
   </context>
   <context>
+    <name>petrel-admin</name>
+    <message>
+      <source>Petrel Admin: run or watch a Petrel MQTT broker.</source>
+      <translation>Petrel Admin: einen Petrel-MQTT-Broker betreiben oder beobachten.</translation>
+    </message>
+    <message>
+      <source>Embedded mode (a broker in this process).</source>
+      <translation>Eingebetteter Modus (ein Broker in diesem Prozess).</translation>
+    </message>
+    <message>
+      <source>Load the embedded broker's settings from &lt;file&gt;.</source>
+      <translation>Die Einstellungen des eingebetteten Brokers aus &lt;file&gt; laden.</translation>
+    </message>
+    <message>
+      <source>Attached mode: the admin API at &lt;url&gt;.</source>
+      <translation>Verbundener Modus: die Admin-API unter &lt;url&gt;.</translation>
+    </message>
+    <message>
+      <source>Admin token for --attach.</source>
+      <translation>Admin-Token für --attach.</translation>
+    </message>
+    <message>
+      <source>Start the broker (or attach) right away.</source>
+      <translation>Den Broker sofort starten (oder verbinden).</translation>
+    </message>
+    <message>
+      <source>Open a view: dashboard, clients, subscriptions, topics, publish, messages, log, settings.</source>
+      <translation>Eine Ansicht öffnen: dashboard, clients, subscriptions, topics, publish, messages, log, settings.</translation>
+    </message>
+    <message>
+      <source>UI language: en, de, ja, zh_CN.</source>
+      <translation>Sprache der Oberfläche: en, de, ja, zh_CN.</translation>
+    </message>
+    <message>
+      <source>Save a PNG of every view into &lt;dir&gt; after --screenshot-delay seconds, then quit (gui/screenshots.sh).</source>
+      <translation>Nach --screenshot-delay Sekunden ein PNG jeder Ansicht in &lt;dir&gt; speichern, dann beenden (gui/screenshots.sh).</translation>
+    </message>
+    <message>
+      <source>Seconds to run before --screenshots (default 8).</source>
+      <translation>Sekunden Laufzeit vor --screenshots (Standard 8).</translation>
+    </message>
+    <message>
+      <source>unknown view '%1'</source>
+      <translation>unbekannte Ansicht „%1“</translation>
+    </message>
+    <message>
+      <source>cannot write %1</source>
+      <translation>%1 kann nicht geschrieben werden</translation>
+    </message>
+  </context>
+  <context>
     <name>petrel::gui::AttachedBackend</name>
     <message>
       <source>Attached to %1</source>

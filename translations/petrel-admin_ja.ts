@@ -9,6 +9,57 @@
     </message>
   </context>
   <context>
+    <name>petrel-admin</name>
+    <message>
+      <source>Petrel Admin: run or watch a Petrel MQTT broker.</source>
+      <translation>Petrel Admin: Petrel MQTT ブローカーを実行または監視します。</translation>
+    </message>
+    <message>
+      <source>Embedded mode (a broker in this process).</source>
+      <translation>組み込みモード (このプロセス内のブローカー)。</translation>
+    </message>
+    <message>
+      <source>Load the embedded broker's settings from &lt;file&gt;.</source>
+      <translation>組み込みブローカーの設定を &lt;file&gt; から読み込みます。</translation>
+    </message>
+    <message>
+      <source>Attached mode: the admin API at &lt;url&gt;.</source>
+      <translation>接続モード: &lt;url&gt; の管理 API。</translation>
+    </message>
+    <message>
+      <source>Admin token for --attach.</source>
+      <translation>--attach 用の管理トークン。</translation>
+    </message>
+    <message>
+      <source>Start the broker (or attach) right away.</source>
+      <translation>ブローカーをすぐに起動 (または接続) します。</translation>
+    </message>
+    <message>
+      <source>Open a view: dashboard, clients, subscriptions, topics, publish, messages, log, settings.</source>
+      <translation>ビューを開きます: dashboard、clients、subscriptions、topics、publish、messages、log、settings。</translation>
+    </message>
+    <message>
+      <source>UI language: en, de, ja, zh_CN.</source>
+      <translation>UI の言語: en、de、ja、zh_CN。</translation>
+    </message>
+    <message>
+      <source>Save a PNG of every view into &lt;dir&gt; after --screenshot-delay seconds, then quit (gui/screenshots.sh).</source>
+      <translation>--screenshot-delay 秒後に各ビューの PNG を &lt;dir&gt; に保存して終了します (gui/screenshots.sh)。</translation>
+    </message>
+    <message>
+      <source>Seconds to run before --screenshots (default 8).</source>
+      <translation>--screenshots の前に実行する秒数 (既定 8)。</translation>
+    </message>
+    <message>
+      <source>unknown view '%1'</source>
+      <translation>不明なビュー '%1'</translation>
+    </message>
+    <message>
+      <source>cannot write %1</source>
+      <translation>%1 に書き込めません</translation>
+    </message>
+  </context>
+  <context>
     <name>petrel::gui::AttachedBackend</name>
     <message>
       <source>Attached to %1</source>

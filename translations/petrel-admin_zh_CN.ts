@@ -9,6 +9,57 @@
     </message>
   </context>
   <context>
+    <name>petrel-admin</name>
+    <message>
+      <source>Petrel Admin: run or watch a Petrel MQTT broker.</source>
+      <translation>Petrel Admin：运行或监视 Petrel MQTT 代理。</translation>
+    </message>
+    <message>
+      <source>Embedded mode (a broker in this process).</source>
+      <translation>嵌入模式（在此进程中运行代理）。</translation>
+    </message>
+    <message>
+      <source>Load the embedded broker's settings from &lt;file&gt;.</source>
+      <translation>从 &lt;file&gt; 加载嵌入式代理的设置。</translation>
+    </message>
+    <message>
+      <source>Attached mode: the admin API at &lt;url&gt;.</source>
+      <translation>连接模式：位于 &lt;url&gt; 的管理 API。</translation>
+    </message>
+    <message>
+      <source>Admin token for --attach.</source>
+      <translation>--attach 使用的管理令牌。</translation>
+    </message>
+    <message>
+      <source>Start the broker (or attach) right away.</source>
+      <translation>立即启动代理（或连接）。</translation>
+    </message>
+    <message>
+      <source>Open a view: dashboard, clients, subscriptions, topics, publish, messages, log, settings.</source>
+      <translation>打开视图：dashboard、clients、subscriptions、topics、publish、messages、log、settings。</translation>
+    </message>
+    <message>
+      <source>UI language: en, de, ja, zh_CN.</source>
+      <translation>界面语言：en、de、ja、zh_CN。</translation>
+    </message>
+    <message>
+      <source>Save a PNG of every view into &lt;dir&gt; after --screenshot-delay seconds, then quit (gui/screenshots.sh).</source>
+      <translation>在 --screenshot-delay 秒后将每个视图的 PNG 保存到 &lt;dir&gt;，然后退出（gui/screenshots.sh）。</translation>
+    </message>
+    <message>
+      <source>Seconds to run before --screenshots (default 8).</source>
+      <translation>执行 --screenshots 前运行的秒数（默认 8）。</translation>
+    </message>
+    <message>
+      <source>unknown view '%1'</source>
+      <translation>未知视图“%1”</translation>
+    </message>
+    <message>
+      <source>cannot write %1</source>
+      <translation>无法写入 %1</translation>
+    </message>
+  </context>
+  <context>
     <name>petrel::gui::AttachedBackend</name>
     <message>
       <source>Attached to %1</source>

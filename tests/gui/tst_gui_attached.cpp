@@ -11,7 +11,9 @@
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
+#include <QSettings>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
@@ -44,6 +46,7 @@ private Q_SLOTS:
     void endToEnd();
     void pagedClientList();
     void wrongToken();
+    void helpIsTranslated();
 
 private:
     QProcess m_server;
@@ -211,6 +214,45 @@ void TestGuiAttached::wrongToken()
     QVERIFY(!controller.attached()->isActive());
     QVERIFY(w.clientsView()->model()->rows().isEmpty());
     w.stopBackend();
+}
+
+// `petrel-admin --help` in the language the user picked: --language, else the one saved in
+// Settings (an isolated XDG_CONFIG_HOME holds it here); stderr messages too.
+void TestGuiAttached::helpIsTranslated()
+{
+    const QString admin = qEnvironmentVariable("PETREL_BINARY_DIR") + QStringLiteral("/gui/petrel-admin");
+    QTemporaryDir config;
+    QVERIFY(config.isValid());
+    auto run = [&](const QStringList &args, QByteArray *err = nullptr) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+        env.insert(QStringLiteral("LANG"), QStringLiteral("C"));
+        env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
+        p.setProcessEnvironment(env);
+        p.start(admin, args);
+        if (!p.waitForFinished(60000)) p.kill();
+        if (err) *err = p.readAllStandardError();
+        return QString::fromUtf8(p.readAllStandardOutput());
+    };
+    const QString english = run({QStringLiteral("--help")});
+    QVERIFY2(english.contains(QStringLiteral("run or watch a Petrel MQTT broker")), qPrintable(english));
+    const QString german =
+        run({QStringLiteral("--language"), QStringLiteral("de"), QStringLiteral("--help")});
+    QVERIFY2(german.contains(QStringLiteral("einen Petrel-MQTT-Broker betreiben oder beobachten")),
+             qPrintable(german));
+    QVERIFY(german.contains(QStringLiteral("Sprache der Oberfläche")));
+    QByteArray err;
+    run({QStringLiteral("--language=ja"), QStringLiteral("--view"), QStringLiteral("nosuch")}, &err);
+    QVERIFY2(QString::fromUtf8(err).contains(QStringLiteral("不明なビュー 'nosuch'")), err.constData());
+    // The language saved in Settings, with no --language.
+    {
+        QSettings saved(config.path() + QStringLiteral("/Petrel/petrel-admin.conf"), QSettings::IniFormat);
+        saved.setValue(QStringLiteral("language"), QStringLiteral("zh_CN"));
+    }
+    const QString chinese = run({QStringLiteral("--help")});
+    QVERIFY2(chinese.contains(QStringLiteral("界面语言")), qPrintable(chinese));
 }
 
 QTEST_MAIN(TestGuiAttached)
