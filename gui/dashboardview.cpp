@@ -59,29 +59,38 @@ DashboardView::DashboardView(QWidget *parent) : QWidget(parent)
         m_values.insert(items[i].first, value);
     }
     layout->addWidget(numbers);
-    m_messages = makeChart(tr("Messages per second"), tr("in"), tr("out"));
-    m_bytes = makeChart(tr("Bytes per second"), tr("in"), tr("out"));
-    for (Chart *c : {&m_messages, &m_bytes}) {
-        auto *view = new QChartView(c->chart, this);
+    m_messages =
+        makeChart(QStringLiteral("chart_messages"), tr("Messages per second"), {tr("in"), tr("out")});
+    m_bytes = makeChart(QStringLiteral("chart_bytes"), tr("Bytes per second"), {tr("in"), tr("out")});
+    m_clients = makeChart(QStringLiteral("chart_clients"), tr("Clients"),
+                          {tr("connected"), tr("subscriptions"), tr("inflight")});
+    m_memory = makeChart(QStringLiteral("chart_memory"), tr("Memory (MiB)"), {tr("resident")});
+    // Two by two: rates on the left, levels on the right.
+    auto *chartGrid = new QGridLayout;
+    const Chart *placed[] = {&m_messages, &m_clients, &m_bytes, &m_memory};
+    for (int i = 0; i < 4; ++i) {
+        auto *view = new QChartView(placed[i]->chart, this);
         view->setRenderHint(QPainter::Antialiasing);
         view->setMinimumHeight(180);
-        layout->addWidget(view, 1);
+        chartGrid->addWidget(view, i / 2, i % 2);
     }
+    layout->addLayout(chartGrid, 1);
 }
 
-DashboardView::Chart DashboardView::makeChart(const QString &title, const QString &inName,
-                                              const QString &outName)
+DashboardView::Chart DashboardView::makeChart(const QString &name, const QString &title,
+                                              const QStringList &seriesNames)
 {
     Chart c;
     c.chart = new QChart;
+    c.chart->setObjectName(name);
     c.chart->setTitle(title);
     c.chart->legend()->setAlignment(Qt::AlignRight);
-    c.in = new QLineSeries;
-    c.in->setName(inName);
-    c.out = new QLineSeries;
-    c.out->setName(outName);
-    c.chart->addSeries(c.in);
-    c.chart->addSeries(c.out);
+    for (const QString &n : seriesNames) {
+        auto *series = new QLineSeries;
+        series->setName(n);
+        c.chart->addSeries(series);
+        c.series.append(series);
+    }
     c.x = new QDateTimeAxis;
     c.x->setFormat(QStringLiteral("HH:mm:ss"));
     c.x->setTickCount(6);
@@ -90,7 +99,7 @@ DashboardView::Chart DashboardView::makeChart(const QString &title, const QStrin
     c.y->setRange(0, 10);
     c.chart->addAxis(c.x, Qt::AlignBottom);
     c.chart->addAxis(c.y, Qt::AlignLeft);
-    for (QLineSeries *s : {c.in, c.out}) {
+    for (QLineSeries *s : std::as_const(c.series)) {
         s->attachAxis(c.x);
         s->attachAxis(c.y);
     }
@@ -99,23 +108,20 @@ DashboardView::Chart DashboardView::makeChart(const QString &title, const QStrin
     return c;
 }
 
-void DashboardView::addPoint(Chart &c, qint64 t, double in, double out)
+void DashboardView::addPoint(Chart &c, qint64 t, const QList<double> &values)
 {
-    c.in->append(double(t), in);
-    c.out->append(double(t), out);
     const double oldest = double(t - kWindowSeconds * 1000LL);
-    int drop = 0;
-    while (drop < c.in->count() && c.in->at(drop).x() < oldest)
-        ++drop;
-    if (drop > 0) {
-        c.in->removePoints(0, drop);
-        c.out->removePoints(0, drop);
-    }
     double maximum = 10;
-    for (const QPointF &p : c.in->points())
-        maximum = std::max(maximum, p.y());
-    for (const QPointF &p : c.out->points())
-        maximum = std::max(maximum, p.y());
+    for (qsizetype i = 0; i < c.series.size(); ++i) {
+        QLineSeries *s = c.series[i];
+        s->append(double(t), values.value(i));
+        int drop = 0;
+        while (drop < s->count() && s->at(drop).x() < oldest)
+            ++drop;
+        if (drop > 0) s->removePoints(0, drop);
+        for (const QPointF &p : s->points())
+            maximum = std::max(maximum, p.y());
+    }
     c.y->setRange(0, maximum * 1.15);
     c.x->setRange(QDateTime::fromMSecsSinceEpoch(t - kWindowSeconds * 1000LL),
                   QDateTime::fromMSecsSinceEpoch(t));
@@ -124,10 +130,9 @@ void DashboardView::addPoint(Chart &c, qint64 t, double in, double out)
 void DashboardView::reset()
 {
     m_previous.reset();
-    for (Chart *c : {&m_messages, &m_bytes}) {
-        c->in->clear();
-        c->out->clear();
-    }
+    for (Chart *c : {&m_messages, &m_bytes, &m_clients, &m_memory})
+        for (QLineSeries *s : std::as_const(c->series))
+            s->clear();
     for (QLabel *l : std::as_const(m_values))
         l->setText(QStringLiteral("–"));
 }
@@ -158,9 +163,13 @@ void DashboardView::onSnapshot(const Snapshot &s)
         m_values[QStringLiteral("msgsOut")]->setText(locale.toString(msgOut, 'f', 0));
         m_values[QStringLiteral("bytesIn")]->setText(bytesText(bIn));
         m_values[QStringLiteral("bytesOut")]->setText(bytesText(bOut));
-        addPoint(m_messages, s.takenAtMs, msgIn, msgOut);
-        addPoint(m_bytes, s.takenAtMs, bIn, bOut);
+        addPoint(m_messages, s.takenAtMs, {msgIn, msgOut});
+        addPoint(m_bytes, s.takenAtMs, {bIn, bOut});
     }
+    // Levels need no previous snapshot: a point from every one.
+    addPoint(m_clients, s.takenAtMs,
+             {double(st.clientsConnected), double(st.subscriptions), double(st.inflight)});
+    if (s.memoryBytes > 0) addPoint(m_memory, s.takenAtMs, {double(s.memoryBytes) / (1024.0 * 1024.0)});
     m_previous = s;
     m_previous->clients.clear(); // only the counters are needed next time
     m_previous->subscriptions.clear();
@@ -171,7 +180,12 @@ void DashboardView::onSnapshot(const Snapshot &s)
 
 int DashboardView::chartPointCount() const
 {
-    return m_messages.in ? int(m_messages.in->count()) : 0;
+    return m_messages.series.isEmpty() ? 0 : int(m_messages.series.first()->count());
+}
+
+QList<QChart *> DashboardView::charts() const
+{
+    return {m_messages.chart, m_bytes.chart, m_clients.chart, m_memory.chart};
 }
 
 } // namespace petrel::gui

@@ -43,20 +43,24 @@ public:
     static constexpr int kWindowSeconds = 300; // charts show the last five minutes
     // Points in the messages chart's "in" series (one per snapshot after the first).
     int chartPointCount() const;
+    // The live charts, by object name ("chart_messages", "chart_bytes", "chart_clients",
+    // "chart_memory"); each series is one line of the last kWindowSeconds.
+    QList<QChart *> charts() const;
 
 private:
     struct Chart {
         QChart *chart = nullptr;
-        QLineSeries *in = nullptr;
-        QLineSeries *out = nullptr;
+        QList<QLineSeries *> series;
         QDateTimeAxis *x = nullptr;
         QValueAxis *y = nullptr;
     };
-    Chart makeChart(const QString &title, const QString &inName, const QString &outName);
-    void addPoint(Chart &c, qint64 t, double in, double out);
+    Chart makeChart(const QString &name, const QString &title, const QStringList &seriesNames);
+    void addPoint(Chart &c, qint64 t, const QList<double> &values);
     QHash<QString, QLabel *> m_values;
     Chart m_messages;
     Chart m_bytes;
+    Chart m_clients; // connected clients, subscriptions, inflight: from every snapshot
+    Chart m_memory;  // resident memory of the broker process, MiB
     std::optional<Snapshot> m_previous;
 };
 

@@ -453,6 +453,30 @@
       <source>Bytes per second</source>
       <translation>Bytes pro Sekunde</translation>
     </message>
+    <message>
+      <source>Clients</source>
+      <translation>Clients</translation>
+    </message>
+    <message>
+      <source>connected</source>
+      <translation>verbunden</translation>
+    </message>
+    <message>
+      <source>subscriptions</source>
+      <translation>Abonnements</translation>
+    </message>
+    <message>
+      <source>inflight</source>
+      <translation>unbestätigt</translation>
+    </message>
+    <message>
+      <source>Memory (MiB)</source>
+      <translation>Speicher (MiB)</translation>
+    </message>
+    <message>
+      <source>resident</source>
+      <translation>resident</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::EmbeddedBackend</name>

@@ -453,6 +453,30 @@
       <source>Bytes per second</source>
       <translation>毎秒バイト数</translation>
     </message>
+    <message>
+      <source>Clients</source>
+      <translation>クライアント</translation>
+    </message>
+    <message>
+      <source>connected</source>
+      <translation>接続中</translation>
+    </message>
+    <message>
+      <source>subscriptions</source>
+      <translation>サブスクリプション</translation>
+    </message>
+    <message>
+      <source>inflight</source>
+      <translation>送信中</translation>
+    </message>
+    <message>
+      <source>Memory (MiB)</source>
+      <translation>メモリ (MiB)</translation>
+    </message>
+    <message>
+      <source>resident</source>
+      <translation>常駐</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::EmbeddedBackend</name>

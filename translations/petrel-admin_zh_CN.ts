@@ -453,6 +453,30 @@
       <source>Bytes per second</source>
       <translation>每秒字节数</translation>
     </message>
+    <message>
+      <source>Clients</source>
+      <translation>客户端</translation>
+    </message>
+    <message>
+      <source>connected</source>
+      <translation>已连接</translation>
+    </message>
+    <message>
+      <source>subscriptions</source>
+      <translation>订阅</translation>
+    </message>
+    <message>
+      <source>inflight</source>
+      <translation>传输中</translation>
+    </message>
+    <message>
+      <source>Memory (MiB)</source>
+      <translation>内存（MiB）</translation>
+    </message>
+    <message>
+      <source>resident</source>
+      <translation>常驻</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::EmbeddedBackend</name>

@@ -8,7 +8,9 @@
 #include "views.h"
 
 #include <QAbstractItemModelTester>
+#include <QChart>
 #include <QJsonObject>
+#include <QLineSeries>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -88,6 +90,7 @@ private Q_SLOTS:
     void clientsViewSelectionSurvivesResync();
     void subscriptionChangeSets();
     void dashboardKeepsNoLists();
+    void dashboardLevelCharts();
     void topicTree();
     void topicTreeNestedTopicsInOneBatch();
     void messagesModel();
@@ -516,6 +519,59 @@ void TestGuiModels::dashboardKeepsNoLists()
     dashboard.onSnapshot(s);
     QCOMPARE(dashboard.chartPointCount(), 1);
     QCOMPARE(s.clientChanges.use_count(), 1);
+}
+
+// The Dashboard's level charts: connected clients, subscriptions and inflight from every
+// snapshot (no previous one needed, unlike the rates), memory in MiB when known; points older
+// than the five-minute window leave.
+void TestGuiModels::dashboardLevelCharts()
+{
+    DashboardView dashboard;
+    QHash<QString, QChart *> byName;
+    for (QChart *c : dashboard.charts())
+        byName.insert(c->objectName(), c);
+    QCOMPARE(byName.size(), 4);
+    QVERIFY(byName.contains(QStringLiteral("chart_messages")));
+    QVERIFY(byName.contains(QStringLiteral("chart_bytes")));
+    QChart *clients = byName.value(QStringLiteral("chart_clients"));
+    QChart *memory = byName.value(QStringLiteral("chart_memory"));
+    QVERIFY(clients && memory);
+    const auto series = [](QChart *c, int i) { return static_cast<QLineSeries *>(c->series().at(i)); };
+    QCOMPARE(clients->series().size(), 3);
+    QCOMPARE(memory->series().size(), 1);
+
+    Snapshot s;
+    s.takenAtMs = 1'000'000;
+    s.stats.clientsConnected = 7;
+    s.stats.subscriptions = 12;
+    s.stats.inflight = 3;
+    s.memoryBytes = 64 * 1024 * 1024;
+    dashboard.onSnapshot(s);
+    QCOMPARE(series(clients, 0)->count(), 1); // the first snapshot already gives a point
+    QCOMPARE(series(clients, 0)->at(0), QPointF(1'000'000, 7));
+    QCOMPARE(series(clients, 1)->at(0).y(), 12.0);
+    QCOMPARE(series(clients, 2)->at(0).y(), 3.0);
+    QCOMPARE(series(memory, 0)->at(0).y(), 64.0);
+    QCOMPARE(dashboard.chartPointCount(), 0); // rates need two snapshots
+
+    s.takenAtMs += 1000;
+    s.stats.clientsConnected = 9;
+    s.memoryBytes = 0; // unknown: no memory point
+    dashboard.onSnapshot(s);
+    QCOMPARE(series(clients, 0)->count(), 2);
+    QCOMPARE(series(clients, 0)->at(1).y(), 9.0);
+    QCOMPARE(series(memory, 0)->count(), 1);
+
+    // Past the window, the old points go.
+    s.takenAtMs += qint64(DashboardView::kWindowSeconds) * 1000 + 1000;
+    dashboard.onSnapshot(s);
+    QCOMPARE(series(clients, 0)->count(), 1);
+    QCOMPARE(series(clients, 0)->at(0).x(), double(s.takenAtMs));
+
+    dashboard.reset();
+    for (QChart *c : dashboard.charts())
+        for (QAbstractSeries *a : c->series())
+            QCOMPARE(static_cast<QLineSeries *>(a)->count(), 0);
 }
 
 // Subscriptions: the same change sets (key client + filter, every column when one differs).
