@@ -321,10 +321,9 @@ std::map<long, ThreadCpu> readThreadCpu(long pid)
     return out;
 }
 
-// Per-thread CPU use of the broker over a measured interval: which thread limits it. A broker
-// whose work is spread over several threads saturates when its busiest thread does, so the
-// busiest thread's CPU time per delivery is its per-core cost (bench/scripts/compare.sh's
-// scaling scenarios compare it between one and two workers).
+// Per-thread CPU use of the broker over a measured interval: how the work spreads over its
+// threads (workers, acceptor, storage), and which one would saturate first — a broker whose
+// work is spread over several threads is limited by its busiest one.
 struct ThreadUse {
     std::string name;
     double cpu = 0; // fraction of one core over the interval
