@@ -847,6 +847,86 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     }
 }
 
+// The common QoS 0 PUBLISH forwarded from the read buffer, without a Message: a topic with a
+// current cached route, no properties, and a copy for every subscriber that can go into its
+// output at once (connected on this worker, nothing queued, no subscription identifier or
+// topic alias to add, within its packet size and pending-bytes limits), with no hook that
+// sees or changes messages and packets, no inline subscription, no cluster. Each copy is the
+// PUBLISH's own topic and payload behind a new fixed header (and, for a v5 subscriber, an
+// empty property length). Returns false, having changed nothing, for anything else: that
+// PUBLISH takes the general path (handlePublish), which also reports malformed ones. What it
+// does is what handlePublish() does with such a PUBLISH, step for step.
+bool Worker::publishInPlace(Connection &c, QByteArrayView body)
+{
+    constexpr HookMask kSeesMessages =
+        hookBit(HookEvent::OnPacketRead) | hookBit(HookEvent::OnPacketProcessed) |
+        hookBit(HookEvent::OnPublish) | hookBit(HookEvent::OnPublished) |
+        hookBit(HookEvent::OnSelectSubscribers) | hookBit(HookEvent::OnPacketEncode) |
+        hookBit(HookEvent::OnPacketSent); // (OnMessageQueued never sees a QoS 0 copy)
+    if ((hookMask() & kSeesMessages) || m_core.cluster || m_core.inlineSubscriptions->count()) return false;
+    PublishView v;
+    if (!readPublishInPlace(0x30, body, c.version, v) || !v.properties.isEmpty() || v.topic.isEmpty() ||
+        v.topic.front() == '$')
+        return false;
+    const QByteArray topic = QByteArray::fromRawData(v.topic.data(), v.topic.size());
+    const Capabilities &caps = m_core.caps();
+    if (tooDeep(topic, caps.maximumTopicLevels)) return false;
+    const RouteCache::Entry *route = m_core.currentRoute(topic, m_routeCache);
+    if (!route) return false;
+
+    // Each subscriber's copy: a new fixed header, the topic field, [v5: property length 0],
+    // the payload (encodeQos0Copy).
+    const qsizetype size3 = qos0CopySize(v, ProtocolVersion::V311);
+    const qsizetype size5 = qos0CopySize(v, ProtocolVersion::V5);
+    if (size3 == 0 || size5 == 0) return false;
+
+    Session &publisher = *c.session;
+    const quintptr origin = publisher.key();
+    const std::vector<RouteCache::Target> &targets = route->targets;
+    m_inPlaceTargets.clear();
+    for (size_t i = 0; i < targets.size();) {
+        // One run per subscriber (its matching subscriptions, merged as mergeRun() does).
+        const RouteCache::Target &first = targets[i];
+        bool deliver = false, identifiers = false;
+        for (; i < targets.size() && targets[i].subscriber == first.subscriber; ++i) {
+            const RouteCache::Target &t = targets[i];
+            if (t.options.noLocal && t.subscriber == origin) continue; // [MQTT-3.8.3-3]
+            deliver = true;
+            identifiers = identifiers || t.identifier != 0;
+        }
+        if (!deliver) continue;
+        Session &s = *first.session;
+        if (s.home.load(std::memory_order_acquire) != this || s.expired || !s.connection ||
+            !s.pending.empty())
+            return false;
+        const Connection &sc = *s.connection;
+        const bool v5 = isV5(sc.version);
+        if (v5 && (identifiers || sc.clientTopicAliasMaximum > 0)) return false;
+        const qsizetype queued =
+            sc.out.size() - sc.outOffset + (sc.transport ? sc.transport->pendingBytes() : 0);
+        if (queued > caps.maximumClientBytesPending) return false;
+        if (sc.clientMaximumPacketSize > 0 && std::uint64_t(v5 ? size5 : size3) > sc.clientMaximumPacketSize)
+            return false;
+        m_inPlaceTargets.push_back(&s);
+    }
+
+    // From here on as handlePublish(): counted, access checked (a refused QoS 0 message is
+    // not acknowledged), delivered to the subscribers that may read it.
+    ++m_traffic.messagesReceived;
+    ++publisher.messagesIn;
+    if (!m_core.hooks.aclAllows(c.info, topic, true)) return true;
+    for (Session *sp : m_inPlaceTargets) {
+        Session &s = *sp;
+        if (!mayRead(s, topic)) continue;
+        Connection &sc = *s.connection;
+        encodeQos0Copy(v, sc.version, sc.out);
+        ++m_traffic.messagesSent;
+        ++s.messagesOut;
+        wrote(sc);
+    }
+    return true;
+}
+
 // ObscureNotAuthorized: "not authorized" and "bad credentials" become "unspecified error".
 ReasonCode Worker::obscured(ReasonCode code) const
 {
@@ -946,7 +1026,9 @@ std::uint64_t Worker::publishMessage(const MessagePtr &message)
             if (m_core.rerouteShared(message, f, 0, d)) m_routeScratch.push_back(std::move(d));
         }
     } else {
-        if (!hooked(HookEvent::OnSelectSubscribers) && !hooked(HookEvent::OnMessageQueued)) {
+        // (Storage hooks store QoS 1/2 copies on this worker, below; a QoS 0 copy is not stored.)
+        if (!hooked(HookEvent::OnSelectSubscribers) &&
+            (message->publish.qos == 0 || !hooked(HookEvent::OnMessageQueued))) {
             if (const RouteCache::Entry *e = m_core.currentRoute(message->publish.topic, m_routeCache)) {
                 deliverTargets(e->targets, message);
                 m_core.inlineSubscriptions->deliver(*message);

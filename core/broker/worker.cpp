@@ -300,10 +300,12 @@ bool Worker::parseBuffer(Connection &c, const char *data, qsizetype size, qsizet
             *consumed = pos;
             return false;
         }
-        QByteArray body(data + pos + f.headerLength, f.remainingLength);
+        const QByteArrayView bodyView(data + pos + f.headerLength, f.remainingLength);
         pos += f.totalLength();
         ++m_traffic.packetsReceived;
-        handlePacket(c, f.firstByte, body);
+        // A plain QoS 0 PUBLISH is forwarded straight from `data` when it can be.
+        if (f.firstByte == 0x30 && c.session && publishInPlace(c, bodyView)) continue;
+        handlePacket(c, f.firstByte, bodyView.toByteArray());
     }
     // Bytes after a CONNECT whose session is still being handed over stay buffered in
     // c.in like a partial packet; continueConnect() parses them.

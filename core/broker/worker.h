@@ -189,6 +189,7 @@ private:
                          bool sessionPresent);
     void continueConnect(quint64 serial, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body);
+    bool publishInPlace(Connection &c, QByteArrayView body);
     void handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     void handleSubscribe(Connection &c, const QByteArray &body);
     void handleUnsubscribe(Connection &c, const QByteArray &body);
@@ -280,6 +281,7 @@ private:
     // Routing results of the current read pass, per target worker, flushed once per pass.
     std::vector<std::vector<Delivery>> m_routed;
     std::vector<Delivery> m_routeScratch;
+    std::vector<Session *> m_inPlaceTargets; // publishInPlace()'s subscribers
     RouteCache m_routeCache;
 
     // inbox (guarded by m_inboxLock)

@@ -846,6 +846,36 @@ Error decodeNewPublish(std::uint8_t firstByte, const QByteArray &body, ProtocolV
     return ok();
 }
 
+bool readPublishInPlace(std::uint8_t firstByte, QByteArrayView body, ProtocolVersion version,
+                        PublishView &out)
+{
+    if (checkFixedHeaderFlags(firstByte)) return false;
+    const auto *data = reinterpret_cast<const u8 *>(body.data());
+    const qsizetype size = body.size();
+    const Read<u16> len = readU16(data, size, 0);
+    if (!len.ok() || size - len.next < len.value) return false;
+    out.topicField = body.first(len.next + len.value);
+    out.topic = body.sliced(len.next, len.value);
+    if (!isValidUtf8(out.topic) || !isValidTopicName(out.topic, isV5(version))) return false;
+    qsizetype pos = len.next + len.value;
+    out.packetId = 0;
+    if ((firstByte >> 1) & 3) {
+        const Read<u16> id = readU16(data, size, pos);
+        if (!id.ok() || id.value == 0) return false;
+        out.packetId = id.value;
+        pos = id.next;
+    }
+    out.properties = {};
+    if (isV5(version)) {
+        const Read<u32> plen = readVarInt(data, size, pos);
+        if (!plen.ok() || size - plen.next < qsizetype(plen.value)) return false;
+        out.properties = body.sliced(plen.next, plen.value);
+        pos = plen.next + plen.value;
+    }
+    out.payload = body.sliced(pos);
+    return true;
+}
+
 Error decodeAck(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Ack &out)
 {
     const PacketType type = PacketType(firstByte >> 4);
@@ -1133,6 +1163,28 @@ qsizetype encodeConnack(const Connack &p, ProtocolVersion version, QByteArray &o
     w = putByte(w, p.reasonCode);
     if (isV5(version)) putProperties(w, p.properties, propSize);
     return written;
+}
+
+qsizetype qos0CopySize(const PublishView &in, ProtocolVersion version)
+{
+    const u64 rest = u64(in.topicField.size()) + u64(in.payload.size()) + (isV5(version) ? 1 : 0);
+    return rest > kMaxVarInt ? 0 : qsizetype(1 + varIntSize(u32(rest)) + rest);
+}
+
+qsizetype encodeQos0Copy(const PublishView &in, ProtocolVersion version, QByteArray &out)
+{
+    const qsizetype n = qos0CopySize(in, version);
+    if (n == 0) return 0;
+    const qsizetype start = out.size();
+    out.resize(start + n);
+    char *w = out.data() + start;
+    *w++ = char(u8(PacketType::Publish) << 4);
+    w = putVarInt(w, u32(in.topicField.size() + in.payload.size() + (isV5(version) ? 1 : 0)));
+    std::memcpy(w, in.topicField.data(), size_t(in.topicField.size()));
+    w += in.topicField.size();
+    if (isV5(version)) *w++ = 0; // property length
+    if (!in.payload.isEmpty()) std::memcpy(w, in.payload.data(), size_t(in.payload.size()));
+    return n;
 }
 
 std::uint32_t publishWireSize(const Publish &p, ProtocolVersion version)

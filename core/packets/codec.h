@@ -70,6 +70,21 @@ Error decodePublish(std::uint8_t firstByte, const QByteArray &body, ProtocolVers
 // (the broker's new Message): the same checks, without the cost of resetting `out` first.
 Error decodeNewPublish(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Publish &out);
 Error decodeAck(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version, Ack &out);
+// A PUBLISH read in place, for the broker's path that forwards a message without copying it:
+// views into `body`, nothing allocated. It checks what decodeNewPublish() checks (the QoS
+// from `firstByte`, the topic's length, UTF-8 and wildcards, the packet id) but the contents
+// of the v5 properties, of which it only finds the extent: `properties` holds their bytes
+// without the length in front. False where decodeNewPublish() reports an error; the caller
+// leaves the reporting to it. `topicField` is the topic with its 2-byte length in front.
+struct PublishView {
+    QByteArrayView topicField;
+    QByteArrayView topic;
+    QByteArrayView properties;
+    QByteArrayView payload;
+    std::uint16_t packetId = 0;
+};
+bool readPublishInPlace(std::uint8_t firstByte, QByteArrayView body, ProtocolVersion version,
+                        PublishView &out);
 // An acknowledgement without its properties (validated all the same): what the broker needs of
 // a PUBACK/PUBREC/PUBREL/PUBCOMP. The 2-byte form, by far the most common, builds no Ack.
 struct AckFields {
@@ -138,6 +153,12 @@ qsizetype encodePingresp(QByteArray &out);
 qsizetype encodeDisconnect(const Disconnect &p, ProtocolVersion version, QByteArray &out);
 qsizetype encodeAuth(const Auth &p, ProtocolVersion version, QByteArray &out);
 qsizetype encodePacket(const Packet &p, ProtocolVersion version, QByteArray &out);
+
+// A QoS 0 PUBLISH with the topic and payload of `in`, RETAIN and DUP clear and no properties,
+// for a client of `version`: its size on the wire (0 if too large to encode), and the same
+// appended to `out` (returns its size, 0 and nothing appended if too large).
+qsizetype qos0CopySize(const PublishView &in, ProtocolVersion version);
+qsizetype encodeQos0Copy(const PublishView &in, ProtocolVersion version, QByteArray &out);
 
 // Size the PUBLISH would have on the wire (to check a client's Maximum Packet Size before
 // encoding).

@@ -9,7 +9,11 @@
 //   * encodePacket() returns the number of bytes it appended; for PUBLISH that equals
 //     publishWireSize();
 //   * a failed decode carries an MQTT 5 error reason code (>= 0x80) and a message;
-//   * readFrame() refuses the packet with Packet Too Large when the limit is one byte short.
+//   * readFrame() refuses the packet with Packet Too Large when the limit is one byte short;
+//   * for PUBLISH, readPublishInPlace() (the broker's in-place path) agrees with
+//     decodeNewPublish(): it accepts every packet that decodes, with the same topic, payload
+//     and packet id; every packet it accepts with a topic and no properties decodes; and its
+//     QoS 0 copy (encodeQos0Copy) is the general encoder's QoS 0 PUBLISH, in every version.
 #include "fuzz_common.h"
 #include "packets/codec.h"
 #include "support/packet_print.h"
@@ -67,6 +71,33 @@ void checkRoundTrip(const Packet &p, ProtocolVersion version, QByteArrayView inp
         fail("encoding is not canonical: encode(decode(encode(p))) != encode(p)", input, &p, &again, wire);
 }
 
+void checkInPlace(std::uint8_t firstByte, const QByteArray &body, ProtocolVersion version,
+                  QByteArrayView input)
+{
+    Publish p;
+    const Error e = decodeNewPublish(firstByte, body, version, p);
+    PublishView v;
+    const bool inPlace = readPublishInPlace(firstByte, body, version, v);
+    if (!e && !inPlace) fail("readPublishInPlace() refused a PUBLISH that decodes", input);
+    if (e && inPlace && !v.topic.isEmpty() && v.properties.isEmpty())
+        fail("readPublishInPlace() accepted a PUBLISH that does not decode", input);
+    if (e || !inPlace) return;
+    if (v.topic != p.topic || v.payload != p.payload || v.packetId != p.packetId ||
+        v.topicField != body.first(2 + p.topic.size()))
+        fail("readPublishInPlace() read other fields than decodeNewPublish()", input);
+    if (v.topic.isEmpty()) return; // a v5 topic alias: never copied in place
+    for (ProtocolVersion to : {ProtocolVersion::V311, ProtocolVersion::V5}) {
+        QByteArray copy, expected;
+        const qsizetype n = encodeQos0Copy(v, to, copy);
+        Publish q0;
+        q0.topic = p.topic;
+        q0.payload = p.payload;
+        encodePacket(Packet(q0), to, expected);
+        if (copy != expected || n != copy.size() || qos0CopySize(v, to) != n)
+            fail("encodeQos0Copy() differs from the encoder's QoS 0 PUBLISH", input, nullptr, nullptr, copy);
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
@@ -87,6 +118,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             fail("readFrame() accepted a packet one byte over the maximum packet size", packet);
 
         const QByteArray body(packet.data() + f.headerLength, f.remainingLength); // the broker's copy
+        if ((f.firstByte >> 4) == std::uint8_t(PacketType::Publish))
+            checkInPlace(f.firstByte, body, version, packet);
         Packet p;
         if (const Error e = decodePacket(f.firstByte, body, version, p)) {
             if (quint8(e.code) < 0x80 || !e.message || !*e.message)
