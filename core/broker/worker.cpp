@@ -193,6 +193,7 @@ void Worker::drainInbox()
     for (Delivery &d : m_drainDeliveries)
         deliverLocal(std::move(d));
     m_drainDeliveries.clear();
+    if (!m_flushSoon.empty()) flushEarly();
     flushRouted();
 }
 
@@ -304,8 +305,9 @@ bool Worker::parseBuffer(Connection &c, const char *data, qsizetype size, qsizet
         pos += f.totalLength();
         ++m_traffic.packetsReceived;
         // A plain QoS 0 PUBLISH is forwarded straight from `data` when it can be.
-        if (f.firstByte == 0x30 && c.session && publishInPlace(c, bodyView)) continue;
-        handlePacket(c, f.firstByte, bodyView.toByteArray());
+        if (!(f.firstByte == 0x30 && c.session && publishInPlace(c, bodyView)))
+            handlePacket(c, f.firstByte, bodyView.toByteArray());
+        if (!m_flushSoon.empty()) flushEarly();
     }
     // Bytes after a CONNECT whose session is still being handed over stay buffered in
     // c.in like a partial packet; continueConnect() parses them.
@@ -390,7 +392,25 @@ void Worker::markDirty(Connection &c)
         c.dirty = true;
         m_dirty.push_back(&c);
     }
-    if (c.out.size() - c.outOffset > kFlushEarlyBytes) flush(c);
+    // Past kFlushEarlyBytes the output is written before the pass ends, but not from here:
+    // markDirty() runs inside delivery loops, and a send() that fails closes the connection,
+    // which can publish a will and so change the sessions and routes such a loop walks.
+    // flushEarly() runs where no loop is under way: after each packet read, after the inbox.
+    // (A full socket is written when it becomes writable: EPOLLOUT.)
+    if (!c.flushSoon && !c.wantWrite && c.out.size() - c.outOffset > kFlushEarlyBytes) {
+        c.flushSoon = true;
+        m_flushSoon.push_back(c.serial);
+    }
+}
+
+void Worker::flushEarly()
+{
+    // (By index: a flush that closes a connection can add entries.)
+    for (size_t i = 0; i < m_flushSoon.size(); ++i) {
+        Connection *c = m_connections.value(m_flushSoon[i]);
+        if (c && c->flushSoon) flush(*c);
+    }
+    m_flushSoon.clear();
 }
 
 void Worker::publishTraffic()
@@ -437,6 +457,7 @@ void Worker::flushAll()
     }
     dirty.clear();
     if (m_dirty.empty()) m_dirty.swap(dirty); // keep capacity
+    m_flushSoon.clear();                      // all written above
     for (Connection *c : m_closing)
         destroyConnection(c);
     m_closing.clear();
@@ -445,6 +466,7 @@ void Worker::flushAll()
 
 bool Worker::flush(Connection &c)
 {
+    c.flushSoon = false;
     const qsizetype limit = flushLimit(c);
     if (c.transport) {
         if (c.outOffset < limit) {

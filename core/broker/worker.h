@@ -82,6 +82,8 @@ struct Connection {
     // copies for other nodes in Redis (ClusterLink::releasedHold).
     LazyDeque<std::pair<quint64, std::uint64_t>> clusterHeld; // (absolute start, hold ticket)
     bool inHeldList = false;
+    bool flushSoon =
+        false; // in Worker::m_flushSoon: past the early-flush size, written at the next safe point
 
     QHash<std::uint16_t, QByteArray> inboundAliases;
     QHash<QByteArray, std::uint16_t> outboundAliases;
@@ -163,6 +165,7 @@ private:
     void scheduleDestroy(Connection &c);
     bool parseBuffer(Connection &c, const char *data, qsizetype size, qsizetype *consumed);
     void markDirty(Connection &c);
+    void flushEarly();         // writes the connections markDirty() found past the early-flush size
     void wrote(Connection &c); // a packet was appended to c.out
     // Output from absolute offset `start` on waits for the gate's changes made since it was
     // written (OnSubscribed/OnUnsubscribed hooks run after the SUBACK/UNSUBACK is written).
@@ -272,6 +275,7 @@ private:
     QHash<quint64, Connection *> m_connections; // serial -> connection
     std::atomic<int> m_connectionCount{0};
     std::vector<Connection *> m_dirty;   // connections with output to flush
+    std::vector<quint64> m_flushSoon;    // serials of dirty connections past the early-flush size
     std::vector<SessionPtr> m_offline;   // sessions on this worker with no connection
     std::vector<char> m_scratch;         // 64 KiB read buffer
     std::vector<Connection *> m_closing; // destroyed after the current pass

@@ -318,6 +318,61 @@ private Q_SLOTS:
         QCOMPARE(qint64(received), kMessages - m_fixture->broker()->stats().messagesDropped);
     }
 
+    // A subscriber that stops reading and then resets its connection while large messages
+    // are being written to it, with a will on a topic others read. Whether the broker learns
+    // of the reset from a read or from a failing write depends on timing; a write past the
+    // early-flush size happens after the delivery, not inside it (the failing write closes
+    // the connection, and the will it publishes must not run inside that delivery: run under
+    // the sanitizers). The other subscriber gets every message and the will, once; the
+    // publisher is served throughout.
+    void brokenSubscriberDuringLargeDelivery()
+    {
+        const QByteArray base = uniqueTopic();
+        TestClient broken("broken", ProtocolVersion::V311), reader("reader", ProtocolVersion::V311),
+            pub("pub", ProtocolVersion::V311);
+        Connect c = makeConnect(ProtocolVersion::V311, uniqueName("broken"));
+        c.hasWill = true;
+        c.will.topic = base + "/will";
+        c.will.payload = "gone";
+        QVERIFY(broken.open(port(), c));
+        QVERIFY(reader.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("reader"))));
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));
+        QVERIFY(broken.subscribe(base + "/data", 0));
+        QVERIFY(reader.subscribe(base + "/#", 0));
+        const auto payloadOf = [](int i) { return QByteArray::number(i).leftJustified(64 * 1024, '.'); };
+        constexpr int kMessages = 160; // 10 MB
+        int next = 0, wills = 0;
+        const auto publishAndRead = [&](int count) {
+            for (int k = 0; k < count; ++k, ++next) {
+                if (!pub.publish(makePublish(base + "/data", payloadOf(next)))) return false;
+                auto m = reader.receivePublish();
+                if (m && m->topic == base + "/will") { // whenever the broker notices the reset
+                    ++wills;
+                    m = reader.receivePublish();
+                }
+                if (!m || m->payload != payloadOf(next)) {
+                    qWarning() << "message" << next
+                               << (m ? m->payload.left(16) : reader.lastError().toUtf8());
+                    return false;
+                }
+            }
+            return true;
+        };
+        QVERIFY(publishAndRead(kMessages / 2)); // "broken" reads none: its output piles up
+        QCOMPARE(wills, 0);
+        broken.close(); // unread bytes in its socket: the kernel answers with a reset
+        QVERIFY(publishAndRead(kMessages / 2));
+        if (wills == 0) {
+            auto will = reader.receivePublish();
+            QVERIFY2(will, qPrintable(reader.lastError()));
+            QCOMPARE(will->topic, base + "/will");
+            ++wills;
+        }
+        QCOMPARE(wills, 1);
+        QVERIFY(pub.ping());
+        QVERIFY(reader.expectNoPacket(kQuietMs));
+    }
+
     // Topics the general path refuses stay refused when a client publishes them, even where
     // the server itself published to them first (which routed them, and cached the route):
     // deeper than the broker's maximum topic levels, and '$' topics. The connection stays up
