@@ -566,12 +566,24 @@ QByteArray sharedSlice(const QByteArray &whole, qsizetype pos, qsizetype len)
     return QByteArray(std::move(dp));
 }
 
-int varIntSize(std::uint32_t value)
+bool isPlainAsciiTopicName(QByteArrayView topic)
 {
-    if (value < 128u) return 1;
-    if (value < 16384u) return 2;
-    if (value < 2097152u) return 3;
-    return 4;
+    constexpr u64 ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const auto hasZeroByte = [](u64 w) { return ((w - ones) & ~w & highs) != 0; };
+    const char *p = topic.data();
+    qsizetype n = topic.size();
+    for (; n >= 8; p += 8, n -= 8) {
+        u64 w;
+        std::memcpy(&w, p, 8);
+        if ((w & highs) || hasZeroByte(w) || hasZeroByte(w ^ (ones * u8('+'))) ||
+            hasZeroByte(w ^ (ones * u8('#'))))
+            return false;
+    }
+    for (; n > 0; ++p, --n) {
+        const u8 c = u8(*p);
+        if (c == 0 || c >= 0x80 || c == '+' || c == '#') return false;
+    }
+    return true;
 }
 
 bool isValidUtf8(QByteArrayView s)
@@ -856,7 +868,10 @@ bool readPublishInPlace(std::uint8_t firstByte, QByteArrayView body, ProtocolVer
     if (!len.ok() || size - len.next < len.value) return false;
     out.topicField = body.first(len.next + len.value);
     out.topic = body.sliced(len.next, len.value);
-    if (!isValidUtf8(out.topic) || !isValidTopicName(out.topic, isV5(version))) return false;
+    if (out.topic.isEmpty()
+            ? !isV5(version) // (a v5 alias: its topic is in the properties)
+            : !isPlainAsciiTopicName(out.topic) && (!isValidUtf8(out.topic) || !isValidTopicName(out.topic)))
+        return false;
     qsizetype pos = len.next + len.value;
     out.packetId = 0;
     if ((firstByte >> 1) & 3) {
@@ -1163,12 +1178,6 @@ qsizetype encodeConnack(const Connack &p, ProtocolVersion version, QByteArray &o
     w = putByte(w, p.reasonCode);
     if (isV5(version)) putProperties(w, p.properties, propSize);
     return written;
-}
-
-qsizetype qos0CopySize(const PublishView &in, ProtocolVersion version)
-{
-    const u64 rest = u64(in.topicField.size()) + u64(in.payload.size()) + (isV5(version) ? 1 : 0);
-    return rest > kMaxVarInt ? 0 : qsizetype(1 + varIntSize(u32(rest)) + rest);
 }
 
 qsizetype encodeQos0Copy(const PublishView &in, ProtocolVersion version, QByteArray &out)

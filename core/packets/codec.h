@@ -115,6 +115,9 @@ Error decodeOne(const QByteArray &bytes, ProtocolVersion version, Packet &out, q
 bool isValidUtf8(QByteArrayView s);
 // Topic name for PUBLISH: non-empty (unless allowEmpty for v5 alias use), no '+' or '#' [MQTT-3.3.2-2].
 bool isValidTopicName(QByteArrayView topic, bool allowEmpty = false);
+// A topic name of ASCII without U+0000, '+' or '#', as most are: valid UTF-8 and a valid topic
+// name, checked eight bytes at a time. False says only "not that": check such a name in full.
+bool isPlainAsciiTopicName(QByteArrayView topic);
 // Topic filter: '#' only last and alone in its level, '+' alone in its level [MQTT-4.7.1-1/2].
 // Shared subscriptions "$share/{group}/{filter}" need a non-empty group without wildcards
 // and a non-empty filter [MQTT-4.8.2-1/2].
@@ -157,7 +160,7 @@ qsizetype encodePacket(const Packet &p, ProtocolVersion version, QByteArray &out
 // A QoS 0 PUBLISH with the topic and payload of `in`, RETAIN and DUP clear and no properties,
 // for a client of `version`: its size on the wire (0 if too large to encode), and the same
 // appended to `out` (returns its size, 0 and nothing appended if too large).
-qsizetype qos0CopySize(const PublishView &in, ProtocolVersion version);
+inline qsizetype qos0CopySize(const PublishView &in, ProtocolVersion version);
 qsizetype encodeQos0Copy(const PublishView &in, ProtocolVersion version, QByteArray &out);
 
 // Size the PUBLISH would have on the wire (to check a client's Maximum Packet Size before
@@ -165,8 +168,18 @@ qsizetype encodeQos0Copy(const PublishView &in, ProtocolVersion version, QByteAr
 std::uint32_t publishWireSize(const Publish &p, ProtocolVersion version);
 
 // Variable byte integer helpers.
-int varIntSize(std::uint32_t value);            // 1..4
+constexpr int varIntSize(std::uint32_t value) // 1..4
+{
+    return value < 128u ? 1 : value < 16384u ? 2 : value < 2097152u ? 3 : 4;
+}
 constexpr std::uint32_t kMaxVarInt = 268435455; // largest remaining length
+
+inline qsizetype qos0CopySize(const PublishView &in, ProtocolVersion version)
+{
+    const std::uint64_t rest =
+        std::uint64_t(in.topicField.size()) + std::uint64_t(in.payload.size()) + (isV5(version) ? 1 : 0);
+    return rest > kMaxVarInt ? 0 : qsizetype(1 + varIntSize(std::uint32_t(rest)) + rest);
+}
 
 // Zero-copy slice of `whole` sharing its buffer (no allocation, one reference count).
 QByteArray sharedSlice(const QByteArray &whole, qsizetype pos, qsizetype len);
