@@ -82,8 +82,8 @@ struct Connection {
     // copies for other nodes in Redis (ClusterLink::releasedHold).
     LazyDeque<std::pair<quint64, std::uint64_t>> clusterHeld; // (absolute start, hold ticket)
     bool inHeldList = false;
-    bool flushSoon =
-        false; // in Worker::m_flushSoon: past the early-flush size, written at the next safe point
+    // In Worker::m_flushSoon: past the early-flush size, written at the next safe point.
+    bool flushSoon = false;
 
     QHash<std::uint16_t, QByteArray> inboundAliases;
     QHash<QByteArray, std::uint16_t> outboundAliases;
