@@ -83,7 +83,8 @@ void forEachMergedTarget(const std::vector<RouteCache::Target> &targets, const M
         const RouteCache::Target &first = targets[size_t(i)];
         out.retain = false;
         out.subscriptionIds.clear();
-        if (mergeRun(targets, i, message.publish, noLocal, out)) fn(first, std::as_const(out));
+        if (mergeRun(targets, i, message.publish.qos, message.publish.retain, noLocal, out))
+            fn(first, std::as_const(out));
     }
 }
 

@@ -819,13 +819,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     }
     if (refused == ReasonCode::Success && !p.topic.startsWith('$')) {
         // (Clients may not publish into $SYS and other '$' topics: acknowledged, dropped.)
-        const qint64 now = this->now();
-        message->originClientId = s.clientId;
-        message->originSession = s.key();
-        message->createdAtMs = now;
-        message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
-        p.dup = false;
-        p.packetId = 0;
+        stampFromClient(*message, s, now());
         if (message->publish.retain) retainFromClient(c.info, message);
         hold = publishMessage(message);
         if (hooked(HookEvent::OnPublished))
@@ -853,9 +847,12 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
 // topic alias to add, within its packet size and pending-bytes limits), with no hook that
 // sees or changes messages and packets, no inline subscription, no cluster. Each copy is the
 // PUBLISH's own topic and payload behind a new fixed header (and, for a v5 subscriber, an
-// empty property length). Returns false, having changed nothing, for anything else: that
-// PUBLISH takes the general path (handlePublish), which also reports malformed ones. What it
-// does is what handlePublish() does with such a PUBLISH, step for step.
+// empty property length). A PUBLISH that qualifies but for its subscribers (one on another
+// worker, say) is made a Message here and delivered on the route already found, as
+// publishMessage() would: the work done so far is not done again. Returns false, having
+// changed nothing, for anything else: that PUBLISH takes the general path (handlePublish),
+// which also reports malformed ones. What it does is what handlePublish() does with such a
+// PUBLISH, step for step.
 bool Worker::publishInPlace(Connection &c, QByteArrayView body)
 {
     constexpr HookMask kSeesMessages =
@@ -884,30 +881,31 @@ bool Worker::publishInPlace(Connection &c, QByteArrayView body)
     const quintptr origin = publisher.key();
     const std::vector<RouteCache::Target> &targets = route->targets;
     m_inPlaceTargets.clear();
-    for (size_t i = 0; i < targets.size();) {
-        // One run per subscriber (its matching subscriptions, merged as mergeRun() does).
-        const RouteCache::Target &first = targets[i];
-        bool deliver = false, identifiers = false;
-        for (; i < targets.size() && targets[i].subscriber == first.subscriber; ++i) {
-            const RouteCache::Target &t = targets[i];
-            if (t.options.noLocal && t.subscriber == origin) continue; // [MQTT-3.8.3-3]
-            deliver = true;
-            identifiers = identifiers || t.identifier != 0;
-        }
-        if (!deliver) continue;
+    bool inPlace = true;
+    const auto noLocal = [&](const RouteCache::Target &t) {
+        return t.options.noLocal && t.subscriber == origin; // [MQTT-3.8.3-3]
+    };
+    for (qsizetype i = 0; inPlace && i < qsizetype(targets.size());) {
+        // One run per subscriber: its matching subscriptions merged into one copy.
+        const RouteCache::Target &first = targets[size_t(i)];
+        m_inPlaceMerged.subscriptionIds.clear();
+        if (!mergeRun(targets, i, 0, false, noLocal, m_inPlaceMerged)) continue;
+        const bool identifiers = !m_inPlaceMerged.subscriptionIds.isEmpty();
         Session &s = *first.session;
-        if (s.home.load(std::memory_order_acquire) != this || s.expired || !s.connection ||
-            !s.pending.empty())
-            return false;
-        const Connection &sc = *s.connection;
-        const bool v5 = isV5(sc.version);
-        if (v5 && (identifiers || sc.clientTopicAliasMaximum > 0)) return false;
-        const qsizetype queued =
-            sc.out.size() - sc.outOffset + (sc.transport ? sc.transport->pendingBytes() : 0);
-        if (queued > caps.maximumClientBytesPending) return false;
-        if (sc.clientMaximumPacketSize > 0 && std::uint64_t(v5 ? size5 : size3) > sc.clientMaximumPacketSize)
-            return false;
+        const Connection *sc = s.connection;
+        const bool v5 = sc && isV5(sc->version);
+        inPlace = s.home.load(std::memory_order_acquire) == this && !s.expired && sc && s.pending.empty() &&
+                  !(v5 && (identifiers || sc->clientTopicAliasMaximum > 0)) &&
+                  sc->out.size() - sc->outOffset + (sc->transport ? sc->transport->pendingBytes() : 0) <=
+                      caps.maximumClientBytesPending &&
+                  !(sc->clientMaximumPacketSize > 0 &&
+                    std::uint64_t(v5 ? size5 : size3) > sc->clientMaximumPacketSize);
         m_inPlaceTargets.push_back(&s);
+    }
+    std::shared_ptr<Message> message;
+    if (!inPlace) {
+        message = std::make_shared<Message>();
+        if (decodeNewPublish(0x30, body.toByteArray(), c.version, message->publish)) return false;
     }
 
     // From here on as handlePublish(): counted, access checked (a refused QoS 0 message is
@@ -915,6 +913,11 @@ bool Worker::publishInPlace(Connection &c, QByteArrayView body)
     ++m_traffic.messagesReceived;
     ++publisher.messagesIn;
     if (!m_core.hooks.aclAllows(c.info, topic, true)) return true;
+    if (message) {
+        stampFromClient(*message, publisher, now());
+        deliverTargets(targets, std::move(message));
+        return true;
+    }
     for (Session *sp : m_inPlaceTargets) {
         Session &s = *sp;
         if (!mayRead(s, topic)) continue;
@@ -925,6 +928,18 @@ bool Worker::publishInPlace(Connection &c, QByteArrayView body)
         wrote(sc);
     }
     return true;
+}
+
+// A message from client `s`, published now (a PUBLISH or its will): its origin (No Local,
+// admin), its times and expiry, and the fields that belong to one hop only cleared.
+void Worker::stampFromClient(Message &m, const Session &s, qint64 now) const
+{
+    m.originClientId = s.clientId;
+    m.originSession = s.key();
+    m.createdAtMs = now;
+    m.expiresAtMs = m_core.messageExpiresAt(m.publish.properties, now);
+    m.publish.dup = false;
+    m.publish.packetId = 0;
 }
 
 // ObscureNotAuthorized: "not authorized" and "bad credentials" become "unspecified error".
@@ -1781,11 +1796,7 @@ void Worker::fireWill(Session &s)
     p.properties = will->properties;
     p.properties.clear(PropertyId::WillDelayInterval);
     p.properties.willDelayInterval = 0;
-    message->originClientId = s.clientId;
-    message->originSession = s.key();
-    const qint64 now = nowMs();
-    message->createdAtMs = now;
-    message->expiresAtMs = m_core.messageExpiresAt(p.properties, now);
+    stampFromClient(*message, s, nowMs());
     qCDebug(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "published";
     if (message->publish.retain) retainFromClient(s.client, message);
     publishMessage(message);

@@ -32,13 +32,14 @@ const T &asRef(const T *p)
 }
 } // namespace detail
 
-// The run of one session's subscriptions starting at subs[i] gives one delivery: the highest
-// QoS, every subscription identifier, the retain flag if any of them asks for it (Retain As
-// Published). Subscriptions for which `skip(s)` is true (No Local) are left out. Advances `i`
-// past the run; false if none was left. `subs` holds Subscription pointers or values with the
-// same fields (subscriber, options, identifier).
+// The run of one session's subscriptions starting at subs[i] gives one delivery of a message
+// published with `qos` and `retain`: the highest QoS, every subscription identifier, the retain flag if any
+// of them asks for it (Retain As Published). Subscriptions for which `skip(s)` is true (No Local) are left
+// out. Advances `i` past the run; false if none was left. `subs` holds Subscription pointers or values with
+// the same fields (subscriber, options, identifier).
 template <class Subscriptions, class Skip>
-bool mergeRun(const Subscriptions &subs, qsizetype &i, const packets::Publish &p, Skip &&skip, Outgoing &out)
+bool mergeRun(const Subscriptions &subs, qsizetype &i, std::uint8_t qos, bool retain, Skip &&skip,
+              Outgoing &out)
 {
     const auto at = [&](qsizetype k) -> const auto &
     {
@@ -49,9 +50,9 @@ bool mergeRun(const Subscriptions &subs, qsizetype &i, const packets::Publish &p
     for (; i < qsizetype(subs.size()) && at(i).subscriber == key; ++i) {
         const auto &s = at(i);
         if (skip(s)) continue;
-        const std::uint8_t qos = std::min(s.options.qos, p.qos);
-        if (!any || qos > out.qos) out.qos = qos;
-        if (s.options.retainAsPublished && p.retain) out.retain = true;
+        const std::uint8_t granted = std::min(s.options.qos, qos);
+        if (!any || granted > out.qos) out.qos = granted;
+        if (s.options.retainAsPublished && retain) out.retain = true;
         if (s.identifier) out.subscriptionIds.append(s.identifier);
         any = true;
     }

@@ -193,6 +193,7 @@ private:
     void continueConnect(quint64 serial, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     bool publishInPlace(Connection &c, QByteArrayView body);
+    void stampFromClient(Message &m, const Session &s, qint64 now) const;
     void handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     void handleSubscribe(Connection &c, const QByteArray &body);
     void handleUnsubscribe(Connection &c, const QByteArray &body);
@@ -286,6 +287,7 @@ private:
     std::vector<std::vector<Delivery>> m_routed;
     std::vector<Delivery> m_routeScratch;
     std::vector<Session *> m_inPlaceTargets; // publishInPlace()'s subscribers
+    Outgoing m_inPlaceMerged;                // publishInPlace()'s scratch for mergeRun()
     RouteCache m_routeCache;
 
     // inbox (guarded by m_inboxLock)

@@ -182,7 +182,8 @@ void offlineCopies(topics::Matches &matches, const MessagePtr &message, Each &&e
     for (qsizetype i = 0; i < subs.size();) {
         const topics::SubscriberKey k = subs[i]->subscriber;
         Outgoing o;
-        if (!mergeRun(subs, i, message->publish, noLocal, o) || o.qos == 0) continue;
+        if (!mergeRun(subs, i, message->publish.qos, message->publish.retain, noLocal, o) || o.qos == 0)
+            continue;
         o.message = message;
         each(k, std::move(o));
     }
