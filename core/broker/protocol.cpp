@@ -841,47 +841,66 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     }
 }
 
-// The common QoS 0 PUBLISH forwarded from the read buffer, without a Message: a topic with a
-// current cached route, no properties, and a copy for every subscriber that can go into its
-// output at once (connected on this worker, nothing queued, no subscription identifier or
-// topic alias to add, within its packet size and pending-bytes limits), with no hook that
-// sees or changes messages and packets, no inline subscription, no cluster. Each copy is the
-// PUBLISH's own topic and payload behind a new fixed header (and, for a v5 subscriber, an
-// empty property length). A PUBLISH that qualifies but for its subscribers (one on another
-// worker, say) is made a Message here and delivered on the route already found, as
-// publishMessage() would: the work done so far is not done again. Returns false, having
-// changed nothing, for anything else: that PUBLISH takes the general path (handlePublish),
-// which also reports malformed ones. What it does is what handlePublish() does with such a
-// PUBLISH, step for step.
-bool Worker::publishInPlace(Connection &c, QByteArrayView body)
+// The common PUBLISH forwarded from the read buffer: a topic with a current cached route, no
+// properties, not retained, and a copy for every subscriber that can go into its output at
+// once. That is a subscriber connected on this worker with nothing queued, no subscription
+// identifier or topic alias to add, within its packet size; a QoS 0 copy also within its
+// pending-bytes limit, a QoS 1/2 copy also with room in its in-flight window (the copy goes
+// into flight at once, as pump() would send it). And a broker with no hook that sees or
+// changes messages and packets (at QoS 1/2 also none told of copies in flight or stored, or
+// of inbound QoS 2 flows), no inline subscription, no cluster. Each copy is the PUBLISH's own
+// topic and payload behind a new fixed header (and its packet id, and for a v5 subscriber an
+// empty property length). A QoS 0 message never becomes a Message; a QoS 1/2 message becomes
+// one only for the copies in flight, which may have to be sent again. A PUBLISH that
+// qualifies but for its subscribers (one on another worker, say) is made a Message here and
+// delivered on the route already found, as publishMessage() would: the work done so far is
+// not done again. Returns false, having changed nothing, for anything else: that PUBLISH
+// takes the general path (handlePublish), which also reports malformed ones and answers
+// duplicate QoS 2 packet ids. What it does is what handlePublish() does with such a PUBLISH,
+// step for step, the acknowledgement to the publisher included.
+bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body)
 {
     constexpr HookMask kSeesMessages =
         hookBit(HookEvent::OnPacketRead) | hookBit(HookEvent::OnPacketProcessed) |
         hookBit(HookEvent::OnPublish) | hookBit(HookEvent::OnPublished) |
         hookBit(HookEvent::OnSelectSubscribers) | hookBit(HookEvent::OnPacketEncode) |
         hookBit(HookEvent::OnPacketSent); // (OnMessageQueued never sees a QoS 0 copy)
-    if ((hookMask() & kSeesMessages) || m_core.cluster || m_core.inlineSubscriptions->count()) return false;
+    constexpr HookMask kSeesQos = kSeesMessages | hookBit(HookEvent::OnQosPublish) |
+                                  hookBit(HookEvent::OnMessageQueued) |
+                                  hookBit(HookEvent::OnMessageInflight) | hookBit(HookEvent::OnInboundQos2);
+    const std::uint8_t qos = (firstByte >> 1) & 3;
+    if ((hookMask() & (qos ? kSeesQos : kSeesMessages)) || m_core.cluster ||
+        m_core.inlineSubscriptions->count())
+        return false;
     PublishView v;
-    if (!readPublishInPlace(0x30, body, c.version, v) || !v.properties.isEmpty() || v.topic.isEmpty() ||
+    if (!readPublishInPlace(firstByte, body, c.version, v) || !v.properties.isEmpty() || v.topic.isEmpty() ||
         v.topic.front() == '$')
         return false;
-    const QByteArray topic = QByteArray::fromRawData(v.topic.data(), v.topic.size());
     const Capabilities &caps = m_core.caps();
+    Session &publisher = *c.session;
+    if (qos > caps.maximumQos) return false;
+    if (qos == 2 && (publisher.inboundQos2.contains(v.packetId) ||
+                     (isV5(c.version) && publisher.inboundQos2.size() >= caps.receiveMaximum)))
+        return false;
+    const QByteArray topic = QByteArray::fromRawData(v.topic.data(), v.topic.size());
     if (tooDeep(topic, caps.maximumTopicLevels)) return false;
     const RouteCache::Entry *route = m_core.currentRoute(topic, m_routeCache);
     if (!route) return false;
 
-    // Each subscriber's copy: a new fixed header, the topic field, [v5: property length 0],
-    // the payload (encodeQos0Copy).
-    const qsizetype size3 = qos0CopySize(v, ProtocolVersion::V311);
-    const qsizetype size5 = qos0CopySize(v, ProtocolVersion::V5);
-    if (size3 == 0 || size5 == 0) return false;
+    // Each subscriber's copy at each QoS up to the message's: a new fixed header, the topic
+    // field, [the packet id], [v5: property length 0], the payload (encodePublishCopy).
+    qsizetype sizes[2][3] = {};
+    for (int q = 0; q <= qos; ++q) {
+        sizes[0][q] = publishCopySize(v, std::uint8_t(q), ProtocolVersion::V311);
+        sizes[1][q] = publishCopySize(v, std::uint8_t(q), ProtocolVersion::V5);
+        if (sizes[0][q] == 0 || sizes[1][q] == 0) return false;
+    }
 
-    Session &publisher = *c.session;
     const quintptr origin = publisher.key();
     const std::vector<RouteCache::Target> &targets = route->targets;
     m_inPlaceTargets.clear();
     bool inPlace = true;
+    bool inFlight = false; // a copy at QoS 1/2: the Message is needed
     const auto noLocal = [&](const RouteCache::Target &t) {
         return t.options.noLocal && t.subscriber == origin; // [MQTT-3.8.3-3]
     };
@@ -889,43 +908,82 @@ bool Worker::publishInPlace(Connection &c, QByteArrayView body)
         // One run per subscriber: its matching subscriptions merged into one copy.
         const RouteCache::Target &first = targets[size_t(i)];
         m_inPlaceMerged.subscriptionIds.clear();
-        if (!mergeRun(targets, i, 0, false, noLocal, m_inPlaceMerged)) continue;
+        if (!mergeRun(targets, i, qos, false, noLocal, m_inPlaceMerged)) continue;
+        const std::uint8_t q = m_inPlaceMerged.qos;
         const bool identifiers = !m_inPlaceMerged.subscriptionIds.isEmpty();
         Session &s = *first.session;
         const Connection *sc = s.connection;
         const bool v5 = sc && isV5(sc->version);
-        inPlace = s.home.load(std::memory_order_acquire) == this && !s.expired && sc && s.pending.empty() &&
-                  !(v5 && (identifiers || sc->clientTopicAliasMaximum > 0)) &&
-                  sc->out.size() - sc->outOffset + (sc->transport ? sc->transport->pendingBytes() : 0) <=
-                      caps.maximumClientBytesPending &&
-                  !(sc->clientMaximumPacketSize > 0 &&
-                    std::uint64_t(v5 ? size5 : size3) > sc->clientMaximumPacketSize);
-        m_inPlaceTargets.push_back(&s);
+        inPlace =
+            s.home.load(std::memory_order_acquire) == this && !s.expired && sc && s.pending.empty() &&
+            !((v5 || q) && identifiers) && !(v5 && sc->clientTopicAliasMaximum > 0) &&
+            !(sc->clientMaximumPacketSize > 0 && std::uint64_t(sizes[v5][q]) > sc->clientMaximumPacketSize);
+        if (inPlace && q == 0) {
+            inPlace = sc->out.size() - sc->outOffset + (sc->transport ? sc->transport->pendingBytes() : 0) <=
+                      caps.maximumClientBytesPending;
+        } else if (inPlace) {
+            // (A copy in flight keeps its subscription identifiers for a resend, even to a
+            // v3 connection of the session: those go the general way.)
+            inPlace = !sc->closing && s.inflight.size() < effectiveInflightWindow(caps, *sc) &&
+                      s.usedPacketIds.size() < 65535;
+            inFlight = true;
+        }
+        m_inPlaceTargets.push_back({&s, q});
     }
     std::shared_ptr<Message> message;
-    if (!inPlace) {
+    if (!inPlace || inFlight) {
+        // What decodeNewPublish() would make of it: topic and payload share one copy of the body.
         message = std::make_shared<Message>();
-        if (decodeNewPublish(0x30, body.toByteArray(), c.version, message->publish)) return false;
+        Publish &p = message->publish;
+        const QByteArray whole = body.toByteArray();
+        p.topic = sharedSlice(whole, v.topic.data() - body.data(), v.topic.size());
+        p.payload = sharedSlice(whole, v.payload.data() - body.data(), v.payload.size());
+        p.qos = qos;
+        p.packetId = v.packetId;
     }
 
-    // From here on as handlePublish(): counted, access checked (a refused QoS 0 message is
-    // not acknowledged), delivered to the subscribers that may read it.
+    // From here on as handlePublish(): counted, access checked (a refused message is not
+    // delivered; a QoS 0 one is not acknowledged either), delivered to the subscribers that
+    // may read it, acknowledged.
     ++m_traffic.messagesReceived;
     ++publisher.messagesIn;
-    if (!m_core.hooks.aclAllows(c.info, topic, true)) return true;
-    if (message) {
+    ReasonCode refused = ReasonCode::Success;
+    if (!m_core.hooks.aclAllows(c.info, topic, true)) {
+        if (qos == 0) return true;
+        refused = ReasonCode::NotAuthorized;
+    } else if (!inPlace) {
         stampFromClient(*message, publisher, now());
         deliverTargets(targets, std::move(message));
-        return true;
+    } else {
+        if (message) stampFromClient(*message, publisher, now());
+        for (const InPlaceTarget &t : m_inPlaceTargets) {
+            Session &s = *t.session;
+            if (!mayRead(s, topic)) continue;
+            Connection &sc = *s.connection;
+            if (t.qos == 0) {
+                encodePublishCopy(v, 0, 0, sc.version, sc.out);
+            } else {
+                // Into flight, as pump() puts it there.
+                const std::uint16_t id = s.allocatePacketId();
+                encodePublishCopy(v, t.qos, id, sc.version, sc.out);
+                InflightOut &f = s.inflight.emplace_back();
+                f.packetId = id;
+                f.state = t.qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
+                f.out.message = message;
+                f.out.qos = t.qos;
+                m_core.counters.inflight.fetch_add(1, std::memory_order_relaxed);
+            }
+            ++m_traffic.messagesSent;
+            ++s.messagesOut;
+            wrote(sc);
+        }
     }
-    for (Session *sp : m_inPlaceTargets) {
-        Session &s = *sp;
-        if (!mayRead(s, topic)) continue;
-        Connection &sc = *s.connection;
-        encodeQos0Copy(v, sc.version, sc.out);
-        ++m_traffic.messagesSent;
-        ++s.messagesOut;
-        wrote(sc);
+    const std::uint8_t ackCode = isV5(c.version) ? std::uint8_t(obscured(refused)) : 0;
+    if (qos == 1) {
+        sendAck(c, PacketType::Puback, v.packetId, ackCode);
+    } else if (qos == 2) {
+        if (ackCode < 0x80) publisher.inboundQos2.insert(v.packetId); // a refused QoS 2 flow ends here
+        sendAck(c, PacketType::Pubrec, v.packetId, ackCode);
     }
     return true;
 }
@@ -1440,6 +1498,23 @@ void Worker::handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &
         disconnectWithReason(c, e.code, e.message);
         return;
     }
+    processAck(c, a);
+}
+
+// The 2-byte PUBACK/PUBREC/PUBREL/PUBCOMP (reason Success, no properties), by far the most
+// common, read where it lies: no body copied, no generic dispatch. Returns false, having done
+// nothing, for anything else (a hook that sees packets, packet id 0): handleAck() takes it.
+bool Worker::ackInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body)
+{
+    if (hookMask() & (hookBit(HookEvent::OnPacketRead) | hookBit(HookEvent::OnPacketProcessed))) return false;
+    const std::uint16_t id = std::uint16_t((std::uint8_t(body[0]) << 8) | std::uint8_t(body[1]));
+    if (id == 0) return false;
+    processAck(c, AckFields{PacketType(firstByte >> 4), id, 0});
+    return true;
+}
+
+void Worker::processAck(Connection &c, const AckFields &a)
+{
     Session &s = *c.session;
     switch (a.type) {
     case PacketType::Pubrel: {

@@ -304,9 +304,17 @@ bool Worker::parseBuffer(Connection &c, const char *data, qsizetype size, qsizet
         const QByteArrayView bodyView(data + pos + f.headerLength, f.remainingLength);
         pos += f.totalLength();
         ++m_traffic.packetsReceived;
-        // A plain QoS 0 PUBLISH is forwarded straight from `data` when it can be.
-        if (!(f.firstByte == 0x30 && c.session && publishInPlace(c, bodyView)))
-            handlePacket(c, f.firstByte, bodyView.toByteArray());
+        // A plain PUBLISH is forwarded straight from `data` when it can be, and a plain
+        // acknowledgement read there; anything else is copied out and dispatched.
+        bool done = false;
+        if (c.session) {
+            const std::uint8_t t = f.firstByte;
+            if ((t & 0xF1) == 0x30) // PUBLISH, not retained
+                done = publishInPlace(c, t, bodyView);
+            else if (f.remainingLength == 2 && (t == 0x40 || t == 0x50 || t == 0x62 || t == 0x70))
+                done = ackInPlace(c, t, bodyView);
+        }
+        if (!done) handlePacket(c, f.firstByte, bodyView.toByteArray());
         if (!m_flushSoon.empty()) flushEarly();
     }
     // Bytes after a CONNECT whose session is still being handed over stay buffered in

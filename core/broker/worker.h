@@ -192,9 +192,11 @@ private:
                          bool sessionPresent);
     void continueConnect(quint64 serial, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body);
-    bool publishInPlace(Connection &c, QByteArrayView body);
+    bool publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body);
     void stampFromClient(Message &m, const Session &s, qint64 now) const;
     void handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &body);
+    bool ackInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body);
+    void processAck(Connection &c, const packets::AckFields &a);
     void handleSubscribe(Connection &c, const QByteArray &body);
     void handleUnsubscribe(Connection &c, const QByteArray &body);
     void handleDisconnect(Connection &c, const QByteArray &body);
@@ -286,8 +288,12 @@ private:
     // Routing results of the current read pass, per target worker, flushed once per pass.
     std::vector<std::vector<Delivery>> m_routed;
     std::vector<Delivery> m_routeScratch;
-    std::vector<Session *> m_inPlaceTargets; // publishInPlace()'s subscribers
-    Outgoing m_inPlaceMerged;                // publishInPlace()'s scratch for mergeRun()
+    struct InPlaceTarget {
+        Session *session;
+        std::uint8_t qos; // of its copy
+    };
+    std::vector<InPlaceTarget> m_inPlaceTargets; // publishInPlace()'s subscribers
+    Outgoing m_inPlaceMerged;                    // publishInPlace()'s scratch for mergeRun()
     RouteCache m_routeCache;
 
     // inbox (guarded by m_inboxLock)

@@ -1180,17 +1180,22 @@ qsizetype encodeConnack(const Connack &p, ProtocolVersion version, QByteArray &o
     return written;
 }
 
-qsizetype encodeQos0Copy(const PublishView &in, ProtocolVersion version, QByteArray &out)
+qsizetype encodePublishCopy(const PublishView &in, std::uint8_t qos, std::uint16_t packetId,
+                            ProtocolVersion version, QByteArray &out)
 {
-    const qsizetype n = qos0CopySize(in, version);
+    const qsizetype n = publishCopySize(in, qos, version);
     if (n == 0) return 0;
     const qsizetype start = out.size();
     out.resize(start + n);
     char *w = out.data() + start;
-    *w++ = char(u8(PacketType::Publish) << 4);
-    w = putVarInt(w, u32(in.topicField.size() + in.payload.size() + (isV5(version) ? 1 : 0)));
+    *w++ = char((u8(PacketType::Publish) << 4) | (qos << 1));
+    w = putVarInt(w, u32(in.topicField.size() + in.payload.size() + (qos ? 2 : 0) + (isV5(version) ? 1 : 0)));
     std::memcpy(w, in.topicField.data(), size_t(in.topicField.size()));
     w += in.topicField.size();
+    if (qos) {
+        *w++ = char(packetId >> 8);
+        *w++ = char(packetId & 0xFF);
+    }
     if (isV5(version)) *w++ = 0; // property length
     if (!in.payload.isEmpty()) std::memcpy(w, in.payload.data(), size_t(in.payload.size()));
     return n;
@@ -1257,7 +1262,9 @@ qsizetype encodeAck(PacketType type, std::uint16_t packetId, std::uint8_t reason
                            char(withReason ? 3 : 2), char(packetId >> 8), char(packetId & 0xFF),
                            char(reasonCode)};
     const qsizetype n = withReason ? 5 : 4;
-    out.append(bytes, n);
+    const qsizetype start = out.size();
+    out.resize(start + n); // (cheaper than append(), which goes through insert())
+    std::memcpy(out.data() + start, bytes, size_t(n));
     return n;
 }
 

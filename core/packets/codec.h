@@ -157,11 +157,13 @@ qsizetype encodeDisconnect(const Disconnect &p, ProtocolVersion version, QByteAr
 qsizetype encodeAuth(const Auth &p, ProtocolVersion version, QByteArray &out);
 qsizetype encodePacket(const Packet &p, ProtocolVersion version, QByteArray &out);
 
-// A QoS 0 PUBLISH with the topic and payload of `in`, RETAIN and DUP clear and no properties,
-// for a client of `version`: its size on the wire (0 if too large to encode), and the same
-// appended to `out` (returns its size, 0 and nothing appended if too large).
-inline qsizetype qos0CopySize(const PublishView &in, ProtocolVersion version);
-qsizetype encodeQos0Copy(const PublishView &in, ProtocolVersion version, QByteArray &out);
+// A PUBLISH with the topic and payload of `in`, RETAIN and DUP clear and no properties, at
+// `qos` (with `packetId` when above 0), for a client of `version`: its size on the wire (0 if
+// too large to encode), and the same appended to `out` (returns its size, 0 and nothing
+// appended if too large).
+inline qsizetype publishCopySize(const PublishView &in, std::uint8_t qos, ProtocolVersion version);
+qsizetype encodePublishCopy(const PublishView &in, std::uint8_t qos, std::uint16_t packetId,
+                            ProtocolVersion version, QByteArray &out);
 
 // Size the PUBLISH would have on the wire (to check a client's Maximum Packet Size before
 // encoding).
@@ -174,10 +176,10 @@ constexpr int varIntSize(std::uint32_t value) // 1..4
 }
 constexpr std::uint32_t kMaxVarInt = 268435455; // largest remaining length
 
-inline qsizetype qos0CopySize(const PublishView &in, ProtocolVersion version)
+inline qsizetype publishCopySize(const PublishView &in, std::uint8_t qos, ProtocolVersion version)
 {
-    const std::uint64_t rest =
-        std::uint64_t(in.topicField.size()) + std::uint64_t(in.payload.size()) + (isV5(version) ? 1 : 0);
+    const std::uint64_t rest = std::uint64_t(in.topicField.size()) + std::uint64_t(in.payload.size()) +
+                               (qos ? 2 : 0) + (isV5(version) ? 1 : 0);
     return rest > kMaxVarInt ? 0 : qsizetype(1 + varIntSize(std::uint32_t(rest)) + rest);
 }
 

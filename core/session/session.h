@@ -4,6 +4,7 @@
 
 #include "packets/packets.h"
 #include "session/lazydeque.h"
+#include "session/packetidset.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -104,8 +105,8 @@ public:
     LazyDeque<InflightOut> inflight;
     LazyDeque<Outgoing> pending; // outbound messages waiting for window or connection
     std::uint16_t lastPacketId = 0;
-    QSet<std::uint16_t> usedPacketIds; // ids of `inflight`
-    QSet<std::uint16_t> inboundQos2;   // QoS 2 ids received, PUBREC sent, awaiting PUBREL
+    PacketIdSet usedPacketIds; // ids of `inflight`
+    PacketIdSet inboundQos2;   // QoS 2 ids received, PUBREC sent, awaiting PUBREL
 
     // Will of the current/last connection, fired on abnormal close (with a delay in v5).
     std::unique_ptr<packets::Will> will; // allocated only while there is one

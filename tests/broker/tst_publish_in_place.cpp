@@ -1,11 +1,13 @@
-// The QoS 0 PUBLISH forwarded from the read buffer (Worker::publishInPlace): a broker with one
+// The PUBLISH forwarded from the read buffer (Worker::publishInPlace), and the plain
+// acknowledgement read there (Worker::ackInPlace): a broker with one
 // worker, so that publisher and subscribers share it, and every topic published more than
 // once, so that its route is cached: the conditions of that path. The first PUBLISH of a topic
 // takes the general path, the following ones the in-place path where it applies; each test
 // checks that subscribers get the same from both, message after message: byte for byte across
 // protocol versions, and with every rule the in-place path applies itself (No Local, access
-// control, counters, order) or leaves to the general path (subscriber limits, subscription
-// identifiers, topic aliases, properties, '$' topics, topic depth).
+// control, counters, order, QoS 1/2 flows in both directions) or leaves to the general path
+// (subscriber limits, full in-flight windows, subscription identifiers, topic aliases,
+// properties, '$' topics, topic depth, duplicate QoS 2 packet ids).
 #include "support/broker_fixture.h"
 #include "support/test_client.h"
 
@@ -30,11 +32,44 @@ Options oneWorker()
 }
 
 // The PUBLISH a subscriber of `version` should get, encoded by the codec's general encoder.
-QByteArray expectedWire(const QByteArray &topic, const QByteArray &payload, ProtocolVersion version)
+QByteArray expectedWire(const QByteArray &topic, const QByteArray &payload, ProtocolVersion version,
+                        quint8 qos = 0, quint16 packetId = 0)
 {
     QByteArray out;
-    encodePacket(Packet(makePublish(topic, payload)), version, out);
+    Publish p = makePublish(topic, payload, qos);
+    p.packetId = packetId;
+    encodePacket(Packet(p), version, out);
     return out;
+}
+
+// The packet id of a raw QoS 1/2 PUBLISH (after the fixed header and the topic).
+quint16 rawPacketId(const QByteArray &raw)
+{
+    qsizetype at = 1;
+    while (at < raw.size() && (quint8(raw[at]) & 0x80))
+        ++at;
+    ++at;
+    const qsizetype topicLength = (quint8(raw[at]) << 8) | quint8(raw[at + 1]);
+    at += 2 + topicLength;
+    return quint16((quint8(raw[at]) << 8) | quint8(raw[at + 1]));
+}
+
+Connect keptSession(ProtocolVersion v, const QByteArray &id, bool cleanStart)
+{
+    Connect c = makeConnect(v, id, cleanStart);
+    if (isV5(v)) {
+        c.properties.sessionExpiryInterval = 300;
+        c.properties.mark(PropertyId::SessionExpiryInterval);
+    }
+    return c;
+}
+
+Ack ackOf(PacketType type, quint16 id)
+{
+    Ack a;
+    a.type = type;
+    a.packetId = id;
+    return a;
 }
 
 // Lets every client in and answers access questions from `allow`; counts the questions.
@@ -126,6 +161,284 @@ private Q_SLOTS:
             }
         }
         QVERIFY(s.expectNoPacket(kQuietMs));
+    }
+
+    // QoS 1 and 2 messages, every pair of versions: each subscriber's copy is the codec's
+    // encoding at the QoS its subscription grants, with the packet id the broker chose; the
+    // publisher's flow (PUBACK, or PUBREC/PUBREL/PUBCOMP) and the subscriber's complete for
+    // every message, the first (general path) and those after it (in place).
+    void qosVersions_data()
+    {
+        QTest::addColumn<int>("pub");
+        QTest::addColumn<int>("sub");
+        QTest::addColumn<int>("qos");
+        const ProtocolVersion all[] = {ProtocolVersion::V31, ProtocolVersion::V311, ProtocolVersion::V5};
+        for (int qos : {1, 2})
+            for (ProtocolVersion p : all)
+                for (ProtocolVersion s : all)
+                    QTest::addRow("qos %d %s to %s", qos, versionTag(p), versionTag(s))
+                        << int(p) << int(s) << qos;
+    }
+    void qosVersions()
+    {
+        QFETCH(int, pub);
+        QFETCH(int, sub);
+        QFETCH(int, qos);
+        const auto pv = ProtocolVersion(pub), sv = ProtocolVersion(sub);
+        TestClient s2("s2", sv), s1("s1", sv), s0("s0", sv), p("pub", pv);
+        QVERIFY(s2.open(port(), makeConnect(sv, uniqueName("s2"))));
+        QVERIFY(s1.open(port(), makeConnect(sv, uniqueName("s1"))));
+        QVERIFY(s0.open(port(), makeConnect(sv, uniqueName("s0"))));
+        QVERIFY(p.open(port(), makeConnect(pv, uniqueName("pub"))));
+        const QByteArray topic = uniqueTopic("/q");
+        QVERIFY(s2.subscribe(topic, 2));
+        QVERIFY(s1.subscribe(topic, 1));
+        QVERIFY(s0.subscribe(topic, 0));
+        const qsizetype boundary = 127 - 4 - topic.size(); // QoS > 0: v3 remaining length 127, v5 128
+        const QList<QByteArray> payloads{"first", QByteArray(boundary, 'b'), QByteArray(),
+                                         QByteArray(300, 'x'), "last"};
+        QHash<TestClient *, QSet<quint16>> ids; // given by the broker to each subscriber
+        for (int round = 0; round < 2; ++round) {
+            for (const QByteArray &payload : payloads) {
+                Publish m = makePublish(topic, payload, quint8(qos));
+                if (qos == 1) {
+                    auto a = p.publishQos1(m);
+                    QVERIFY2(a, qPrintable(p.lastError()));
+                    QCOMPARE(a->reasonCode, 0);
+                } else {
+                    auto a = p.publishQos2(m);
+                    QVERIFY2(a, qPrintable(p.lastError()));
+                    QCOMPARE(a->pubrec.reasonCode, 0);
+                    QCOMPARE(a->pubcomp.reasonCode, 0);
+                }
+                for (TestClient *c : {&s2, &s1, &s0}) {
+                    const int granted = std::min(qos, c == &s2 ? 2 : c == &s1 ? 1 : 0);
+                    auto raw = c->receiveRaw();
+                    QVERIFY2(raw, qPrintable(c->lastError()));
+                    const quint16 id = granted ? rawPacketId(*raw) : 0;
+                    QCOMPARE(raw->toHex(' '),
+                             expectedWire(topic, payload, sv, quint8(granted), id).toHex(' '));
+                    if (granted) {
+                        QVERIFY2(!ids[c].contains(id), "a packet id given again"); // (ids do not wrap here)
+                        ids[c].insert(id);
+                        const Ack a = ackOf(granted == 1 ? PacketType::Puback : PacketType::Pubrec, id);
+                        QVERIFY(c->send(Packet(a)));
+                        if (granted == 2) {
+                            auto rel = c->receiveAck(PacketType::Pubrel);
+                            QVERIFY2(rel, qPrintable(c->lastError()));
+                            QCOMPARE(rel->packetId, id);
+                            QVERIFY(c->send(Packet(ackOf(PacketType::Pubcomp, id))));
+                        }
+                    }
+                }
+            }
+        }
+        for (TestClient *c : {&s2, &s1, &s0})
+            QVERIFY(c->expectNoPacket(c == &s2 ? kQuietMs : 0));
+        QVERIFY(p.ping());
+    }
+
+    // A subscriber whose window is full (Receive Maximum 2, nothing acknowledged): the rest
+    // waits in its queue, QoS 0 messages behind them too, and all come in publishing order
+    // as it acknowledges. Then, with its queue empty again, copies go straight into flight.
+    // A QoS 1 subscription with an identifier gets it on every copy.
+    void qosWindowOrderAndIdentifiers()
+    {
+        const QByteArray topic = uniqueTopic("/window");
+        TestClient sub("sub", ProtocolVersion::V5), ids("ids", ProtocolVersion::V5),
+            pub("pub", ProtocolVersion::V311);
+        Connect c = makeConnect(ProtocolVersion::V5, uniqueName("sub"));
+        c.properties.receiveMaximum = 2;
+        c.properties.mark(PropertyId::ReceiveMaximum);
+        QVERIFY(sub.open(port(), c));
+        QVERIFY(ids.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("ids"))));
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));
+        QVERIFY(sub.subscribe(topic, 1));
+        Subscribe s;
+        s.topics << makeSubscription(topic, 1);
+        s.properties.subscriptionIdentifiers << 9;
+        QVERIFY(ids.subscribe(s));
+        const auto expectFrom = [&](TestClient &client, int i, bool acknowledge) {
+            auto m = client.receivePublish();
+            if (!m) {
+                qWarning().noquote() << client.name() << client.lastError();
+                return false;
+            }
+            const int q = i % 4 == 3 ? 0 : 1;
+            if (m->payload != QByteArray::number(i) || m->qos != q) {
+                qWarning().noquote() << client.name() << "message" << i << "is" << describe(*m);
+                return false;
+            }
+            if (&client == &ids && (m->properties.subscriptionIdentifiers.size() != 1 ||
+                                    m->properties.subscriptionIdentifiers[0] != 9u)) {
+                qWarning().noquote() << "no subscription identifier on" << describe(*m);
+                return false;
+            }
+            return !acknowledge || !q || client.acknowledge(*m);
+        };
+        for (int phase = 0; phase < 2; ++phase) {
+            constexpr int kMessages = 12;
+            for (int i = 0; i < kMessages; ++i) {
+                Publish p = makePublish(topic, QByteArray::number(i), i % 4 == 3 ? 0 : 1);
+                QVERIFY(pub.publish(p));
+            }
+            for (int i = 0; i < kMessages; ++i)
+                QVERIFY(expectFrom(ids, i, true));
+            if (phase == 0) {
+                // Two QoS 1 in flight, unacknowledged, and nothing else until one is.
+                std::optional<Publish> first = sub.receivePublish(), second = sub.receivePublish();
+                QVERIFY(first && second);
+                QCOMPARE(first->payload, "0");
+                QCOMPARE(second->payload, "1");
+                QVERIFY(sub.expectNoPacket(kQuietMs));
+                QVERIFY(sub.acknowledge(*first));
+                QVERIFY(sub.acknowledge(*second));
+                for (int i = 2; i < kMessages; ++i)
+                    QVERIFY(expectFrom(sub, i, true));
+            } else {
+                for (int i = 0; i < kMessages; ++i)
+                    QVERIFY(expectFrom(sub, i, true));
+            }
+            for (int i = 0; i < kMessages; ++i)
+                if (i % 4 != 3) QVERIFY(pub.receiveAck(PacketType::Puback));
+        }
+        QVERIFY(sub.expectNoPacket(kQuietMs));
+        QVERIFY(ids.expectNoPacket(0));
+    }
+
+    // A QoS 2 PUBLISH sent again before its PUBREL (DUP set) is acknowledged again and not
+    // delivered twice; after PUBCOMP the same id is a new message. A v5 publisher past the
+    // server's Receive Maximum of unreleased QoS 2 messages is disconnected.
+    void qos2DuplicatesAndReceiveMaximum()
+    {
+        Options o = oneWorker();
+        o.capabilities.receiveMaximum = 3;
+        m_fixture = std::make_unique<BrokerFixture>(o);
+        PETREL_START(*m_fixture);
+        const QByteArray topic = uniqueTopic("/dup");
+        TestClient sub("sub", ProtocolVersion::V311), pub("pub", ProtocolVersion::V5);
+        QVERIFY(sub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("sub"))));
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("pub"))));
+        QVERIFY(sub.subscribe(topic, 0));
+        QVERIFY(pub.publishQos2(makePublish(topic, "route", 2))); // the route is cached now
+        QVERIFY(sub.receivePublish());
+        for (int round = 0; round < 2; ++round) {
+            Publish p = makePublish(topic, "once" + QByteArray::number(round), 2);
+            p.packetId = 77;
+            QVERIFY(pub.publish(p));
+            auto rec = pub.receiveAck(PacketType::Pubrec);
+            QVERIFY2(rec && rec->packetId == 77 && rec->reasonCode == 0, qPrintable(pub.lastError()));
+            p.dup = true;
+            QVERIFY(pub.publish(p));
+            rec = pub.receiveAck(PacketType::Pubrec);
+            QVERIFY2(rec && rec->packetId == 77, qPrintable(pub.lastError()));
+            QVERIFY(pub.send(Packet(ackOf(PacketType::Pubrel, 77))));
+            auto comp = pub.receiveAck(PacketType::Pubcomp);
+            QVERIFY2(comp && comp->reasonCode == 0, qPrintable(pub.lastError()));
+            auto m = sub.receivePublish();
+            QVERIFY2(m, qPrintable(sub.lastError()));
+            QCOMPARE(m->payload, p.payload);
+            QVERIFY(sub.expectNoPacket(kQuietMs));
+        }
+        for (quint16 id = 1; id <= 3; ++id) {
+            Publish p = makePublish(topic, "held", 2);
+            p.packetId = id;
+            QVERIFY(pub.publish(p));
+            QVERIFY(pub.receiveAck(PacketType::Pubrec));
+        }
+        Publish p = makePublish(topic, "one too many", 2);
+        p.packetId = 4;
+        QVERIFY(pub.publish(p));
+        QVERIFY(pub.expectServerDisconnect(quint8(ReasonCode::ReceiveMaximumExceeded)));
+        for (int i = 0; i < 3; ++i) {
+            auto m = sub.receivePublish();
+            QVERIFY2(m && m->payload == "held", qPrintable(sub.lastError()));
+        }
+        QVERIFY(sub.expectNoPacket(kQuietMs));
+    }
+
+    // QoS 1 copies in flight to a subscriber that goes away before acknowledging them: its
+    // session keeps them, and they are sent again, with DUP and their packet ids, when it
+    // comes back; acknowledged then, they are not sent a third time.
+    void inflightSentAgainAfterReconnect_data()
+    {
+        QTest::addColumn<int>("version");
+        for (ProtocolVersion v : {ProtocolVersion::V311, ProtocolVersion::V5})
+            QTest::addRow("%s", versionTag(v)) << int(v);
+    }
+    void inflightSentAgainAfterReconnect()
+    {
+        QFETCH(int, version);
+        const auto v = ProtocolVersion(version);
+        const QByteArray topic = uniqueTopic("/again"), id = uniqueName("sub");
+        auto sub = std::make_unique<TestClient>("sub", v);
+        TestClient pub("pub", ProtocolVersion::V311);
+        QVERIFY(sub->open(port(), keptSession(v, id, false)));
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));
+        QVERIFY(sub->subscribe(topic, 2));
+        QList<Publish> first;
+        for (int i = 0; i < 4; ++i) {
+            QVERIFY(pub.publishQos1(makePublish(topic, "m" + QByteArray::number(i), 1)));
+            auto m = sub->receivePublish();
+            QVERIFY2(m, qPrintable(sub->lastError()));
+            QCOMPARE(m->qos, 1);
+            QVERIFY(!m->dup);
+            first << *m;
+        }
+        sub->close(); // nothing acknowledged
+        QTRY_VERIFY_WITH_TIMEOUT(m_fixture->broker()->stats().clientsConnected == 1, kTimeoutMs);
+        sub = std::make_unique<TestClient>("sub", v);
+        auto connack = sub->open(port(), keptSession(v, id, false));
+        QVERIFY(connack);
+        QVERIFY(connack->sessionPresent);
+        for (const Publish &before : std::as_const(first)) {
+            auto m = sub->receivePublish();
+            QVERIFY2(m, qPrintable(sub->lastError()));
+            QVERIFY(m->dup);
+            QCOMPARE(m->packetId, before.packetId);
+            QCOMPARE(m->topic, topic);
+            QCOMPARE(m->payload, before.payload);
+            QCOMPARE(m->qos, 1);
+            QVERIFY(sub->acknowledge(*m));
+        }
+        QVERIFY(sub->expectNoPacket(kQuietMs));
+        QVERIFY(sub->disconnect());
+        sub = std::make_unique<TestClient>("sub", v);
+        QVERIFY(sub->open(port(), keptSession(v, id, false)));
+        QVERIFY(sub->expectNoPacket(kQuietMs));
+    }
+
+    // The plain acknowledgements read in place are checked as on the general path: a PUBACK
+    // or PUBREC with an unknown id (PUBREC: answered with PUBREL "packet identifier not
+    // found" in v5), a PUBREL with an unknown id (PUBCOMP, the same reason in v5), and packet
+    // id 0, a malformed packet that ends the connection.
+    void acknowledgements_data()
+    {
+        QTest::addColumn<int>("version");
+        for (ProtocolVersion v : {ProtocolVersion::V311, ProtocolVersion::V5})
+            QTest::addRow("%s", versionTag(v)) << int(v);
+    }
+    void acknowledgements()
+    {
+        QFETCH(int, version);
+        const auto v = ProtocolVersion(version);
+        const quint8 notFound = isV5(v) ? quint8(ReasonCode::PacketIdentifierNotFound) : 0;
+        TestClient c("c", v);
+        QVERIFY(c.open(port(), makeConnect(v, uniqueName("c"))));
+        QVERIFY(c.sendRaw(QByteArray("\x40\x02\x12\x34", 4))); // PUBACK, unknown: ignored
+        QVERIFY(c.sendRaw(QByteArray("\x50\x02\x12\x35", 4))); // PUBREC, unknown
+        auto rel = c.receiveAck(PacketType::Pubrel);
+        QVERIFY2(rel, qPrintable(c.lastError()));
+        QCOMPARE(rel->packetId, 0x1235);
+        QCOMPARE(rel->reasonCode, notFound);
+        QVERIFY(c.sendRaw(QByteArray("\x62\x02\x12\x36", 4))); // PUBREL, unknown
+        auto comp = c.receiveAck(PacketType::Pubcomp);
+        QVERIFY2(comp, qPrintable(c.lastError()));
+        QCOMPARE(comp->packetId, 0x1236);
+        QCOMPARE(comp->reasonCode, notFound);
+        QVERIFY(c.ping());
+        QVERIFY(c.sendRaw(QByteArray("\x40\x02\x00\x00", 4))); // packet id 0 [MQTT-2.2.1-3]
+        QVERIFY(c.expectServerDisconnect(quint8(ReasonCode::MalformedPacket)));
     }
 
     // A client subscribed to its own topic gets its own messages, unless its subscription
@@ -451,6 +764,41 @@ private Q_SLOTS:
             QCOMPARE(m->payload, "/open" + n);
             // Three write checks; reads: two for "secret" (one refused), two for "open".
             QCOMPARE(acl->takeCounts(), (std::pair<int, int>{3, 4}));
+        }
+        QVERIFY(seer.expectNoPacket(kQuietMs));
+        QVERIFY(blind.expectNoPacket(0));
+
+        // QoS 1 and 2: a refused write is acknowledged with Not Authorized (v5; v3 has no
+        // reason codes) and reaches nobody; a refused QoS 2 flow ends at its PUBREC. Allowed
+        // ones are delivered, with the same checks as QoS 0.
+        TestClient pub5("pub5", ProtocolVersion::V5);
+        QVERIFY(pub5.open(port, makeConnect(ProtocolVersion::V5, uniqueName("pub5"))));
+        acl->takeCounts();
+        for (int i = 0; i < 3; ++i) {
+            const QByteArray n = QByteArray::number(i);
+            auto a = pub.publishQos1(makePublish(base + "/ro", "q1" + n, 1));
+            QVERIFY2(a && a->reasonCode == 0, qPrintable(pub.lastError()));
+            a = pub5.publishQos1(makePublish(base + "/ro", "q1" + n, 1));
+            QVERIFY2(a && a->reasonCode == quint8(ReasonCode::NotAuthorized), qPrintable(pub5.lastError()));
+            Publish q2 = makePublish(base + "/ro", "q2" + n, 2);
+            q2.packetId = pub5.nextPacketId();
+            QVERIFY(pub5.publish(q2));
+            auto rec = pub5.receiveAck(PacketType::Pubrec);
+            QVERIFY2(rec && rec->reasonCode == quint8(ReasonCode::NotAuthorized),
+                     qPrintable(pub5.lastError()));
+            QVERIFY(pub5.send(Packet(ackOf(PacketType::Pubrel, q2.packetId))));
+            auto comp = pub5.receiveAck(PacketType::Pubcomp);
+            QVERIFY2(comp && comp->reasonCode == quint8(ReasonCode::PacketIdentifierNotFound),
+                     qPrintable(pub5.lastError()));
+            a = pub5.publishQos1(makePublish(base + "/open", "q1" + n, 1));
+            QVERIFY2(a && a->reasonCode == 0, qPrintable(pub5.lastError()));
+            for (TestClient *c : {&seer, &blind}) {
+                auto m = c->receivePublish();
+                QVERIFY2(m, qPrintable(c->lastError()));
+                QCOMPARE(m->payload, "q1" + n);
+                QCOMPARE(m->qos, 0);
+            }
+            QCOMPARE(acl->takeCounts(), (std::pair<int, int>{4, 2}));
         }
         QVERIFY(seer.expectNoPacket(kQuietMs));
         QVERIFY(blind.expectNoPacket(0));

@@ -4,13 +4,18 @@
 // (docs/benchmarks.md); this test keeps the causes from coming back.
 #include "broker/worker.h"
 #include "session/lazydeque.h"
+#include "session/packetidset.h"
 #include "session/session.h"
 
 #include <QTest>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <deque>
 #include <new>
+#include <random>
+#include <set>
 
 namespace {
 std::atomic<bool> g_counting{false};
@@ -98,6 +103,105 @@ private Q_SLOTS:
         // moving hands the storage over
         LazyDeque<int> moved(std::move(q));
         QCOMPARE(moved.size(), std::size_t(1));
+    }
+
+    // PacketIdSet against std::set under three loads: ids in sequence acknowledged mostly in
+    // order (each in its home slot), the same with ids held for a long time so that later
+    // ids collide with them (displaced ids, moved back on removal), and random ids.
+    void packetIdSetAgreesWithStdSet_data()
+    {
+        QTest::addColumn<int>("load");
+        QTest::newRow("sequence") << 0;
+        QTest::newRow("sequence with held ids") << 1;
+        QTest::newRow("random") << 2;
+    }
+    void packetIdSetAgreesWithStdSet()
+    {
+        QFETCH(int, load);
+        std::mt19937 rng(1234 + load);
+        PacketIdSet set;
+        std::set<std::uint16_t> model;
+        std::deque<std::uint16_t> order;                // sequence loads: ids in the order handed out
+        std::deque<std::pair<int, std::uint16_t>> held; // (step it goes, id), roughly in step order
+        std::uint16_t last = 0;
+        const auto check = [&] {
+            QCOMPARE(set.size(), std::uint32_t(model.size()));
+            QList<std::uint16_t> values = set.values();
+            std::sort(values.begin(), values.end());
+            QVERIFY(std::equal(values.begin(), values.end(), model.begin(), model.end()));
+            for (std::uint32_t id = 0; id <= 0xFFFF; id += 1 + rng() % 7)
+                QCOMPARE(set.contains(std::uint16_t(id)), model.count(std::uint16_t(id)) == 1);
+        };
+        for (int step = 0; step < 200000; ++step) {
+            if (!held.empty() && held.front().first <= step) {
+                QVERIFY(set.remove(held.front().second));
+                model.erase(held.front().second);
+                held.pop_front();
+            }
+            if (load == 2) {
+                const auto id = std::uint16_t(1 + rng() % (step < 100000 ? 600 : 65535));
+                if (rng() % 2) {
+                    set.insert(id);
+                    model.insert(id);
+                } else {
+                    QCOMPARE(set.remove(id), model.erase(id) == 1);
+                }
+            } else if (order.size() < 40 + rng() % 200) {
+                do
+                    last = std::uint16_t(last + 1);
+                while (last == 0 || model.count(last));
+                set.insert(last);
+                model.insert(last);
+                order.push_back(last);
+            } else {
+                // Mostly the oldest; sometimes another; with held ids, the oldest now and then
+                // is held past thousands of later ids (which then collide with it).
+                const std::size_t at = rng() % 8 == 0 ? rng() % order.size() : 0;
+                const std::uint16_t id = order[at];
+                if (load == 1 && at == 0 && rng() % 50 == 0) {
+                    held.push_back({step + 2000 + int(rng() % 20000), id});
+                    order.pop_front();
+                    continue;
+                }
+                order.erase(order.begin() + std::ptrdiff_t(at));
+                QVERIFY(set.remove(id));
+                model.erase(id);
+            }
+            if (step % 5000 == 0) {
+                check();
+                if (QTest::currentTestFailed()) return;
+            }
+        }
+        check();
+        if (QTest::currentTestFailed()) return;
+        QVERIFY(!set.contains(0));
+        set.insert(0); // never a packet id
+        QVERIFY(!set.contains(0));
+        QVERIFY(!set.remove(0));
+    }
+
+    // Nothing allocated until the first id; a small table is kept when emptied, a large one
+    // (after a burst) given back.
+    void packetIdSetMemory()
+    {
+        PacketIdSet set;
+        QCOMPARE(set.capacity(), 0u);
+        QVERIFY(!set.remove(5));
+        set.insert(5);
+        QCOMPARE(set.capacity(), 16u);
+        QVERIFY(set.remove(5));
+        QVERIFY(set.isEmpty());
+        QCOMPARE(set.capacity(), 16u);
+        for (std::uint16_t id = 1; id <= 1000; ++id)
+            set.insert(id);
+        QCOMPARE(set.size(), 1000u);
+        QCOMPARE(set.capacity(), 2048u); // at most half full
+        for (std::uint16_t id = 1; id <= 1000; ++id)
+            QVERIFY(set.remove(id));
+        QCOMPARE(set.capacity(), 0u);
+        PacketIdSet moved(std::move(set));
+        moved.insert(9);
+        QVERIFY(moved.contains(9) && !set.contains(9));
     }
 
     void freshSessionAllocatesOnlyItself()

@@ -13,7 +13,7 @@
 //   * for PUBLISH, readPublishInPlace() (the broker's in-place path) agrees with
 //     decodeNewPublish(): it accepts every packet that decodes, with the same topic, payload
 //     and packet id; every packet it accepts with a topic and no properties decodes; and its
-//     QoS 0 copy (encodeQos0Copy) is the general encoder's QoS 0 PUBLISH, in every version.
+//     copy (encodePublishCopy) is the general encoder's PUBLISH at each QoS, in every version.
 #include "fuzz_common.h"
 #include "packets/codec.h"
 #include "support/packet_print.h"
@@ -86,16 +86,19 @@ void checkInPlace(std::uint8_t firstByte, const QByteArray &body, ProtocolVersio
         v.topicField != body.first(2 + p.topic.size()))
         fail("readPublishInPlace() read other fields than decodeNewPublish()", input);
     if (v.topic.isEmpty()) return; // a v5 topic alias: never copied in place
-    for (ProtocolVersion to : {ProtocolVersion::V311, ProtocolVersion::V5}) {
-        QByteArray copy, expected;
-        const qsizetype n = encodeQos0Copy(v, to, copy);
-        Publish q0;
-        q0.topic = p.topic;
-        q0.payload = p.payload;
-        encodePacket(Packet(q0), to, expected);
-        if (copy != expected || n != copy.size() || qos0CopySize(v, to) != n)
-            fail("encodeQos0Copy() differs from the encoder's QoS 0 PUBLISH", input, nullptr, nullptr, copy);
-    }
+    for (ProtocolVersion to : {ProtocolVersion::V311, ProtocolVersion::V5})
+        for (std::uint8_t qos : {0, 1, 2}) {
+            QByteArray copy, expected;
+            Publish q;
+            q.topic = p.topic;
+            q.payload = p.payload;
+            q.qos = qos;
+            q.packetId = qos ? std::uint16_t(0x8001 + p.packetId % 0x7FFF) : 0;
+            const qsizetype n = encodePublishCopy(v, qos, q.packetId, to, copy);
+            encodePacket(Packet(q), to, expected);
+            if (copy != expected || n != copy.size() || publishCopySize(v, qos, to) != n)
+                fail("encodePublishCopy() differs from the encoder's PUBLISH", input, nullptr, nullptr, copy);
+        }
 }
 
 } // namespace

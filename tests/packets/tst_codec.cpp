@@ -402,9 +402,9 @@ void tst_Codec::sharedSliceEdgeCases()
     QCOMPARE(sharedSlice(raw, 1, 2), QByteArray("yz"));
 }
 
-// readPublishInPlace() (the broker's in-place QoS 0 path) accepts exactly the PUBLISH packets
+// readPublishInPlace() (the broker's in-place path) accepts exactly the PUBLISH packets
 // decodeNewPublish() accepts (bar v5 properties, which it does not read) and finds the same
-// fields; its QoS 0 copy is the encoder's. Topics around the eight-byte steps of its topic
+// fields; its copies at QoS 0, 1 and 2 are the encoder's. Topics around the eight-byte steps of its topic
 // check, with a wildcard, U+0000 or a high byte at every position; and every catalogue PUBLISH.
 void tst_Codec::publishInPlaceAgreesWithDecoder()
 {
@@ -456,15 +456,19 @@ void tst_Codec::publishInPlaceAgreesWithDecoder()
                 QCOMPARE(view.topic, QByteArrayView(p.topic));
                 QCOMPARE(view.payload, QByteArrayView(p.payload));
                 QCOMPARE(view.packetId, p.packetId);
-                for (ProtocolVersion to : {ProtocolVersion::V311, ProtocolVersion::V5}) {
-                    Publish q0;
-                    q0.topic = p.topic;
-                    q0.payload = p.payload;
-                    QByteArray copy, expected;
-                    encodePacket(Packet(q0), to, expected);
-                    QCOMPARE(encodeQos0Copy(view, to, copy), expected.size());
-                    QCOMPARE(copy.toHex(' '), expected.toHex(' '));
-                }
+                for (ProtocolVersion to : {ProtocolVersion::V311, ProtocolVersion::V5})
+                    for (std::uint8_t qos : {0, 1, 2}) {
+                        Publish q;
+                        q.topic = p.topic;
+                        q.payload = p.payload;
+                        q.qos = qos;
+                        q.packetId = qos ? 0xBEEF : 0;
+                        QByteArray copy, expected;
+                        encodePacket(Packet(q), to, expected);
+                        QCOMPARE(encodePublishCopy(view, qos, q.packetId, to, copy), expected.size());
+                        QCOMPARE(publishCopySize(view, qos, to), expected.size());
+                        QCOMPARE(copy.toHex(' '), expected.toHex(' '));
+                    }
             }
         }
     }
