@@ -949,7 +949,6 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
     ++publisher.messagesIn;
     ReasonCode refused = ReasonCode::Success;
     if (!m_core.hooks.aclAllows(c.info, topic, true)) {
-        if (qos == 0) return true;
         refused = ReasonCode::NotAuthorized;
     } else if (!inPlace) {
         stampFromClient(*message, publisher, now());

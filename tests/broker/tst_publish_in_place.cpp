@@ -254,8 +254,8 @@ private Q_SLOTS:
         QVERIFY(ids.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("ids"))));
         QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));
         QVERIFY(sub.subscribe(topic, 1));
-        Subscribe s;
-        s.topics << makeSubscription(topic, 1);
+        Subscribe s; // (on a topic of its own: its copies take the general path)
+        s.topics << makeSubscription(topic + "/ids", 1);
         s.properties.subscriptionIdentifiers << 9;
         QVERIFY(ids.subscribe(s));
         const auto expectFrom = [&](TestClient &client, int i, bool acknowledge) {
@@ -281,6 +281,9 @@ private Q_SLOTS:
             for (int i = 0; i < kMessages; ++i) {
                 Publish p = makePublish(topic, QByteArray::number(i), i % 4 == 3 ? 0 : 1);
                 QVERIFY(pub.publish(p));
+                p.topic += "/ids";
+                p.packetId = 0;
+                QVERIFY(pub.publish(p));
             }
             for (int i = 0; i < kMessages; ++i)
                 QVERIFY(expectFrom(ids, i, true));
@@ -299,8 +302,8 @@ private Q_SLOTS:
                 for (int i = 0; i < kMessages; ++i)
                     QVERIFY(expectFrom(sub, i, true));
             }
-            for (int i = 0; i < kMessages; ++i)
-                if (i % 4 != 3) QVERIFY(pub.receiveAck(PacketType::Puback));
+            for (int i = 0; i < 2 * kMessages; ++i)
+                if (i / 2 % 4 != 3) QVERIFY(pub.receiveAck(PacketType::Puback));
         }
         QVERIFY(sub.expectNoPacket(kQuietMs));
         QVERIFY(ids.expectNoPacket(0));
@@ -406,6 +409,42 @@ private Q_SLOTS:
         sub = std::make_unique<TestClient>("sub", v);
         QVERIFY(sub->open(port(), keptSession(v, id, false)));
         QVERIFY(sub->expectNoPacket(kQuietMs));
+    }
+
+    // A session whose subscription has an identifier (made by a v5 connection), resumed by a
+    // v3.1.1 connection: its QoS 1 copy goes out without the identifier, which v3.1.1 lacks,
+    // but keeps it for a resend, which carries it when the session is resumed by v5 again.
+    void identifierKeptForResendAcrossVersions()
+    {
+        const QByteArray topic = uniqueTopic("/keep"), id = uniqueName("sub");
+        TestClient pub("pub", ProtocolVersion::V311);
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));
+        auto sub = std::make_unique<TestClient>("sub", ProtocolVersion::V5);
+        QVERIFY(sub->open(port(), keptSession(ProtocolVersion::V5, id, true)));
+        Subscribe s;
+        s.topics << makeSubscription(topic, 1);
+        s.properties.subscriptionIdentifiers << 5;
+        QVERIFY(sub->subscribe(s));
+        QVERIFY(sub->disconnect());
+        sub = std::make_unique<TestClient>("sub", ProtocolVersion::V311);
+        QVERIFY(sub->open(port(), keptSession(ProtocolVersion::V311, id, false)));
+        for (int i = 0; i < 3; ++i) { // the first routes, the others may go in place
+            QVERIFY(pub.publishQos1(makePublish(topic, QByteArray::number(i), 1)));
+            auto m = sub->receivePublish();
+            QVERIFY2(m && m->payload == QByteArray::number(i), qPrintable(sub->lastError()));
+        }
+        sub->close(); // none acknowledged
+        QTRY_VERIFY_WITH_TIMEOUT(m_fixture->broker()->stats().clientsConnected == 1, kTimeoutMs);
+        sub = std::make_unique<TestClient>("sub", ProtocolVersion::V5);
+        QVERIFY(sub->open(port(), keptSession(ProtocolVersion::V5, id, false)));
+        for (int i = 0; i < 3; ++i) {
+            auto m = sub->receivePublish();
+            QVERIFY2(m && m->payload == QByteArray::number(i), qPrintable(sub->lastError()));
+            QVERIFY(m->dup);
+            QCOMPARE(m->properties.subscriptionIdentifiers.size(), 1);
+            QCOMPARE(m->properties.subscriptionIdentifiers[0], 5u);
+            QVERIFY(sub->acknowledge(*m));
+        }
     }
 
     // The plain acknowledgements read in place are checked as on the general path: a PUBACK
@@ -731,7 +770,7 @@ private Q_SLOTS:
         Broker broker(o);
         auto acl = std::make_shared<AclHook>();
         acl->allow = [](const ClientInfo &client, const QByteArray &topic, bool write) {
-            if (write) return !topic.endsWith("/ro");
+            if (write) return !topic.endsWith("/ro") || client.clientId.startsWith("owner");
             return !(client.clientId.startsWith("blind") && topic.endsWith("/secret"));
         };
         QString error;
@@ -771,8 +810,16 @@ private Q_SLOTS:
         // QoS 1 and 2: a refused write is acknowledged with Not Authorized (v5; v3 has no
         // reason codes) and reaches nobody; a refused QoS 2 flow ends at its PUBREC. Allowed
         // ones are delivered, with the same checks as QoS 0.
-        TestClient pub5("pub5", ProtocolVersion::V5);
+        // "owner" may write "/ro": its message caches the route, so that the refused ones
+        // that follow are refused on the in-place path.
+        TestClient pub5("pub5", ProtocolVersion::V5), owner("owner", ProtocolVersion::V311);
         QVERIFY(pub5.open(port, makeConnect(ProtocolVersion::V5, uniqueName("pub5"))));
+        QVERIFY(owner.open(port, makeConnect(ProtocolVersion::V311, uniqueName("owner"))));
+        QVERIFY(owner.publishQos1(makePublish(base + "/ro", "owner", 1)));
+        for (TestClient *c : {&seer, &blind}) {
+            auto m = c->receivePublish();
+            QVERIFY2(m && m->payload == "owner", qPrintable(c->lastError()));
+        }
         acl->takeCounts();
         for (int i = 0; i < 3; ++i) {
             const QByteArray n = QByteArray::number(i);
