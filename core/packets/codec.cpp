@@ -522,6 +522,23 @@ inline u64 withPrefix(u64 propertySize)
     return propertySize > kMaxVarInt ? kTooLong : u64(varIntSize(u32(propertySize))) + propertySize;
 }
 
+// Grows `out` by `n` bytes and returns where they start. With room left in its own buffer
+// (the common case: a connection's output grows in place), without QByteArray::resize()'s
+// general path. The bytes are the caller's to fill; the terminating '\0' stays.
+char *growBy(QByteArray &out, qsizetype n)
+{
+    QByteArray::DataPointer &d = out.data_ptr();
+    if (!d.needsDetach() && d.freeSpaceAtEnd() > n) {
+        char *w = d.data() + d.size;
+        d.size += n;
+        w[n] = '\0';
+        return w;
+    }
+    const qsizetype start = out.size();
+    out.resize(start + n);
+    return out.data() + start;
+}
+
 // Grows `out` once by the whole packet and writes the fixed header. Returns where the body
 // starts, or nullptr (nothing written) when the body is too large for a remaining length.
 char *beginPacket(QByteArray &out, u8 firstByte, u64 remainingLength, qsizetype &written)
@@ -532,9 +549,7 @@ char *beginPacket(QByteArray &out, u8 firstByte, u64 remainingLength, qsizetype 
     }
     const u32 rl = u32(remainingLength);
     written = 1 + varIntSize(rl) + qsizetype(rl);
-    const qsizetype start = out.size();
-    out.resize(start + written);
-    char *w = out.data() + start;
+    char *w = growBy(out, written);
     w = putByte(w, firstByte);
     return putVarInt(w, rl);
 }
@@ -1185,9 +1200,7 @@ qsizetype encodePublishCopy(const PublishView &in, std::uint8_t qos, std::uint16
 {
     const qsizetype n = publishCopySize(in, qos, version);
     if (n == 0) return 0;
-    const qsizetype start = out.size();
-    out.resize(start + n);
-    char *w = out.data() + start;
+    char *w = growBy(out, n);
     *w++ = char((u8(PacketType::Publish) << 4) | (qos << 1));
     w = putVarInt(w, u32(in.topicField.size() + in.payload.size() + (qos ? 2 : 0) + (isV5(version) ? 1 : 0)));
     std::memcpy(w, in.topicField.data(), size_t(in.topicField.size()));
@@ -1262,9 +1275,7 @@ qsizetype encodeAck(PacketType type, std::uint16_t packetId, std::uint8_t reason
                            char(withReason ? 3 : 2), char(packetId >> 8), char(packetId & 0xFF),
                            char(reasonCode)};
     const qsizetype n = withReason ? 5 : 4;
-    const qsizetype start = out.size();
-    out.resize(start + n); // (cheaper than append(), which goes through insert())
-    std::memcpy(out.data() + start, bytes, size_t(n));
+    std::memcpy(growBy(out, n), bytes, size_t(n)); // (append() would go through insert())
     return n;
 }
 
