@@ -74,6 +74,7 @@ const RouteCache::Entry &RouteCache::fill(const topics::SubscriptionTree &tree, 
 {
     auto it = m_entries.find(topic);
     if (it == m_entries.end()) {
+        m_lastEntry = nullptr; // (an insertion may move the entries)
         if (m_entries.size() >= kMaxTopics) m_entries.clear();
         // A copy of the bytes: the topic may share (and would pin) a whole received packet.
         it = m_entries.insert(QByteArray(topic.constData(), topic.size()), Entry{});
@@ -91,6 +92,7 @@ void RouteCache::dropStale(quint64 generation)
 {
     if (generation == m_sweptAt) return;
     m_sweptAt = generation;
+    m_lastEntry = nullptr;
     m_entries.removeIf([generation](const auto &it) { return it.value().generation != generation; });
 }
 

@@ -39,6 +39,10 @@ class RouteCache {
 public:
     static constexpr qsizetype kMaxTopics = 4096; // past this, the cache starts again empty
 
+    RouteCache() = default;
+    RouteCache(const RouteCache &) = delete; // (current()'s memo points into m_entries)
+    RouteCache &operator=(const RouteCache &) = delete;
+
     // One matching non-shared subscription (the fields subscriptionmerge.h reads).
     struct Target {
         topics::SubscriberKey subscriber = 0;
@@ -55,8 +59,15 @@ public:
     // The entry of `topic` if it was filled at `generation`, else null. No lock needed.
     const Entry *current(const QByteArray &topic, quint64 generation) const
     {
-        auto it = m_entries.constFind(topic);
-        return it != m_entries.constEnd() && it->generation == generation ? &*it : nullptr;
+        // The topic found last is compared first: the PUBLISH packets of one publisher that
+        // one read brings are mostly to one topic (a compare instead of hashing and probing).
+        if (!m_lastEntry || *m_lastKey != topic) {
+            auto it = m_entries.constFind(topic);
+            if (it == m_entries.constEnd()) return nullptr;
+            m_lastKey = &it.key();
+            m_lastEntry = &*it;
+        }
+        return m_lastEntry->generation == generation ? m_lastEntry : nullptr;
     }
     // The entry of `topic`, refilled from `tree` unless it is current. Under the trie's lock.
     const Entry &fill(const topics::SubscriptionTree &tree, quint64 generation, const QByteArray &topic);
@@ -67,6 +78,9 @@ public:
 private:
     QHash<QByteArray, Entry> m_entries;
     quint64 m_sweptAt = 0; // the generation of the last dropStale()
+    // current()'s last find, into m_entries: forgotten whenever m_entries changes.
+    mutable const QByteArray *m_lastKey = nullptr;
+    mutable const Entry *m_lastEntry = nullptr;
 };
 
 // Calls fn(target, out) once per session among a cached entry's `targets` (grouped by

@@ -182,6 +182,32 @@ private Q_SLOTS:
         QCOMPARE(cache.size(), 1);
     }
 
+    // current() compares the topic it found last before it looks up: that memo is forgotten
+    // whenever entries are added (which may move them all) or dropped, so the answers stay
+    // right through inserts, rehashes and sweeps (and the sanitizer build sees no stale read).
+    void lastTopicMemoFollowsTheEntries()
+    {
+        Router r;
+        auto &[hooks, core, cache] = r;
+        auto a = std::make_shared<Session>("a");
+        auto b = std::make_shared<Session>("b");
+        core.addSubscription(*a, "q/0", atQos(1));
+        core.addSubscription(*b, "q/+", atQos(0));
+        const QStringList both{"a:1", "b:0"};
+        QCOMPARE(route(core, "q/0", &cache), both);
+        for (int i = 1; i < 600; ++i) { // a new entry, then the memo's topic again
+            QCOMPARE(route(core, "q/" + QByteArray::number(i), &cache), QStringList{"b:0"});
+            QCOMPARE(route(core, "q/0", &cache), both);
+        }
+        QCOMPARE(cache.size(), 600);
+        core.removeSubscription(*b, "q/+");
+        cache.dropStale(core.subscriptionGeneration.load()); // every entry goes
+        QCOMPARE(cache.size(), 0);
+        QCOMPARE(route(core, "q/0", &cache), QStringList{"a:1"});
+        QCOMPARE(route(core, "q/1", &cache), QStringList());
+        QCOMPARE(route(core, "q/0", &cache), QStringList{"a:1"});
+    }
+
     void keyDoesNotPinThePacket()
     {
         // The topic of a received PUBLISH shares the packet's buffer; the cache keeps a copy
