@@ -363,12 +363,7 @@ private Q_SLOTS:
     // QoS 1 copies in flight to a subscriber that goes away before acknowledging them: its
     // session keeps them, and they are sent again, with DUP and their packet ids, when it
     // comes back; acknowledged then, they are not sent a third time.
-    void inflightSentAgainAfterReconnect_data()
-    {
-        QTest::addColumn<int>("version");
-        for (ProtocolVersion v : {ProtocolVersion::V311, ProtocolVersion::V5})
-            QTest::addRow("%s", versionTag(v)) << int(v);
-    }
+    void inflightSentAgainAfterReconnect_data() { addVersionRows(); }
     void inflightSentAgainAfterReconnect()
     {
         QFETCH(int, version);
@@ -451,12 +446,7 @@ private Q_SLOTS:
     // or PUBREC with an unknown id (PUBREC: answered with PUBREL "packet identifier not
     // found" in v5), a PUBREL with an unknown id (PUBCOMP, the same reason in v5), and packet
     // id 0, a malformed packet that ends the connection.
-    void acknowledgements_data()
-    {
-        QTest::addColumn<int>("version");
-        for (ProtocolVersion v : {ProtocolVersion::V311, ProtocolVersion::V5})
-            QTest::addRow("%s", versionTag(v)) << int(v);
-    }
+    void acknowledgements_data() { addVersionRows(); }
     void acknowledgements()
     {
         QFETCH(int, version);
