@@ -962,15 +962,13 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             if (t.qos == 0) {
                 encodePublishCopy(v, 0, 0, sc.version, sc.out);
             } else {
-                // Into flight, as pump() puts it there.
+                // Into flight, as pump() puts it there (intoFlight).
                 const std::uint16_t id = s.allocatePacketId();
                 encodePublishCopy(v, t.qos, id, sc.version, sc.out);
-                InflightOut &f = s.inflight.emplace_back();
-                f.packetId = id;
-                f.state = t.qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
-                f.out.message = message;
-                f.out.qos = t.qos;
-                m_core.counters.inflight.fetch_add(1, std::memory_order_relaxed);
+                Outgoing o;
+                o.message = message;
+                o.qos = t.qos;
+                intoFlight(s, id, std::move(o));
             }
             ++m_traffic.messagesSent;
             ++s.messagesOut;
@@ -1342,20 +1340,26 @@ void Worker::pump(Session &s)
             s.pending.pop_front();
             continue;
         }
-        InflightOut f;
-        f.packetId = id;
-        f.state = o.qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
-        f.out = std::move(o);
+        const InflightOut &f = intoFlight(s, id, std::move(o));
         if (hooked(HookEvent::OnQosPublish))
             m_core.hooks.each(HookEvent::OnQosPublish,
                               [&](Hook &h) { h.onQosPublish(s.client, f.out.message->publish, now, 0); });
         if (f.out.storeSeq && hooked(HookEvent::OnMessageInflight))
             m_core.hooks.each(HookEvent::OnMessageInflight,
                               [&](Hook &h) { h.onMessageInflight(s.clientId, f.out.storeSeq, id, false); });
-        s.inflight.push_back(std::move(f));
-        m_core.counters.inflight.fetch_add(1, std::memory_order_relaxed);
         s.pending.pop_front();
     }
+}
+
+// A copy just sent to `s` with packet id `id`: in flight until its acknowledgement.
+const InflightOut &Worker::intoFlight(Session &s, std::uint16_t id, Outgoing &&o)
+{
+    InflightOut &f = s.inflight.emplace_back();
+    f.packetId = id;
+    f.state = o.qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
+    f.out = std::move(o);
+    m_core.counters.inflight.fetch_add(1, std::memory_order_relaxed);
+    return f;
 }
 
 // Encodes one PUBLISH for this client and queues its bytes. Returns false if the client's

@@ -211,6 +211,7 @@ private:
     void selectSubscribers(const MessagePtr &message, std::vector<Delivery> &deliveries);
     void sendRetained(Session &s, const QByteArray &filter, const SessionSubscription &sub);
     void pump(Session &s);
+    const InflightOut &intoFlight(Session &s, std::uint16_t id, Outgoing &&o);
     void dropped(Session &s, const Outgoing &o, bool wasInflight);
     bool sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup);
     void detachSession(Connection &c, bool abnormal);
