@@ -505,7 +505,9 @@ BrokerStats Broker::stats() const
     s.packetsSent = c.packetsSent.load();
     s.subscriptions = c.subscriptions.load();
     s.retained = c.retained.load();
-    s.inflight = c.inflight.load();
+    // Each worker adds its change at the end of a pass; a session that moved between workers
+    // can leave the sum below zero for a moment.
+    s.inflight = std::max<qint64>(0, c.inflight.load());
     s.threads = int(d->core->workers.size());
     return s;
 }

@@ -718,7 +718,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
             ++it;
         } else {
             s.usedPacketIds.remove(f.packetId);
-            m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
+            --m_traffic.inflight;
             it = s.inflight.erase(it);
         }
     }
@@ -900,7 +900,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
     const std::vector<RouteCache::Target> &targets = route->targets;
     m_inPlaceTargets.clear();
     bool inPlace = true;
-    bool inFlight = false; // a copy at QoS 1/2: the Message is needed
+    int inFlightLeft = 0; // copies at QoS 1/2: the Message is needed
     const auto noLocal = [&](const RouteCache::Target &t) {
         return t.options.noLocal && t.subscriber == origin; // [MQTT-3.8.3-3]
     };
@@ -926,18 +926,19 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             // v3 connection of the session: those go the general way.)
             inPlace = !sc->closing && s.inflight.size() < effectiveInflightWindow(caps, *sc) &&
                       s.usedPacketIds.size() < 65535;
-            inFlight = true;
+            ++inFlightLeft;
         }
         m_inPlaceTargets.push_back({&s, q});
     }
     std::shared_ptr<Message> message;
-    if (!inPlace || inFlight) {
-        // What decodeNewPublish() would make of it: topic and payload share one copy of the body.
+    if (!inPlace || inFlightLeft) {
+        // What decodeNewPublish() would make of it: topic and payload share one copy of the
+        // body (the payload takes the copy's own reference).
         message = std::make_shared<Message>();
         Publish &p = message->publish;
-        const QByteArray whole = body.toByteArray();
+        QByteArray whole = body.toByteArray();
         p.topic = sharedSlice(whole, v.topic.data() - body.data(), v.topic.size());
-        p.payload = sharedSlice(whole, v.payload.data() - body.data(), v.payload.size());
+        p.payload = sharedSlice(std::move(whole), v.payload.data() - body.data(), v.payload.size());
         p.qos = qos;
         p.packetId = v.packetId;
     }
@@ -954,7 +955,9 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
         stampFromClient(*message, publisher, now());
         deliverTargets(targets, std::move(message));
     } else {
-        if (message) stampFromClient(*message, publisher, now());
+        // Without the origin's client id: only inline subscribers and cluster links read it,
+        // and neither gets this message (a copy in flight is only ever sent again to its session).
+        if (message) stampFromClient(*message, publisher, now(), false);
         for (const InPlaceTarget &t : m_inPlaceTargets) {
             Session &s = *t.session;
             if (!mayRead(s, topic)) continue;
@@ -962,13 +965,11 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             if (t.qos == 0) {
                 encodePublishCopy(v, 0, 0, sc.version, sc.out);
             } else {
-                // Into flight, as pump() puts it there (intoFlight).
+                // Into flight, as pump() puts it there (intoFlight). The last copy takes
+                // this function's reference to the message.
                 const std::uint16_t id = s.allocatePacketId();
                 encodePublishCopy(v, t.qos, id, sc.version, sc.out);
-                Outgoing o;
-                o.message = message;
-                o.qos = t.qos;
-                intoFlight(s, id, std::move(o));
+                intoFlight(s, id, t.qos).out.message = --inFlightLeft ? message : std::move(message);
             }
             ++m_traffic.messagesSent;
             ++s.messagesOut;
@@ -985,11 +986,12 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
     return true;
 }
 
-// A message from client `s`, published now (a PUBLISH or its will): its origin (No Local,
-// admin), its times and expiry, and the fields that belong to one hop only cleared.
-void Worker::stampFromClient(Message &m, const Session &s, qint64 now) const
+// A message from client `s`, published now (a PUBLISH or its will): its origin (No Local;
+// the client id too unless `clientId` is false), its times and expiry, and the fields that
+// belong to one hop only cleared.
+void Worker::stampFromClient(Message &m, const Session &s, qint64 now, bool clientId) const
 {
-    m.originClientId = s.clientId;
+    if (clientId) m.originClientId = s.clientId;
     m.originSession = s.key();
     m.createdAtMs = now;
     m.expiresAtMs = m_core.messageExpiresAt(m.publish.properties, now);
@@ -1340,7 +1342,8 @@ void Worker::pump(Session &s)
             s.pending.pop_front();
             continue;
         }
-        const InflightOut &f = intoFlight(s, id, std::move(o));
+        InflightOut &f = intoFlight(s, id, o.qos);
+        f.out = std::move(o);
         if (hooked(HookEvent::OnQosPublish))
             m_core.hooks.each(HookEvent::OnQosPublish,
                               [&](Hook &h) { h.onQosPublish(s.client, f.out.message->publish, now, 0); });
@@ -1352,13 +1355,14 @@ void Worker::pump(Session &s)
 }
 
 // A copy just sent to `s` with packet id `id`: in flight until its acknowledgement.
-const InflightOut &Worker::intoFlight(Session &s, std::uint16_t id, Outgoing &&o)
+// The caller fills in the rest of its `out` (the message, at least).
+InflightOut &Worker::intoFlight(Session &s, std::uint16_t id, std::uint8_t qos)
 {
     InflightOut &f = s.inflight.emplace_back();
     f.packetId = id;
-    f.state = o.qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
-    f.out = std::move(o);
-    m_core.counters.inflight.fetch_add(1, std::memory_order_relaxed);
+    f.state = qos == 1 ? InflightOut::State::AwaitPuback : InflightOut::State::AwaitPubrec;
+    f.out.qos = qos;
+    ++m_traffic.inflight;
     return f;
 }
 
@@ -1573,7 +1577,7 @@ void Worker::processAck(Connection &c, const AckFields &a)
             s.inflight.pop_front(); // acks come in order: the common case, without erase()'s moves
         else
             s.inflight.erase(it);
-        m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
+        --m_traffic.inflight;
         pump(s);
         return;
     }
@@ -1845,7 +1849,7 @@ void Worker::handOffShared(Session &s)
             reroute(it->out)) {
             persistDone(s, it->out.storeSeq);
             s.usedPacketIds.remove(it->packetId);
-            m_core.counters.inflight.fetch_sub(1, std::memory_order_relaxed);
+            --m_traffic.inflight;
             it = s.inflight.erase(it);
         } else {
             ++it;
@@ -1911,7 +1915,7 @@ void Worker::endSession(const SessionPtr &s)
         dropped(*s, f.out, true);
     for (const Outgoing &o : s->pending)
         dropped(*s, o, false);
-    m_core.counters.inflight.fetch_sub(qint64(s->inflight.size()), std::memory_order_relaxed);
+    m_traffic.inflight -= qint64(s->inflight.size());
     s->inflight.clear();
     s->pending.clear();
     s->usedPacketIds.clear();
@@ -1943,7 +1947,7 @@ void Worker::parkSession(const SessionPtr &s)
         persistDone(*s, o.storeSeq);
         o.storeSeq = 0;
     }
-    m_core.counters.inflight.fetch_sub(qint64(s->inflight.size()), std::memory_order_relaxed);
+    m_traffic.inflight -= qint64(s->inflight.size());
     s->inflight.clear();
     s->pending.clear();
     s->usedPacketIds.clear();

@@ -436,6 +436,7 @@ void Worker::publishTraffic()
     add(g.packetsSent, m_traffic.packetsSent);
     add(g.bytesReceived, m_traffic.bytesReceived);
     add(g.bytesSent, m_traffic.bytesSent);
+    add(g.inflight, m_traffic.inflight);
 }
 
 void Worker::endIteration()

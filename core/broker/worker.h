@@ -193,7 +193,7 @@ private:
     void continueConnect(quint64 serial, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     bool publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body);
-    void stampFromClient(Message &m, const Session &s, qint64 now) const;
+    void stampFromClient(Message &m, const Session &s, qint64 now, bool clientId = true) const;
     void handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     bool ackInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body);
     void processAck(Connection &c, const packets::AckFields &a);
@@ -211,7 +211,7 @@ private:
     void selectSubscribers(const MessagePtr &message, std::vector<Delivery> &deliveries);
     void sendRetained(Session &s, const QByteArray &filter, const SessionSubscription &sub);
     void pump(Session &s);
-    const InflightOut &intoFlight(Session &s, std::uint16_t id, Outgoing &&o);
+    InflightOut &intoFlight(Session &s, std::uint16_t id, std::uint8_t qos);
     void dropped(Session &s, const Outgoing &o, bool wasInflight);
     bool sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup);
     void detachSession(Connection &c, bool abnormal);
@@ -267,6 +267,7 @@ private:
         qint64 packetsSent = 0;
         qint64 bytesReceived = 0;
         qint64 bytesSent = 0;
+        qint64 inflight = 0; // change of BrokerCore::counters.inflight (may be negative)
     } m_traffic;
     int m_epoll = -1;
     int m_wakeFd = -1;

@@ -581,6 +581,15 @@ QByteArray sharedSlice(const QByteArray &whole, qsizetype pos, qsizetype len)
     return QByteArray(std::move(dp));
 }
 
+QByteArray sharedSlice(QByteArray &&whole, qsizetype pos, qsizetype len)
+{
+    if (len <= 0 || pos < 0 || pos > whole.size() || whole.size() - pos < len) return QByteArray();
+    QByteArray::DataPointer dp = std::move(whole.data_ptr()); // whole's reference, none added
+    dp.ptr += pos;
+    dp.size = len;
+    return QByteArray(std::move(dp));
+}
+
 bool isPlainAsciiTopicName(QByteArrayView topic)
 {
     constexpr u64 ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;

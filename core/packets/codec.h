@@ -185,5 +185,7 @@ inline qsizetype publishCopySize(const PublishView &in, std::uint8_t qos, Protoc
 
 // Zero-copy slice of `whole` sharing its buffer (no allocation, one reference count).
 QByteArray sharedSlice(const QByteArray &whole, qsizetype pos, qsizetype len);
+// The same taking `whole`'s own reference (no reference count touched; `whole` is left empty).
+QByteArray sharedSlice(QByteArray &&whole, qsizetype pos, qsizetype len);
 
 } // namespace petrel::packets

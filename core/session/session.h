@@ -35,8 +35,9 @@ struct ClientInfo {
 // An application message on its way through the broker. Immutable once routed, shared by
 // every delivery (one payload buffer however many subscribers).
 struct Message {
-    packets::Publish publish; // as received: topic resolved from any alias, qos/retain as published
-    QByteArray originClientId;
+    packets::Publish publish;   // as received: topic resolved from any alias, qos/retain as published
+    QByteArray originClientId;  // for inline subscribers and cluster links; empty on one
+                                // forwarded in place (publishInPlace), which neither gets
     quintptr originSession = 0; // for No Local
     qint64 createdAtMs = 0;
     qint64 expiresAtMs = 0; // 0 = never

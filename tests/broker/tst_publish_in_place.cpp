@@ -406,6 +406,87 @@ private Q_SLOTS:
         QVERIFY(sub->expectNoPacket(kQuietMs));
     }
 
+    // The broker's count of messages in flight (BrokerStats::inflight, $SYS) follows the
+    // copies the in-place path puts into flight and the acknowledgements that end them: each
+    // worker adds its change at the end of a pass. A QoS 1 copy ends with its PUBACK, a QoS 2
+    // copy with its PUBCOMP (not its PUBREC), and the copies of a clean session that closes
+    // leave the count with it.
+    void inflightCountFollowsTheCopies()
+    {
+        const QByteArray topic = uniqueTopic("/count");
+        TestClient pub("pub", ProtocolVersion::V311);
+        TestClient sub("sub", ProtocolVersion::V311);
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));
+        QVERIFY(sub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("sub"))));
+        QVERIFY(sub.subscribe(topic, 2));
+        const qint64 before = m_fixture->broker()->stats().inflight;
+        const auto inflight = [&] { return m_fixture->broker()->stats().inflight - before; };
+        QList<Publish> got;
+        for (int i = 0; i < 6; ++i) { // the first routes, the others may go in place
+            const quint8 qos = i < 3 ? 1 : 2;
+            Publish p = makePublish(topic, QByteArray::number(i), qos);
+            QVERIFY(qos == 1 ? bool(pub.publishQos1(p)) : bool(pub.publishQos2(p)));
+            auto m = sub.receivePublish();
+            QVERIFY2(m && m->payload == QByteArray::number(i), qPrintable(sub.lastError()));
+            QCOMPARE(m->qos, qos);
+            got << *m;
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(inflight(), qint64(6), kTimeoutMs);
+        QVERIFY(sub.send(Packet(ackOf(PacketType::Puback, got[0].packetId))));
+        QVERIFY(sub.send(Packet(ackOf(PacketType::Puback, got[1].packetId))));
+        QTRY_COMPARE_WITH_TIMEOUT(inflight(), qint64(4), kTimeoutMs);
+        QVERIFY(sub.send(Packet(ackOf(PacketType::Pubrec, got[3].packetId))));
+        auto rel = sub.receiveAs<Ack>();
+        QVERIFY2(rel && rel->type == PacketType::Pubrel && rel->packetId == got[3].packetId,
+                 qPrintable(sub.lastError()));
+        QVERIFY(sub.expectNoPacket(kQuietMs));
+        QCOMPARE(inflight(), qint64(4)); // a PUBREC does not end the flow
+        QVERIFY(sub.send(Packet(ackOf(PacketType::Pubcomp, got[3].packetId))));
+        QTRY_COMPARE_WITH_TIMEOUT(inflight(), qint64(3), kTimeoutMs);
+        sub.close(); // a clean session: its three copies in flight go with it
+        QTRY_COMPARE_WITH_TIMEOUT(inflight(), qint64(0), kTimeoutMs);
+    }
+
+    // One message in flight to two subscribers at once, both QoS 1 copies made in place (the
+    // last one takes the path's own reference to the message): each session sends its own
+    // copy again, whole, after reconnecting.
+    void inflightToTwoSubscribersSentAgain()
+    {
+        const QByteArray topic = uniqueTopic("/two");
+        const QByteArray ids[2] = {uniqueName("subA"), uniqueName("subB")};
+        TestClient pub("pub", ProtocolVersion::V311);
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));
+        std::unique_ptr<TestClient> subs[2];
+        for (int k = 0; k < 2; ++k) {
+            subs[k] = std::make_unique<TestClient>("sub", ProtocolVersion::V5);
+            QVERIFY(subs[k]->open(port(), keptSession(ProtocolVersion::V5, ids[k], true)));
+            QVERIFY(subs[k]->subscribe(topic, 1));
+        }
+        for (int i = 0; i < 3; ++i) { // the first routes, the others may go in place
+            QVERIFY(pub.publishQos1(makePublish(topic, "two" + QByteArray::number(i), 1)));
+            for (auto &sub : subs) {
+                auto m = sub->receivePublish();
+                QVERIFY2(m && m->payload == "two" + QByteArray::number(i), qPrintable(sub->lastError()));
+            }
+        }
+        for (auto &sub : subs)
+            sub->close(); // none acknowledged
+        QTRY_VERIFY_WITH_TIMEOUT(m_fixture->broker()->stats().clientsConnected == 1, kTimeoutMs);
+        for (int k = 0; k < 2; ++k) {
+            subs[k] = std::make_unique<TestClient>("sub", ProtocolVersion::V5);
+            QVERIFY(subs[k]->open(port(), keptSession(ProtocolVersion::V5, ids[k], false)));
+            for (int i = 0; i < 3; ++i) {
+                auto m = subs[k]->receivePublish();
+                QVERIFY2(m, qPrintable(subs[k]->lastError()));
+                QVERIFY(m->dup);
+                QCOMPARE(m->topic, topic);
+                QCOMPARE(m->payload, "two" + QByteArray::number(i));
+                QVERIFY(subs[k]->acknowledge(*m));
+            }
+            QVERIFY(subs[k]->disconnect());
+        }
+    }
+
     // A session whose subscription has an identifier (made by a v5 connection), resumed by a
     // v3.1.1 connection: its QoS 1 copy goes out without the identifier, which v3.1.1 lacks,
     // but keeps it for a resend, which carries it when the session is resumed by v5 again.

@@ -106,6 +106,7 @@ private Q_SLOTS:
 
     void sharedSliceSharesMemory();
     void sharedSliceEdgeCases();
+    void sharedSliceTakesTheReference();
     void decodedPublishSharesBody();
     void publishInPlaceAgreesWithDecoder();
     void reusedOutputIsReset();
@@ -400,6 +401,27 @@ void tst_Codec::sharedSliceEdgeCases()
     QCOMPARE(sharedSlice(whole, 0, 3), whole);
     const QByteArray raw = QByteArray::fromRawData("xyz", 3); // no owning header
     QCOMPARE(sharedSlice(raw, 1, 2), QByteArray("yz"));
+}
+
+// The rvalue form hands the slice `whole`'s own reference: the buffer is not copied and no
+// second reference is made (the slice alone owns it), and `whole` is left empty; out of
+// range, it returns an empty slice and leaves `whole` as it was.
+void tst_Codec::sharedSliceTakesTheReference()
+{
+    QByteArray whole("hello shared world");
+    whole.detach();
+    const char *where = whole.constData();
+    const QByteArray slice = sharedSlice(std::move(whole), 6, 6);
+    QCOMPARE(slice, QByteArray("shared"));
+    QCOMPARE(slice.constData(), where + 6);
+    QVERIFY(slice.isDetached()); // one reference: the slice's
+    QVERIFY(whole.isNull());     // NOLINT(bugprone-use-after-move): left empty, on purpose
+
+    QByteArray kept("abc");
+    kept.detach();
+    QVERIFY(sharedSlice(std::move(kept), 2, 5).isNull());
+    QCOMPARE(kept, QByteArray("abc")); // NOLINT(bugprone-use-after-move): untouched
+    QVERIFY(kept.isDetached());
 }
 
 // readPublishInPlace() (the broker's in-place path) accepts exactly the PUBLISH packets
