@@ -572,22 +572,31 @@ u64 publishRemainingLength(const Publish &p, std::uint8_t qos, ProtocolVersion v
 
 // ---- shared helpers --------------------------------------------------------------------
 
-QByteArray sharedSlice(const QByteArray &whole, qsizetype pos, qsizetype len)
+namespace {
+bool sliceFits(qsizetype size, qsizetype pos, qsizetype len)
 {
-    if (len <= 0 || pos < 0 || pos > whole.size() || whole.size() - pos < len) return QByteArray();
-    QByteArray::DataPointer dp = const_cast<QByteArray &>(whole).data_ptr(); // +1 reference
+    return len > 0 && pos >= 0 && pos <= size && size - pos >= len;
+}
+
+// The slice [pos, pos + len) of the buffer `dp` holds a reference to.
+QByteArray sliceOf(QByteArray::DataPointer dp, qsizetype pos, qsizetype len)
+{
     dp.ptr += pos;
     dp.size = len;
     return QByteArray(std::move(dp));
 }
+} // namespace
+
+QByteArray sharedSlice(const QByteArray &whole, qsizetype pos, qsizetype len)
+{
+    if (!sliceFits(whole.size(), pos, len)) return QByteArray();
+    return sliceOf(const_cast<QByteArray &>(whole).data_ptr(), pos, len); // +1 reference
+}
 
 QByteArray sharedSlice(QByteArray &&whole, qsizetype pos, qsizetype len)
 {
-    if (len <= 0 || pos < 0 || pos > whole.size() || whole.size() - pos < len) return QByteArray();
-    QByteArray::DataPointer dp = std::move(whole.data_ptr()); // whole's reference, none added
-    dp.ptr += pos;
-    dp.size = len;
-    return QByteArray(std::move(dp));
+    if (!sliceFits(whole.size(), pos, len)) return QByteArray();
+    return sliceOf(std::move(whole.data_ptr()), pos, len); // whole's reference, none added
 }
 
 bool isPlainAsciiTopicName(QByteArrayView topic)
