@@ -35,6 +35,10 @@ struct ClientInfo {
 // An application message on its way through the broker. Immutable once routed, shared by
 // every delivery (one payload buffer however many subscribers).
 struct Message {
+    // Provided, so that make_shared<Message>() does not zero the whole object (value
+    // initialisation of a class without one does) before the members set themselves.
+    Message() noexcept {}
+
     packets::Publish publish;   // as received: topic resolved from any alias, qos/retain as published
     QByteArray originClientId;  // for inline subscribers and cluster links; empty on one
                                 // forwarded in place (publishInPlace), which neither gets
