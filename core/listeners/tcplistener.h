@@ -9,6 +9,8 @@
 
 #include <functional>
 
+#include <sys/socket.h>
+
 namespace petrel {
 
 // A QTcpServer that never wraps accepted sockets in QTcpSocket: every descriptor goes to
@@ -16,9 +18,16 @@ namespace petrel {
 class DescriptorServer final : public QTcpServer {
     Q_OBJECT
 public:
+    // The kernel's queue of connections not yet accepted. Qt's default is 50: in a connection
+    // storm the queue filled while the acceptor was busy, the kernel dropped the SYNs beyond
+    // it, and those clients waited for their retransmission, a whole second. SOMAXCONN is the
+    // largest the kernel takes (net.core.somaxconn caps it).
+    static constexpr int kListenBacklog = SOMAXCONN;
+
     explicit DescriptorServer(std::function<void(int fd)> onAccepted, QObject *parent = nullptr)
         : QTcpServer(parent), m_onAccepted(std::move(onAccepted))
     {
+        setListenBacklogSize(kListenBacklog);
     }
 
 protected:

@@ -1,5 +1,7 @@
 #include "unixlistener.h"
 
+#include "tcplistener.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QLocalSocket>
@@ -20,6 +22,7 @@ public:
     Server(std::function<void(int)> onAccepted, QObject *parent)
         : QLocalServer(parent), m_onAccepted(std::move(onAccepted))
     {
+        setListenBacklogSize(DescriptorServer::kListenBacklog); // (Qt's default is 50; see there)
     }
 
 protected:

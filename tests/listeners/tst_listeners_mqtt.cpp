@@ -10,8 +10,10 @@
 #include "listeners/transports.h"
 #include "packets/codec.h"
 
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLocalSocket>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSslKey>
 #include <QSslSocket>
@@ -19,6 +21,12 @@
 #include <QWebSocket>
 #include <QWebSocketHandshakeOptions>
 
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -180,6 +188,50 @@ private Q_SLOTS:
         TestClient c("c");
         QVERIFY(c.open(port, makeConnect(ProtocolVersion::V5, uniqueName("c"))));
         QVERIFY(c.ping());
+    }
+
+    // A storm of connections while the acceptor is busy: the kernel queues them all
+    // (DescriptorServer::kListenBacklog) instead of dropping the SYNs past Qt's default
+    // backlog of 50, which left those clients waiting a second for the retransmission.
+    void tcp_listenQueueHoldsAConnectionStorm()
+    {
+        int accepted = 0;
+        DescriptorServer server([&](int fd) {
+            ++accepted;
+            ::close(fd);
+        });
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(server.serverPort());
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        // No event loop runs until all are connected: the server accepts none meanwhile.
+        constexpr int kClients = 200;
+        std::vector<pollfd> clients;
+        const auto closeAll = qScopeGuard([&] {
+            for (const pollfd &p : clients)
+                ::close(p.fd);
+        });
+        for (int i = 0; i < kClients; ++i) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            QVERIFY(fd >= 0);
+            clients.push_back({fd, POLLOUT, 0});
+            const int r = ::connect(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr);
+            QVERIFY2(r == 0 || errno == EINPROGRESS, std::strerror(errno));
+        }
+        // Established (writable) within half a second; a dropped SYN is sent again after one.
+        int established = 0;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 500) {
+            ::poll(clients.data(), clients.size(), 50);
+            established = int(std::count_if(clients.begin(), clients.end(),
+                                            [](const pollfd &p) { return p.revents & POLLOUT; }));
+            if (established == kClients) break;
+            QTest::qSleep(20);
+        }
+        QCOMPARE(established, kClients);
+        QTRY_COMPARE_WITH_TIMEOUT(accepted, kClients, 5000);
     }
 
     void listeners_reportedAndRemovable()
