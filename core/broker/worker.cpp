@@ -23,7 +23,6 @@ using namespace packets;
 namespace {
 constexpr qsizetype kScratchSize = 64 * 1024;
 constexpr qsizetype kFlushEarlyBytes = 256 * 1024; // flush before aboutToBlock past this
-constexpr std::uint8_t kQuietTicksBeforeFree = 10; // 100 ms ticks: 1 s without output
 constexpr int kMaxEvents = 256;
 constexpr int kReadsPerWake = 4; // reads per fd per pass: fairness between busy clients
 } // namespace
@@ -254,6 +253,7 @@ bool Worker::feed(Connection &c, const char *data, qsizetype n)
 {
     m_traffic.bytesReceived += n;
     c.lastReceivedMs = now();
+    c.activeSinceTick = true;
     qsizetype consumed = 0;
     if (c.in.isEmpty()) {
         if (!parseBuffer(c, data, n, &consumed)) return false;
@@ -476,6 +476,7 @@ void Worker::flushAll()
 bool Worker::flush(Connection &c)
 {
     c.flushSoon = false;
+    c.activeSinceTick = true;
     const qsizetype limit = flushLimit(c);
     if (c.transport) {
         if (c.outOffset < limit) {
@@ -588,22 +589,29 @@ void Worker::onTick()
     const int connectTimeout = m_core.caps().connectTimeoutMs;
     std::vector<Connection *> expired;
     for (Connection *c : std::as_const(m_connections)) {
-        // Queues that ran empty give their storage back (an idle connection after a burst
-        // costs no more than one that never queued: see LazyDeque).
-        c->held.release();
-        // The kept write buffer goes unless the connection writes regularly: one that wrote
-        // two packets or more in one of the last ten ticks (a subscriber getting a message
-        // stream) keeps it, so it does not allocate one per message; one that wrote its
-        // CONNACK and went idle gives it back at once.
-        if (c->writesThisTick >= 2)
-            c->quietTicks = 0;
-        else if (c->quietTicks < 255)
-            ++c->quietTicks;
-        c->writesThisTick = 0;
-        if (c->quietTicks >= kQuietTicksBeforeFree && c->out.isEmpty() && !c->dirty) c->out = QByteArray();
-        if (c->session) {
-            c->session->pending.release();
-            c->session->inflight.release();
+        // Storage first, where it may have something to give back (tickVisitsStorage(): with
+        // 10,000 idle clients attached, visiting all of it every tick was about 2 % of the
+        // broker's time under load, in cache misses); then the deadlines, for every one.
+        if (c->tickVisitsStorage()) {
+            c->activeSinceTick = false;
+            // Queues that ran empty give their storage back (an idle connection after a
+            // burst costs no more than one that never queued: see LazyDeque).
+            c->held.release();
+            // The kept write buffer goes unless the connection writes regularly: one that
+            // wrote two packets or more in one of the last ten ticks (a subscriber getting a
+            // message stream) keeps it, so it does not allocate one per message; one that
+            // wrote its CONNACK and went idle gives it back at once.
+            if (c->writesThisTick >= 2)
+                c->quietTicks = 0;
+            else if (c->quietTicks < 255)
+                ++c->quietTicks;
+            c->writesThisTick = 0;
+            if (c->quietTicks >= Connection::kQuietTicksBeforeFree && c->out.isEmpty() && !c->dirty)
+                c->out = QByteArray();
+            if (c->session) {
+                c->session->pending.release();
+                c->session->inflight.release();
+            }
         }
         if (c->closing) {
             // Peer not reading our last bytes, or (passive mode) not closing: give up.

@@ -54,12 +54,21 @@ struct Connection {
     // with 2 or more packets written (a new connection counts as quiet), packets this tick.
     std::uint8_t quietTicks = 255;
     std::uint8_t writesThisTick = 0;
+    // Bytes read or written since the last tick (feed(), flush()).
+    bool activeSinceTick = false;
+    static constexpr std::uint8_t kQuietTicksBeforeFree = 10; // 100 ms ticks: 1 s without output
+    // Whether onTick() looks at this connection's storage (its write buffer, held output, its
+    // session's queues). Not when it read and wrote nothing since the last tick and was quiet
+    // for the ticks before: an earlier tick gave back what there was, and a session's queues
+    // and held output change only with the bytes of its connection (acknowledgements read,
+    // packets written). An idle client then costs the tick one cache line of its Connection.
+    bool tickVisitsStorage() const { return activeSinceTick || quietTicks < kQuietTicksBeforeFree; }
 
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
+    std::uint16_t keepAlive = 0; // effective, seconds
     SessionPtr session;
     qint64 acceptedAtMs = 0;
     qint64 lastReceivedMs = 0;
-    std::uint16_t keepAlive = 0; // effective, seconds
 
     // limits the client announced (v5)
     std::uint16_t clientReceiveMaximum = 65535;

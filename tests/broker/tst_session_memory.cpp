@@ -248,6 +248,28 @@ private Q_SLOTS:
         QVERIFY(!m->sharedOnly && m->clusterId.isNull());
     }
 
+    // onTick() walks every connection each 100 ms. It looks at a connection's storage (write
+    // buffer, held output, the session's queues: other cache lines, and the Session) only
+    // while bytes move or the connection has not yet been quiet for long enough to have given
+    // its write buffer back; a crowd of idle clients then costs it one line each.
+    void tickPassesOverIdleConnections()
+    {
+        Connection c;
+        QVERIFY(!c.tickVisitsStorage()); // accepted, nothing read yet: no storage either
+        c.activeSinceTick = true;        // its CONNECT read (feed()) or CONNACK written (flush())
+        QVERIFY(c.tickVisitsStorage());
+        c.activeSinceTick = false; // what the tick does after its visit
+        c.quietTicks = 0;          // a subscriber that got a stream of messages until now
+        for (int tick = 1; tick <= Connection::kQuietTicksBeforeFree; ++tick) {
+            QVERIFY2(c.tickVisitsStorage(), QByteArray::number(tick));
+            ++c.quietTicks; // (the tick's count; at kQuietTicksBeforeFree it frees the buffer)
+        }
+        // The tick that counted to kQuietTicksBeforeFree freed its buffer: passed over from now on.
+        QVERIFY(!c.tickVisitsStorage());
+        c.activeSinceTick = true; // an acknowledgement read empties its in-flight queue
+        QVERIFY(c.tickVisitsStorage());
+    }
+
     void freshConnectionAllocatesOnlyItself()
     {
         std::unique_ptr<Connection> c;
