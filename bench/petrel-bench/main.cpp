@@ -786,6 +786,7 @@ public:
             return false;
         }
         std::fflush(nullptr);
+        const pid_t parent = ::getpid();
         m_pid = ::fork();
         if (m_pid < 0) {
             *error = std::string("fork(): ") + std::strerror(errno);
@@ -794,6 +795,8 @@ public:
         if (m_pid == 0) {
             ::close(ready[0]);
             ::close(stop[1]);
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);    // never outlives the measuring process
+            if (::getppid() != parent) ::_exit(1); // (which may have ended before the line above)
             ::_exit(hold(cfg, ready[1], stop[0]));
         }
         ::close(ready[1]);
@@ -828,7 +831,6 @@ public:
 private:
     static int hold(Config cfg, int readyFd, int stopFd)
     {
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlives the measuring process
         Run run;
         run.cfg = cfg;
         run.runId = std::uint32_t(std::random_device{}());
