@@ -772,7 +772,7 @@ int runStorm(Config cfg)
 // Not in the measuring process: 10,000 more sockets there made the generator itself about a
 // fifth slower per message (its system calls), which read as a cost of idle clients on the
 // broker; with the same connections held by another process the broker's figure did not
-// move (docs/benchmarks.md, "Idle connections: who holds them"). Real idle clients are other
+// move (docs/benchmarks.md, "Idle clients: who holds them"). Real idle clients are other
 // processes too.
 class IdleHolder {
 public:

@@ -581,6 +581,29 @@ void Worker::destroyConnection(Connection *c)
     delete c;
 }
 
+void Connection::giveBackStorage()
+{
+    if (!activeSinceTick && quietTicks >= kQuietTicksBeforeFree) return;
+    activeSinceTick = false;
+    // Queues that ran empty give their storage back (an idle connection after a burst costs
+    // no more than one that never queued: see LazyDeque).
+    held.release();
+    // The kept write buffer goes unless the connection writes regularly: one that wrote two
+    // packets or more in one of the last ten ticks (a subscriber getting a message stream)
+    // keeps it, so it does not allocate one per message; one that wrote its CONNACK and went
+    // idle gives it back at once.
+    if (writesThisTick >= 2)
+        quietTicks = 0;
+    else if (quietTicks < 255)
+        ++quietTicks;
+    writesThisTick = 0;
+    if (quietTicks >= kQuietTicksBeforeFree && out.isEmpty() && !dirty) out = QByteArray();
+    if (session) {
+        session->pending.release();
+        session->inflight.release();
+    }
+}
+
 void Worker::onTick()
 {
     const qint64 now = nowMs();
@@ -589,30 +612,7 @@ void Worker::onTick()
     const int connectTimeout = m_core.caps().connectTimeoutMs;
     std::vector<Connection *> expired;
     for (Connection *c : std::as_const(m_connections)) {
-        // Storage first, where it may have something to give back (tickVisitsStorage(): with
-        // 10,000 idle clients attached, visiting all of it every tick was about 2 % of the
-        // broker's time under load, in cache misses); then the deadlines, for every one.
-        if (c->tickVisitsStorage()) {
-            c->activeSinceTick = false;
-            // Queues that ran empty give their storage back (an idle connection after a
-            // burst costs no more than one that never queued: see LazyDeque).
-            c->held.release();
-            // The kept write buffer goes unless the connection writes regularly: one that
-            // wrote two packets or more in one of the last ten ticks (a subscriber getting a
-            // message stream) keeps it, so it does not allocate one per message; one that
-            // wrote its CONNACK and went idle gives it back at once.
-            if (c->writesThisTick >= 2)
-                c->quietTicks = 0;
-            else if (c->quietTicks < 255)
-                ++c->quietTicks;
-            c->writesThisTick = 0;
-            if (c->quietTicks >= Connection::kQuietTicksBeforeFree && c->out.isEmpty() && !c->dirty)
-                c->out = QByteArray();
-            if (c->session) {
-                c->session->pending.release();
-                c->session->inflight.release();
-            }
-        }
+        c->giveBackStorage(); // (with 10,000 idle clients, visiting all of it was 2 % of the time)
         if (c->closing) {
             // Peer not reading our last bytes, or (passive mode) not closing: give up.
             if (now - c->acceptedAtMs > (c->passive ? 10000 : 2000)) expired.push_back(c);

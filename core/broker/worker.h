@@ -57,12 +57,14 @@ struct Connection {
     // Bytes read or written since the last tick (feed(), flush()).
     bool activeSinceTick = false;
     static constexpr std::uint8_t kQuietTicksBeforeFree = 10; // 100 ms ticks: 1 s without output
-    // Whether onTick() looks at this connection's storage (its write buffer, held output, its
-    // session's queues). Not when it read and wrote nothing since the last tick and was quiet
-    // for the ticks before: an earlier tick gave back what there was, and a session's queues
-    // and held output change only with the bytes of its connection (acknowledgements read,
-    // packets written). An idle client then costs the tick one cache line of its Connection.
-    bool tickVisitsStorage() const { return activeSinceTick || quietTicks < kQuietTicksBeforeFree; }
+    // The connection's part of the worker's tick: gives back the storage it no longer needs
+    // (write buffer, emptied held-output list, its session's emptied queues). A connection
+    // that read and wrote nothing since the last tick and was quiet for the ticks before is
+    // passed over: an earlier tick gave back what there was, and a session's queues and held
+    // output change only with the bytes of its connection (acknowledgements read, packets
+    // written). An idle client then costs the tick one cache line of its Connection, not the
+    // Session and two more lines.
+    void giveBackStorage();
 
     packets::ProtocolVersion version = packets::ProtocolVersion::V311;
     std::uint16_t keepAlive = 0; // effective, seconds

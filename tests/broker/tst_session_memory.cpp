@@ -248,26 +248,46 @@ private Q_SLOTS:
         QVERIFY(!m->sharedOnly && m->clusterId.isNull());
     }
 
-    // onTick() walks every connection each 100 ms. It looks at a connection's storage (write
-    // buffer, held output, the session's queues: other cache lines, and the Session) only
-    // while bytes move or the connection has not yet been quiet for long enough to have given
-    // its write buffer back; a crowd of idle clients then costs it one line each.
+    // onTick() walks every connection each 100 ms (Connection::giveBackStorage()). It looks at
+    // a connection's storage (write buffer, held output, the session's queues: other cache
+    // lines, and the Session) only while bytes move or until the connection has been quiet
+    // long enough to have given its write buffer back; a crowd of idle clients then costs it
+    // one line each.
     void tickPassesOverIdleConnections()
     {
         Connection c;
-        QVERIFY(!c.tickVisitsStorage()); // accepted, nothing read yet: no storage either
-        c.activeSinceTick = true;        // its CONNECT read (feed()) or CONNACK written (flush())
-        QVERIFY(c.tickVisitsStorage());
-        c.activeSinceTick = false; // what the tick does after its visit
-        c.quietTicks = 0;          // a subscriber that got a stream of messages until now
-        for (int tick = 1; tick <= Connection::kQuietTicksBeforeFree; ++tick) {
-            QVERIFY2(c.tickVisitsStorage(), QByteArray::number(tick));
-            ++c.quietTicks; // (the tick's count; at kQuietTicksBeforeFree it frees the buffer)
-        }
-        // The tick that counted to kQuietTicksBeforeFree freed its buffer: passed over from now on.
-        QVERIFY(!c.tickVisitsStorage());
-        c.activeSinceTick = true; // an acknowledgement read empties its in-flight queue
-        QVERIFY(c.tickVisitsStorage());
+        c.session = std::make_shared<Session>(QByteArray("c"));
+        const auto emptiedQueue = [&] { // storage left allocated by a queue that ran empty
+            c.session->inflight.push_back(InflightOut{});
+            c.session->inflight.pop_front();
+        };
+        // A subscriber getting a stream of messages: it keeps its write buffer.
+        c.out.reserve(1024);
+        c.writesThisTick = 5;
+        c.activeSinceTick = true;
+        c.giveBackStorage();
+        QVERIFY(c.out.capacity() >= 1024);
+        // The stream stops. The first quiet tick gives back the queue that ran empty; the
+        // write buffer goes at the kQuietTicksBeforeFree-th.
+        emptiedQueue();
+        QVERIFY(c.session->inflight.allocated());
+        c.giveBackStorage();
+        QVERIFY(!c.session->inflight.allocated());
+        for (int tick = 2; tick < Connection::kQuietTicksBeforeFree; ++tick)
+            c.giveBackStorage();
+        QVERIFY(c.out.capacity() >= 1024);
+        c.giveBackStorage();
+        QCOMPARE(c.out.capacity(), 0);
+        // Passed over from now on: what changes without bytes moving is not looked at.
+        emptiedQueue();
+        for (int tick = 0; tick < 3 * Connection::kQuietTicksBeforeFree; ++tick)
+            c.giveBackStorage();
+        QVERIFY(c.session->inflight.allocated());
+        // Bytes moved (feed() or flush()): the next tick looks again.
+        c.activeSinceTick = true;
+        c.giveBackStorage();
+        QVERIFY(!c.session->inflight.allocated());
+        QCOMPARE(c.out.capacity(), 0);
     }
 
     void freshConnectionAllocatesOnlyItself()
