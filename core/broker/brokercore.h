@@ -24,6 +24,27 @@ class Worker;
 struct Delivery {
     SessionPtr session;
     Outgoing out;
+    // Or, when copyAt >= 0 (and `session` and `out` are unused): the items [copyAt, copyEnd)
+    // of the CopyStream that came with its batch.
+    qsizetype copyAt = -1;
+    qsizetype copyEnd = -1;
+};
+
+// Plain PUBLISH packets forwarded in place to the sessions of another worker
+// (Worker::publishInPlace): their topics and payloads and the sessions they go to, as items in
+// a byte stream that the receiving worker walks in order (Worker::deliverCopies), and
+// references that keep those sessions alive until it has: one per run of copies for the same
+// session, not one per copy. Handed over whole with the batch of deliveries it belongs to.
+struct CopyStream {
+    QByteArray bytes; // (its capacity is kept: it only ever shrinks by resize(0))
+    std::vector<SessionPtr> keep;
+    const Session *lastKept = nullptr; // keep.back()
+    void clear()
+    {
+        bytes.resize(0);
+        keep.clear();
+        lastKept = nullptr;
+    }
 };
 
 // What the subscription trie answered for recently published topics, so that a topic seen

@@ -6,6 +6,8 @@
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 
+#include <cstring>
+
 Q_DECLARE_LOGGING_CATEGORY(lcWorker)
 Q_LOGGING_CATEGORY(lcProtocol, "petrel.protocol")
 
@@ -841,33 +843,82 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     }
 }
 
+// ---- copies forwarded to another worker ------------------------------------------------
+// The items of a CopyStream, each a fixed part read and written with memcpy (the stream has no
+// alignment), in the order publishInPlace() appends them: one PUBLISH, then the copies of it
+// for that worker's sessions.
+namespace {
+enum class CopyItem : std::uint8_t { Publish, Copy };
+
+// Followed by the topic field (with its 2-byte length) and the payload.
+struct PublishItem {
+    CopyItem kind;
+    std::uint8_t qos; // as published
+    std::uint32_t topicFieldSize;
+    std::uint32_t payloadSize;
+    qint64 createdAtMs;
+    quintptr originSession;
+};
+
+struct CopyOfItem {
+    CopyItem kind;
+    std::uint8_t qos; // of this copy
+    Session *session;
+};
+
+// What a worker's copies for another worker grow to before it hands them over, instead of at
+// the end of its read pass (1 MB and more for a pass under load, with every cache line of it
+// moving from one core to the other and back).
+constexpr size_t kCopyBatchBytes = 32 * 1024;
+
+// Room for `n` more bytes at the end of `bytes` (uninitialised).
+char *grow(QByteArray &bytes, qsizetype n)
+{
+    const qsizetype at = bytes.size();
+    bytes.resize(at + n);
+    return bytes.data() + at;
+}
+} // namespace
+
+// Hooks that see or change messages and packets, none of which a PUBLISH forwarded in place
+// (publishInPlace, deliverCopies) calls; with one of them provided, it takes the general path.
+// At QoS 1/2 also those told of copies in flight or stored, or of inbound QoS 2 flows.
+constexpr HookMask kSeesMessages =
+    hookBit(HookEvent::OnPacketRead) | hookBit(HookEvent::OnPacketProcessed) | hookBit(HookEvent::OnPublish) |
+    hookBit(HookEvent::OnPublished) | hookBit(HookEvent::OnSelectSubscribers) |
+    hookBit(HookEvent::OnPacketEncode) |
+    hookBit(HookEvent::OnPacketSent); // (OnMessageQueued never sees a QoS 0 copy)
+constexpr HookMask kSeesQos = kSeesMessages | hookBit(HookEvent::OnQosPublish) |
+                              hookBit(HookEvent::OnMessageQueued) | hookBit(HookEvent::OnMessageInflight) |
+                              hookBit(HookEvent::OnInboundQos2);
+
 // The common PUBLISH forwarded from the read buffer: a topic with a current cached route, no
 // properties, not retained, and a copy for every subscriber that can go into its output at
-// once. That is a subscriber connected on this worker with nothing queued, no subscription
+// once (takesCopyNow). That is a subscriber connected with nothing queued, no subscription
 // identifier or topic alias to add, within its packet size; a QoS 0 copy also within its
 // pending-bytes limit, a QoS 1/2 copy also with room in its in-flight window (the copy goes
 // into flight at once, as pump() would send it). And a broker with no hook that sees or
-// changes messages and packets (at QoS 1/2 also none told of copies in flight or stored, or
-// of inbound QoS 2 flows), no inline subscription, no cluster. Each copy is the PUBLISH's own
-// topic and payload behind a new fixed header (and its packet id, and for a v5 subscriber an
-// empty property length). A QoS 0 message never becomes a Message; a QoS 1/2 message becomes
-// one only for the copies in flight, which may have to be sent again. A PUBLISH that
-// qualifies but for its subscribers (one on another worker, say) is made a Message here and
-// delivered on the route already found, as publishMessage() would: the work done so far is
-// not done again. Returns false, having changed nothing, for anything else: that PUBLISH
-// takes the general path (handlePublish), which also reports malformed ones and answers
-// duplicate QoS 2 packet ids. What it does is what handlePublish() does with such a PUBLISH,
-// step for step, the acknowledgement to the publisher included.
+// changes messages and packets (kSeesMessages, kSeesQos), no inline subscription, no cluster.
+// Each copy is the PUBLISH's own topic and payload behind a new fixed header (and its packet
+// id, and for a v5 subscriber an empty property length). A QoS 0 message never becomes a
+// Message; a QoS 1/2 message becomes one only for the copies in flight, which may have to be
+// sent again.
+//
+// A subscriber on another worker gets its copy as bytes: the topic and payload are appended
+// once per worker to the copies that go with the batch of deliveries for it, and its worker
+// decides there, with the session's state at hand, as this function would (deliverCopies). So a
+// message that crosses workers is not a Message made on one thread, read on another and freed
+// there, but a few dozen bytes in a buffer that is handed over whole. Such a subscriber must
+// have no subscription identifier to add (its connection's version is not known here).
+//
+// A PUBLISH that qualifies but for its subscribers (a local one with messages queued, say) is
+// made a Message here and delivered on the route already found, as publishMessage() would:
+// the work done so far is not done again. Returns false, having changed nothing, for anything
+// else: that PUBLISH takes the general path (handlePublish), which also reports malformed ones
+// and answers duplicate QoS 2 packet ids. What it does is what handlePublish() does with such
+// a PUBLISH, step for step, the acknowledgement to the publisher included.
 bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body)
 {
-    constexpr HookMask kSeesMessages =
-        hookBit(HookEvent::OnPacketRead) | hookBit(HookEvent::OnPacketProcessed) |
-        hookBit(HookEvent::OnPublish) | hookBit(HookEvent::OnPublished) |
-        hookBit(HookEvent::OnSelectSubscribers) | hookBit(HookEvent::OnPacketEncode) |
-        hookBit(HookEvent::OnPacketSent); // (OnMessageQueued never sees a QoS 0 copy)
-    constexpr HookMask kSeesQos = kSeesMessages | hookBit(HookEvent::OnQosPublish) |
-                                  hookBit(HookEvent::OnMessageQueued) |
-                                  hookBit(HookEvent::OnMessageInflight) | hookBit(HookEvent::OnInboundQos2);
     const std::uint8_t qos = (firstByte >> 1) & 3;
     if ((hookMask() & (qos ? kSeesQos : kSeesMessages)) || m_core.cluster ||
         m_core.inlineSubscriptions->count())
@@ -886,21 +937,18 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
     if (tooDeep(topic, caps.maximumTopicLevels)) return false;
     const RouteCache::Entry *route = m_core.currentRoute(topic, m_routeCache);
     if (!route) return false;
-
-    // Each subscriber's copy at each QoS up to the message's: a new fixed header, the topic
-    // field, [the packet id], [v5: property length 0], the payload (encodePublishCopy).
-    qsizetype sizes[2][3] = {};
+    // Each subscriber's copy at each QoS up to the message's must be encodable.
     for (int q = 0; q <= qos; ++q) {
-        sizes[0][q] = publishCopySize(v, std::uint8_t(q), ProtocolVersion::V311);
-        sizes[1][q] = publishCopySize(v, std::uint8_t(q), ProtocolVersion::V5);
-        if (sizes[0][q] == 0 || sizes[1][q] == 0) return false;
+        if (publishCopySize(v, std::uint8_t(q), ProtocolVersion::V311) == 0 ||
+            publishCopySize(v, std::uint8_t(q), ProtocolVersion::V5) == 0)
+            return false;
     }
 
     const quintptr origin = publisher.key();
     const std::vector<RouteCache::Target> &targets = route->targets;
     m_inPlaceTargets.clear();
     bool inPlace = true;
-    int inFlightLeft = 0; // copies at QoS 1/2: the Message is needed
+    int inFlightLeft = 0; // copies at QoS 1/2 on this worker: the Message is needed
     const auto noLocal = [&](const RouteCache::Target &t) {
         return t.options.noLocal && t.subscriber == origin; // [MQTT-3.8.3-3]
     };
@@ -911,24 +959,16 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
         if (!mergeRun(targets, i, qos, false, noLocal, m_inPlaceMerged)) continue;
         const std::uint8_t q = m_inPlaceMerged.qos;
         const bool identifiers = !m_inPlaceMerged.subscriptionIds.isEmpty();
-        Session &s = *first.session;
-        const Connection *sc = s.connection;
-        const bool v5 = sc && isV5(sc->version);
-        inPlace =
-            s.home.load(std::memory_order_acquire) == this && !s.expired && sc && s.pending.empty() &&
-            !((v5 || q) && identifiers) && !(v5 && sc->clientTopicAliasMaximum > 0) &&
-            !(sc->clientMaximumPacketSize > 0 && std::uint64_t(sizes[v5][q]) > sc->clientMaximumPacketSize);
-        if (inPlace && q == 0) {
-            inPlace = sc->out.size() - sc->outOffset + (sc->transport ? sc->transport->pendingBytes() : 0) <=
-                      caps.maximumClientBytesPending;
-        } else if (inPlace) {
-            // (A copy in flight keeps its subscription identifiers for a resend, even to a
-            // v3 connection of the session: those go the general way.)
-            inPlace = !sc->closing && s.inflight.size() < effectiveInflightWindow(caps, *sc) &&
-                      s.usedPacketIds.size() < 65535;
-            ++inFlightLeft;
+        const Session &s = *first.session;
+        const Worker *home = s.home.load(std::memory_order_acquire);
+        if (home != this) {
+            inPlace = !identifiers;
+            m_inPlaceTargets.push_back({&first.session, q, int(home->index())});
+            continue;
         }
-        m_inPlaceTargets.push_back({&s, q});
+        inPlace = takesCopyNow(s, q, identifiers, v);
+        if (q) ++inFlightLeft;
+        m_inPlaceTargets.push_back({&first.session, q, -1});
     }
     std::shared_ptr<Message> message;
     if (!inPlace || inFlightLeft) {
@@ -958,8 +998,47 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
         // Without the origin's client id: only inline subscribers and cluster links read it,
         // and neither gets this message (a copy in flight is only ever sent again to its session).
         if (message) stampFromClient(*message, publisher, now(), false);
+        bool copied = false;
         for (const InPlaceTarget &t : m_inPlaceTargets) {
-            Session &s = *t.session;
+            if (t.worker >= 0) {
+                copied = true;
+                // Into the stream for its worker: the PUBLISH once, then this copy.
+                const size_t w = size_t(t.worker);
+                CopyStream &copies = m_routedCopies[w];
+                std::vector<Delivery> &routed = m_routed[w];
+                if (!m_copying[w]) {
+                    m_copying[w] = true;
+                    const qsizetype at = copies.bytes.size();
+                    const PublishItem item{CopyItem::Publish,
+                                           qos,
+                                           std::uint32_t(v.topicField.size()),
+                                           std::uint32_t(v.payload.size()),
+                                           now(),
+                                           origin};
+                    char *to =
+                        grow(copies.bytes, qsizetype(sizeof item) + v.topicField.size() + v.payload.size());
+                    std::memcpy(to, &item, sizeof item);
+                    std::memcpy(to + sizeof item, v.topicField.data(), size_t(v.topicField.size()));
+                    if (!v.payload.isEmpty())
+                        std::memcpy(to + sizeof item + v.topicField.size(), v.payload.data(),
+                                    size_t(v.payload.size()));
+                    if (routed.empty() || routed.back().copyEnd != at) { // else the last one goes on
+                        Delivery d;
+                        d.copyAt = at;
+                        routed.push_back(std::move(d));
+                    }
+                }
+                Session *s = t.session->get();
+                const CopyOfItem item{CopyItem::Copy, t.qos, s};
+                std::memcpy(grow(copies.bytes, sizeof item), &item, sizeof item);
+                routed.back().copyEnd = copies.bytes.size();
+                if (copies.lastKept != s) {
+                    copies.keep.push_back(*t.session);
+                    copies.lastKept = s;
+                }
+                continue;
+            }
+            Session &s = **t.session;
             if (!mayRead(s, topic)) continue;
             Connection &sc = *s.connection;
             if (t.qos == 0) {
@@ -975,6 +1054,13 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             ++s.messagesOut;
             wrote(sc);
         }
+        for (size_t w = 0; copied && w < m_copying.size(); ++w) {
+            if (!m_copying[w]) continue;
+            m_copying[w] = false;
+            // Handed over in pieces that stay in the two cores' caches, not once per pass.
+            if (m_routedCopies[w].bytes.size() >= kCopyBatchBytes)
+                m_core.workers[w]->postDeliveries(m_routed[w], m_routedCopies[w]);
+        }
     }
     const std::uint8_t ackCode = isV5(c.version) ? std::uint8_t(obscured(refused)) : 0;
     if (qos == 1) {
@@ -984,6 +1070,89 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
         sendAck(c, PacketType::Pubrec, v.packetId, ackCode);
     }
     return true;
+}
+
+bool Worker::takesCopyNow(const Session &s, std::uint8_t qos, bool identifiers, const PublishView &v) const
+{
+    const Connection *sc = s.connection;
+    if (s.expired || !sc || !s.pending.empty()) return false;
+    const bool v5 = isV5(sc->version);
+    if (((v5 || qos) && identifiers) || (v5 && sc->clientTopicAliasMaximum > 0)) return false;
+    const qsizetype size = publishCopySize(v, qos, sc->version);
+    if (size == 0 || (sc->clientMaximumPacketSize > 0 && std::uint64_t(size) > sc->clientMaximumPacketSize))
+        return false;
+    const Capabilities &caps = m_core.caps();
+    if (qos == 0)
+        return sc->out.size() - sc->outOffset + (sc->transport ? sc->transport->pendingBytes() : 0) <=
+               caps.maximumClientBytesPending;
+    // (A copy in flight keeps its subscription identifiers for a resend, even to a v3
+    // connection of the session: those go the general way.)
+    return !sc->closing && s.inflight.size() < effectiveInflightWindow(caps, *sc) &&
+           s.usedPacketIds.size() < 65535;
+}
+
+void Worker::deliverCopies(const QByteArray &copies, qsizetype begin, qsizetype end)
+{
+    PublishItem publish{};
+    PublishView v;
+    MessagePtr made; // the Message of `publish`, once one copy needed it
+    const auto message = [&]() -> const MessagePtr & {
+        if (!made) {
+            // As publishInPlace() stamps its own (stampFromClient, without the client id).
+            auto m = std::make_shared<Message>();
+            Publish &p = m->publish;
+            QByteArray whole(v.topic.data(), v.topic.size() + v.payload.size());
+            p.topic = sharedSlice(whole, 0, v.topic.size());
+            p.payload = sharedSlice(std::move(whole), v.topic.size(), v.payload.size());
+            p.qos = publish.qos;
+            m->originSession = publish.originSession;
+            m->createdAtMs = publish.createdAtMs;
+            m->expiresAtMs = m_core.messageExpiresAt(p.properties, publish.createdAtMs);
+            made = std::move(m);
+        }
+        return made;
+    };
+    for (qsizetype at = begin; at < end;) {
+        const char *item = copies.constData() + at;
+        if (CopyItem(*item) == CopyItem::Publish) {
+            std::memcpy(&publish, item, sizeof publish);
+            const char *bytes = item + sizeof publish;
+            v.topicField = QByteArrayView(bytes, publish.topicFieldSize);
+            v.topic = v.topicField.sliced(2);
+            v.payload = QByteArrayView(bytes + publish.topicFieldSize, publish.payloadSize);
+            made.reset();
+            at += qsizetype(sizeof publish) + publish.topicFieldSize + publish.payloadSize;
+            continue;
+        }
+        CopyOfItem copy;
+        std::memcpy(&copy, item, sizeof copy);
+        at += qsizetype(sizeof copy);
+        Session &s = *copy.session;
+        const std::uint8_t q = copy.qos;
+        if ((hookMask() & (q ? kSeesQos : kSeesMessages)) || s.home.load(std::memory_order_acquire) != this ||
+            !takesCopyNow(s, q, false, v)) {
+            // The general way, where deliverLocal() follows a session that moved, queues
+            // behind what is queued, and applies the subscriber's limits.
+            Delivery d;
+            d.session = s.shared_from_this();
+            d.out.qos = q;
+            d.out.message = message();
+            deliverLocal(std::move(d));
+            continue;
+        }
+        if (!mayRead(s, QByteArray::fromRawData(v.topic.data(), v.topic.size()))) continue;
+        Connection &sc = *s.connection;
+        if (q == 0) {
+            encodePublishCopy(v, 0, 0, sc.version, sc.out);
+        } else {
+            const std::uint16_t id = s.allocatePacketId();
+            encodePublishCopy(v, q, id, sc.version, sc.out);
+            intoFlight(s, id, q).out.message = message();
+        }
+        ++m_traffic.messagesSent;
+        ++s.messagesOut;
+        wrote(sc);
+    }
 }
 
 // A message from client `s`, published now (a PUBLISH or its will): its origin (No Local;
@@ -1229,7 +1398,7 @@ void Worker::selectSubscribers(const MessagePtr &message, std::vector<Delivery> 
 void Worker::flushRouted()
 {
     for (size_t i = 0; i < m_routed.size(); ++i) {
-        if (!m_routed[i].empty()) m_core.workers[i]->postDeliveries(m_routed[i]);
+        if (!m_routed[i].empty()) m_core.workers[i]->postDeliveries(m_routed[i], m_routedCopies[i]);
     }
 }
 

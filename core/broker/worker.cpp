@@ -55,6 +55,8 @@ Worker::~Worker()
 void Worker::startOnThread()
 {
     m_routed.resize(m_core.workers.size());
+    m_routedCopies.resize(m_core.workers.size());
+    m_copying.assign(m_core.workers.size(), false);
 
     m_notifier = new QSocketNotifier(m_epoll, QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &Worker::onEpollReadable);
@@ -131,17 +133,30 @@ Connection *Worker::newConnection(int fd, Transport *transport, const QString &l
     return c;
 }
 
-void Worker::postDeliveries(std::vector<Delivery> &batch)
+void Worker::postDeliveries(std::vector<Delivery> &batch, CopyStream &copies)
 {
     if (batch.empty()) return;
     std::lock_guard lock(m_inboxLock);
     if (m_inboxDeliveries.empty()) {
-        m_inboxDeliveries.swap(batch); // keeps both buffers' capacity in circulation
+        // (Both buffers' capacity stays in circulation.)
+        m_inboxDeliveries.swap(batch);
+        std::swap(m_inboxCopies, copies);
     } else {
-        for (Delivery &d : batch)
+        const qsizetype base = m_inboxCopies.bytes.size();
+        // (Copied, not shared: each side keeps a buffer of its own to write into.)
+        m_inboxCopies.bytes.append(copies.bytes.constData(), copies.bytes.size());
+        m_inboxCopies.keep.insert(m_inboxCopies.keep.end(), std::make_move_iterator(copies.keep.begin()),
+                                  std::make_move_iterator(copies.keep.end()));
+        for (Delivery &d : batch) {
+            if (d.copyAt >= 0) {
+                d.copyAt += base;
+                d.copyEnd += base;
+            }
             m_inboxDeliveries.push_back(std::move(d));
+        }
         batch.clear();
     }
+    copies.clear();
     if (!m_wakePending && m_wakeFd >= 0) {
         m_wakePending = true;
         wake(m_wakeFd);
@@ -163,6 +178,7 @@ void Worker::drainInbox()
     {
         std::lock_guard lock(m_inboxLock);
         m_drainDeliveries.swap(m_inboxDeliveries);
+        std::swap(m_drainCopies, m_inboxCopies);
         m_drainTasks.swap(m_inboxTasks);
         m_drainSockets.swap(m_inboxSockets);
         m_wakePending = false;
@@ -189,9 +205,14 @@ void Worker::drainInbox()
     for (auto &fn : m_drainTasks)
         fn();
     m_drainTasks.clear();
-    for (Delivery &d : m_drainDeliveries)
-        deliverLocal(std::move(d));
+    for (Delivery &d : m_drainDeliveries) {
+        if (d.copyAt >= 0)
+            deliverCopies(m_drainCopies.bytes, d.copyAt, d.copyEnd);
+        else
+            deliverLocal(std::move(d));
+    }
     m_drainDeliveries.clear();
+    m_drainCopies.clear(); // (the sessions' references last until here)
     if (!m_flushSoon.empty()) flushEarly();
     flushRouted();
 }

@@ -6,7 +6,8 @@
 // the connection's output buffer and flushed with one send() per connection per event-loop
 // pass (aboutToBlock), or earlier when a buffer grows large.
 // Cross-thread work arrives in the inbox (a mutex-protected vector swapped on drain) with
-// one eventfd wake-up per batch.
+// one eventfd wake-up per batch. A plain PUBLISH for a session of another worker goes there as
+// its bytes in a CopyStream, not as a Message (publishInPlace, deliverCopies).
 #pragma once
 
 #include "brokercore.h"
@@ -116,7 +117,9 @@ public:
     // Number of open connections (any thread; approximate while they change).
     int connectionCount() const { return m_connectionCount.load(std::memory_order_relaxed); }
     // Queues deliveries for sessions whose home is this worker. One lock, one wake-up.
-    void postDeliveries(std::vector<Delivery> &batch);
+    // `copies` holds what the batch's forwarded copies refer to (Delivery::copyAt). Both are
+    // taken, and left empty.
+    void postDeliveries(std::vector<Delivery> &batch, CopyStream &copies);
     // Publishes a message made by the server itself (inline client, $SYS, wills of
     // other components): retained if asked, routed like a client's PUBLISH. Any thread.
     // reportRetain: a retained message is reported to OnRetainMessage as the inline client's
@@ -204,6 +207,14 @@ private:
     void continueConnect(quint64 serial, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     bool publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body);
+    // Whether session `s` of this worker takes a copy of `v` at `qos` into its output now
+    // (connected, nothing queued, within its limits; publishInPlace() explains).
+    bool takesCopyNow(const Session &s, std::uint8_t qos, bool identifiers,
+                      const packets::PublishView &v) const;
+    // Copies forwarded by another worker's publishInPlace(), the items [begin, end) of
+    // `copies`: each into its session's output as that would have done, or made a Message (one
+    // per forwarded PUBLISH) and delivered the general way.
+    void deliverCopies(const QByteArray &copies, qsizetype begin, qsizetype end);
     void stampFromClient(Message &m, const Session &s, qint64 now, bool clientId = true) const;
     void handleAck(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     bool ackInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body);
@@ -300,10 +311,13 @@ private:
 
     // Routing results of the current read pass, per target worker, flushed once per pass.
     std::vector<std::vector<Delivery>> m_routed;
+    std::vector<CopyStream> m_routedCopies; // what their forwarded copies refer to
+    std::vector<std::uint8_t> m_copying;    // publishInPlace(): this message is in m_routedCopies[w]
     std::vector<Delivery> m_routeScratch;
     struct InPlaceTarget {
-        Session *session;
+        const SessionPtr *session;
         std::uint8_t qos; // of its copy
+        int worker;       // the session's worker if not this one (its copy goes there), else -1
     };
     std::vector<InPlaceTarget> m_inPlaceTargets; // publishInPlace()'s subscribers
     Outgoing m_inPlaceMerged;                    // publishInPlace()'s scratch for mergeRun()
@@ -312,11 +326,13 @@ private:
     // inbox (guarded by m_inboxLock)
     std::mutex m_inboxLock;
     std::vector<Delivery> m_inboxDeliveries;
+    CopyStream m_inboxCopies;
     std::vector<std::function<void()>> m_inboxTasks;
     std::vector<std::pair<int, std::pair<QString, QString>>> m_inboxSockets;
     bool m_wakePending = false;
     // drained copies (keep capacity between drains)
     std::vector<Delivery> m_drainDeliveries;
+    CopyStream m_drainCopies;
     std::vector<std::function<void()>> m_drainTasks;
     std::vector<std::pair<int, std::pair<QString, QString>>> m_drainSockets;
 

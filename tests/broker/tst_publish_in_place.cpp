@@ -1,7 +1,12 @@
 // The PUBLISH forwarded from the read buffer (Worker::publishInPlace), and the plain
 // acknowledgement read there (Worker::ackInPlace): a broker with one
 // worker, so that publisher and subscribers share it, and every topic published more than
-// once, so that its route is cached: the conditions of that path. The first PUBLISH of a topic
+// once, so that its route is cached: the conditions of that path. Run a second time as
+// tst_publish_in_place_across_workers (PETREL_ACROSS_WORKERS=1): two workers, and no $SYS
+// publishing, so that clients connected one after the other are on alternate workers and
+// most tests have subscribers on the publisher's worker and on the other one; the copies for
+// the other one travel as bytes and are written out there (Worker::deliverCopies), under the
+// same rules. The first PUBLISH of a topic
 // takes the general path, the following ones the in-place path where it applies; each test
 // checks that subscribers get the same from both, message after message: byte for byte across
 // protocol versions, and with every rule the in-place path applies itself (No Local, access
@@ -28,6 +33,10 @@ Options oneWorker()
 {
     Options o = BrokerFixture::defaultOptions();
     o.workerThreads = 1;
+    if (qEnvironmentVariableIntValue("PETREL_ACROSS_WORKERS") == 1) {
+        o.workerThreads = 2;
+        o.sysTopicResendInterval = 0; // the acceptor alone deals out the workers in turn
+    }
     return o;
 }
 

@@ -1,0 +1,247 @@
+// Messages that cross from one worker to another. A plain PUBLISH forwarded in place to a
+// subscriber on another worker travels as its bytes in a CopyStream (Worker::publishInPlace)
+// and is written out by the subscriber's worker (Worker::deliverCopies): a QoS 0 copy never
+// becomes a Message, and the Message a QoS 1/2 copy in flight needs is made by the worker that
+// keeps it and frees it. This test counts the heap blocks of that size, on every thread: the
+// process's operator new and delete are replaced below. Two workers and no $SYS publishing,
+// so that clients connected one after the other are on alternate workers.
+#include "support/broker_fixture.h"
+#include "support/test_client.h"
+
+#include "broker/broker.h"
+#include "packets/codec.h"
+#include "session/session.h"
+
+#include <QTest>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <unordered_map>
+
+namespace {
+// While `g_watching`, blocks of `g_watchedSize` bytes are counted, with the thread that
+// allocated each, and frees of them by another thread.
+std::atomic<bool> g_watching{false};
+std::atomic<std::size_t> g_watchedSize{0};
+std::atomic<long> g_watchedAllocations{0};
+std::atomic<long> g_freedElsewhere{0};
+thread_local bool t_recordSize = false; // this thread's next allocation sets g_watchedSize
+std::mutex g_ownersLock;
+std::unordered_map<void *, std::thread::id> *g_owners = nullptr; // watched blocks not freed yet
+std::atomic<long> g_owned{0};                                    // their number
+thread_local bool t_inHook = false;                              // the map's own allocations are not watched
+
+void noteAllocation(void *p, std::size_t size)
+{
+    if (t_inHook) return;
+    if (t_recordSize) {
+        t_recordSize = false;
+        g_watchedSize = size;
+        return;
+    }
+    if (!g_watching.load(std::memory_order_relaxed) || size != g_watchedSize.load(std::memory_order_relaxed))
+        return;
+    g_watchedAllocations.fetch_add(1);
+    t_inHook = true;
+    {
+        std::lock_guard lock(g_ownersLock);
+        (*g_owners)[p] = std::this_thread::get_id();
+        g_owned = long(g_owners->size());
+    }
+    t_inHook = false;
+}
+
+void noteFree(void *p)
+{
+    if (t_inHook || !p || g_owned.load(std::memory_order_relaxed) == 0) return;
+    t_inHook = true;
+    {
+        std::lock_guard lock(g_ownersLock);
+        auto it = g_owners->find(p);
+        if (it != g_owners->end()) {
+            if (it->second != std::this_thread::get_id()) g_freedElsewhere.fetch_add(1);
+            g_owners->erase(it);
+            g_owned = long(g_owners->size());
+        }
+    }
+    t_inHook = false;
+}
+} // namespace
+
+void *operator new(std::size_t size)
+{
+    void *p = std::malloc(size ? size : 1);
+    if (!p) throw std::bad_alloc();
+    noteAllocation(p, size);
+    return p;
+}
+void operator delete(void *p) noexcept
+{
+    noteFree(p);
+    std::free(p);
+}
+void operator delete(void *p, std::size_t) noexcept
+{
+    noteFree(p);
+    std::free(p);
+}
+
+using namespace petrel;
+using namespace petrel::packets;
+using namespace petrel::test;
+
+class tst_CrossWorker : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<BrokerFixture> m_fixture;
+    quint16 port() const { return m_fixture->port(); }
+
+    // The size of the block std::make_shared<Message>() allocates, as the broker makes them.
+    static std::size_t messageBlockSize()
+    {
+        t_recordSize = true;
+        auto m = std::make_shared<Message>();
+        return g_watchedSize.load();
+    }
+
+    void watch()
+    {
+        g_watchedSize = messageBlockSize();
+        g_watchedAllocations = 0;
+        g_freedElsewhere = 0;
+        g_watching = true;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { g_owners = new std::unordered_map<void *, std::thread::id>; }
+    void init()
+    {
+        Options o = BrokerFixture::defaultOptions();
+        o.workerThreads = 2;
+        o.sysTopicResendInterval = 0; // the acceptor alone deals out the workers in turn
+        m_fixture = std::make_unique<BrokerFixture>(o);
+        PETREL_REQUIRE_IN_PROCESS("its own broker with two workers");
+        PETREL_START(*m_fixture);
+    }
+    void cleanup()
+    {
+        g_watching = false;
+        m_fixture.reset();
+    }
+
+    // QoS 0 from a publisher on one worker to a subscriber on the other: every message arrives,
+    // in order, and none of them became a Message (the first, whose route is not cached yet,
+    // takes the general path before the count starts). Before copies travelled as bytes, each
+    // message made one on the publisher's worker and the subscriber's worker freed it.
+    void qos0CopyMakesNoMessage()
+    {
+        TestClient sub("sub", ProtocolVersion::V311), pub("pub", ProtocolVersion::V311);
+        QVERIFY(sub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("sub")))); // worker 0
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
+        const QByteArray topic = uniqueTopic("/q0");
+        QVERIFY(sub.subscribe(topic, 0));
+        QVERIFY(pub.publish(makePublish(topic, "route")));
+        auto first = sub.receivePublish();
+        QVERIFY2(first && first->payload == "route", qPrintable(sub.lastError()));
+
+        watch();
+        constexpr int kMessages = 200;
+        for (int i = 0; i < kMessages; ++i)
+            QVERIFY(pub.publish(makePublish(topic, "m" + QByteArray::number(i))));
+        for (int i = 0; i < kMessages; ++i) {
+            auto m = sub.receivePublish();
+            QVERIFY2(m, qPrintable(sub.lastError()));
+            QCOMPARE(m->payload, "m" + QByteArray::number(i));
+        }
+        g_watching = false;
+        QVERIFY2(g_watchedAllocations < kMessages / 10,
+                 qPrintable(QStringLiteral("%1 Message blocks for %2 messages")
+                                .arg(g_watchedAllocations.load())
+                                .arg(kMessages)));
+    }
+
+    // QoS 1 across workers: the Message of each copy in flight is made on the subscriber's
+    // worker, which keeps it until the PUBACK and frees it, so no block goes from one thread's
+    // allocator to another's. Each copy is delivered, acknowledged, and the publisher's flow
+    // completes.
+    void qos1MessageMadeWhereItIsKept()
+    {
+        TestClient sub("sub", ProtocolVersion::V5), pub("pub", ProtocolVersion::V311);
+        QVERIFY(sub.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("sub"))));   // worker 0
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
+        const QByteArray topic = uniqueTopic("/q1");
+        QVERIFY(sub.subscribe(topic, 1));
+        QVERIFY(pub.publishQos1(makePublish(topic, "route", 1)));
+        auto first = sub.receivePublish();
+        QVERIFY2(first && first->payload == "route", qPrintable(sub.lastError()));
+        QVERIFY(sub.acknowledge(*first));
+
+        watch();
+        constexpr int kMessages = 100;
+        for (int i = 0; i < kMessages; ++i) {
+            auto ack = pub.publishQos1(makePublish(topic, "m" + QByteArray::number(i), 1));
+            QVERIFY2(ack && ack->reasonCode == 0, qPrintable(pub.lastError()));
+            auto m = sub.receivePublish();
+            QVERIFY2(m, qPrintable(sub.lastError()));
+            QCOMPARE(m->payload, "m" + QByteArray::number(i));
+            QCOMPARE(int(m->qos), 1);
+            QVERIFY(sub.acknowledge(*m));
+        }
+        QVERIFY(sub.ping()); // every PUBACK processed: the last Message freed
+        QVERIFY(pub.ping());
+        g_watching = false;
+        QVERIFY2(g_watchedAllocations >= kMessages, "the copies in flight keep a Message each");
+        QCOMPARE(g_freedElsewhere.load(), 0L);
+    }
+
+    // A burst far larger than what one worker gathers for another before handing it over
+    // (kCopyBatchBytes), at QoS 0 with a QoS 1 message in every ten, to two subscribers on the
+    // other worker and one on the publisher's: each gets every message once, in order, and
+    // the publisher every PUBACK.
+    void largeBurstKeepsOrderAcrossHandovers()
+    {
+        TestClient far1("far1", ProtocolVersion::V311), near("near", ProtocolVersion::V5),
+            far2("far2", ProtocolVersion::V5), pub("pub", ProtocolVersion::V311);
+        QVERIFY(far1.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("far1")))); // worker 0
+        QVERIFY(near.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("near"))));   // worker 1
+        QVERIFY(far2.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("far2"))));   // worker 0
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));   // worker 1
+        const QByteArray topic = uniqueTopic("/burst");
+        for (TestClient *c : {&far1, &near, &far2})
+            QVERIFY(c->subscribe(topic, 1));
+        QVERIFY(pub.publish(makePublish(topic, "route")));
+        for (TestClient *c : {&far1, &near, &far2}) {
+            auto m = c->receivePublish();
+            QVERIFY2(m && m->payload == "route", qPrintable(c->lastError()));
+        }
+
+        constexpr int kMessages = 3000; // about 1.5 MB
+        const auto payloadOf = [](int i) { return QByteArray::number(i).leftJustified(500, '.'); };
+        QByteArray burst; // written at once, so that the broker reads it in large pieces
+        for (int i = 0; i < kMessages; ++i) {
+            Publish p = makePublish(topic, payloadOf(i), i % 10 == 9 ? 1 : 0);
+            if (p.qos) p.packetId = pub.nextPacketId();
+            encodePacket(Packet(p), ProtocolVersion::V311, burst);
+        }
+        QVERIFY(pub.sendRaw(burst));
+        for (TestClient *c : {&far1, &near, &far2}) {
+            for (int i = 0; i < kMessages; ++i) {
+                auto m = c->receivePublish(10000);
+                QVERIFY2(m, qPrintable(c->lastError()));
+                QCOMPARE(m->payload, payloadOf(i));
+                QCOMPARE(int(m->qos), i % 10 == 9 ? 1 : 0);
+                if (m->qos) QVERIFY(c->acknowledge(*m));
+            }
+            QVERIFY(c->expectNoPacket(0));
+        }
+        for (int i = 0; i < kMessages / 10; ++i)
+            QVERIFY2(pub.receiveAck(PacketType::Puback), qPrintable(pub.lastError()));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_CrossWorker)
+#include "tst_cross_worker.moc"
