@@ -866,11 +866,6 @@ struct CopyOfItem {
     Session *session;
 };
 
-// What a worker's copies for another worker grow to before it hands them over, instead of at
-// the end of its read pass (1 MB and more for a pass under load, with every cache line of it
-// moving from one core to the other and back).
-constexpr size_t kCopyBatchBytes = 32 * 1024;
-
 // Room for `n` more bytes at the end of `bytes` (uninitialised).
 char *grow(QByteArray &bytes, qsizetype n)
 {
@@ -1054,13 +1049,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             ++s.messagesOut;
             wrote(sc);
         }
-        for (size_t w = 0; copied && w < m_copying.size(); ++w) {
-            if (!m_copying[w]) continue;
-            m_copying[w] = false;
-            // Handed over in pieces that stay in the two cores' caches, not once per pass.
-            if (m_routedCopies[w].bytes.size() >= kCopyBatchBytes)
-                m_core.workers[w]->postDeliveries(m_routed[w], m_routedCopies[w]);
-        }
+        if (copied) std::fill(m_copying.begin(), m_copying.end(), 0);
     }
     const std::uint8_t ackCode = isV5(c.version) ? std::uint8_t(obscured(refused)) : 0;
     if (qos == 1) {

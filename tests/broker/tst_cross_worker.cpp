@@ -218,8 +218,9 @@ private Q_SLOTS:
         QCOMPARE(g_freedElsewhere.load(), 0L);
     }
 
-    // A burst far larger than what one worker gathers for another before handing it over
-    // (kCopyBatchBytes), at QoS 0 with a QoS 1 message in every ten, to two subscribers on the
+    // A burst that the publisher's worker reads in many passes, so that it hands over several
+    // batches of copies before the other worker takes them (they are appended to one another
+    // in its inbox), at QoS 0 with a QoS 1 message in every ten, to two subscribers on the
     // other worker and one on the publisher's: each gets every message once, in order, and
     // the publisher every PUBACK.
     void largeBurstKeepsOrderAcrossHandovers()
