@@ -126,6 +126,21 @@ class tst_CrossWorker : public QObject {
         return g_watchedSize.load();
     }
 
+    // Connects `sub` (on worker 0) and then `pub` (on worker 1, a v3.1.1 client), subscribes
+    // `sub` to `topic` at `qos` and passes one message, so that the topic's route is cached.
+    bool routedPair(TestClient &sub, ProtocolVersion subVersion, TestClient &pub, const QByteArray &topic,
+                    quint8 qos)
+    {
+        if (!sub.open(port(), makeConnect(subVersion, uniqueName("sub"))) ||
+            !pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))) ||
+            !sub.subscribe(topic, qos))
+            return false;
+        Publish p = makePublish(topic, "route", qos);
+        if (qos ? !pub.publishQos1(p) : !pub.publish(p)) return false;
+        auto first = sub.receivePublish();
+        return first && first->payload == "route" && (!qos || sub.acknowledge(*first));
+    }
+
     void watch()
     {
         g_watchedSize = messageBlockSize();
@@ -159,13 +174,8 @@ private Q_SLOTS:
     {
         PETREL_NEEDS_ALLOCATION_COUNT();
         TestClient sub("sub", ProtocolVersion::V311), pub("pub", ProtocolVersion::V311);
-        QVERIFY(sub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("sub")))); // worker 0
-        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
         const QByteArray topic = uniqueTopic("/q0");
-        QVERIFY(sub.subscribe(topic, 0));
-        QVERIFY(pub.publish(makePublish(topic, "route")));
-        auto first = sub.receivePublish();
-        QVERIFY2(first && first->payload == "route", qPrintable(sub.lastError()));
+        QVERIFY(routedPair(sub, ProtocolVersion::V311, pub, topic, 0));
 
         watch();
         constexpr int kMessages = 200;
@@ -191,14 +201,8 @@ private Q_SLOTS:
     {
         PETREL_NEEDS_ALLOCATION_COUNT();
         TestClient sub("sub", ProtocolVersion::V5), pub("pub", ProtocolVersion::V311);
-        QVERIFY(sub.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("sub"))));   // worker 0
-        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
         const QByteArray topic = uniqueTopic("/q1");
-        QVERIFY(sub.subscribe(topic, 1));
-        QVERIFY(pub.publishQos1(makePublish(topic, "route", 1)));
-        auto first = sub.receivePublish();
-        QVERIFY2(first && first->payload == "route", qPrintable(sub.lastError()));
-        QVERIFY(sub.acknowledge(*first));
+        QVERIFY(routedPair(sub, ProtocolVersion::V5, pub, topic, 1));
 
         watch();
         constexpr int kMessages = 100;
