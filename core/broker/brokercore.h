@@ -38,12 +38,10 @@ struct Delivery {
 struct CopyStream {
     QByteArray bytes; // (its capacity is kept: it only ever shrinks by resize(0))
     std::vector<SessionPtr> keep;
-    const Session *lastKept = nullptr; // keep.back()
     void clear()
     {
         bytes.resize(0);
         keep.clear();
-        lastKept = nullptr;
     }
 };
 

@@ -1027,10 +1027,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
                 const CopyOfItem item{CopyItem::Copy, t.qos, s};
                 std::memcpy(grow(copies.bytes, sizeof item), &item, sizeof item);
                 routed.back().copyEnd = copies.bytes.size();
-                if (copies.lastKept != s) {
-                    copies.keep.push_back(*t.session);
-                    copies.lastKept = s;
-                }
+                if (copies.keep.empty() || copies.keep.back().get() != s) copies.keep.push_back(*t.session);
                 continue;
             }
             Session &s = **t.session;
