@@ -257,8 +257,9 @@ int main(int argc, char **argv)
     for (const petrel::ListenerInfo &l : broker.listeners())
         std::fprintf(stderr, "petrel-server: listener %s: %s on %s\n", qPrintable(l.id),
                      qPrintable(l.protocol), qPrintable(l.address));
-    std::fprintf(stderr, "petrel-server %s running (%d worker threads, %s)\n", PETREL_VERSION,
-                 broker.stats().threads, allocatorName().constData());
+    const int threads = broker.stats().threads;
+    std::fprintf(stderr, "petrel-server %s running (%d worker thread%s, %s)\n", PETREL_VERSION, threads,
+                 threads == 1 ? "" : "s", allocatorName().constData());
     const int rc = app.exec();
     broker.stop();
     return rc;

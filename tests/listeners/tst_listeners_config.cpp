@@ -295,14 +295,14 @@ private Q_SLOTS:
         QVERIFY2(log.contains("running"), log.constData());
 #ifdef PETREL_EXPECT_JEMALLOC
         // Linked with jemalloc, and jemalloc really serves malloc (not glibc's arenas).
-        QVERIFY2(log.contains("worker threads, jemalloc 5."), log.constData());
+        QVERIFY2(log.contains("(2 worker threads, jemalloc 5."), log.constData());
         {
             QFile maps(QStringLiteral("/proc/%1/maps").arg(p.processId()));
             QVERIFY(maps.open(QIODevice::ReadOnly));
             QVERIFY(maps.readAll().contains("libjemalloc"));
         }
 #else
-        QVERIFY2(log.contains("worker threads, system malloc)"), log.constData());
+        QVERIFY2(log.contains("(2 worker threads, system malloc)"), log.constData());
 #endif
         for (const char *protocol : {"tcp on", "ws on", "http on", "unix on"})
             QVERIFY2(log.contains(protocol), log.constData());
@@ -328,6 +328,25 @@ private Q_SLOTS:
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 0);
         QVERIFY(!QFileInfo::exists(sock));
+    }
+
+    // The start-up line counts its threads in words that agree with the number.
+    void server_oneWorkerThread()
+    {
+        const QString server = binaryDir() + QStringLiteral("/server/petrel-server");
+        if (!QFile::exists(server)) QSKIP("petrel-server is not built");
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(server, {QStringLiteral("--tcp"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--allow-all"),
+                         QStringLiteral("--workers"), QStringLiteral("1")});
+        QVERIFY(p.waitForStarted(5000));
+        QByteArray log;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (log += p.readAll(), log.contains("running") || p.state() == QProcess::NotRunning), 10000);
+        QVERIFY2(log.contains("running (1 worker thread, "), log.constData());
+        p.terminate();
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitCode(), 0);
     }
 
     void server_addressInUseFails()
