@@ -337,8 +337,8 @@ private Q_SLOTS:
         if (!QFile::exists(server)) QSKIP("petrel-server is not built");
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(server, {QStringLiteral("--tcp"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--allow-all"),
-                         QStringLiteral("--workers"), QStringLiteral("1")});
+        p.start(server, {QStringLiteral("--tcp"), QStringLiteral("127.0.0.1:0"),
+                         QStringLiteral("--allow-all"), QStringLiteral("--workers"), QStringLiteral("1")});
         QVERIFY(p.waitForStarted(5000));
         QByteArray log;
         QTRY_VERIFY_WITH_TIMEOUT(
