@@ -138,6 +138,7 @@ struct Conn {
     Role role = Role::Idle;
     State state = State::Pending;
     std::uint32_t index = 0; // subscriber number, flow id, or connection number
+    std::uint32_t order = 0; // place among all connections of the run (Loop::add order)
     Flow *flow = nullptr;    // publisher
     QByteArray clientId;
     QList<packets::TopicSubscription> filters;  // subscriber
@@ -176,6 +177,14 @@ struct Run {
     std::atomic<int> ready{0};
     std::atomic<int> failed{0};
     bool strictOrder = true; // every subscriber gets every message of a flow (pairs, fanout)
+    // The loops open their connections in one order, the order they were added in, taking
+    // turns (openTurn: the `order` of the next one to open). A broker that deals connections
+    // out to its workers in turn then places them the same way for any --threads: with one
+    // loop subscriber i and publisher i are opened one after the other, and so they are with
+    // several. Off in connstorm, where only the rate counts.
+    bool orderedOpen = false;
+    std::atomic<std::uint32_t> openTurn{0};
+    std::uint32_t added = 0; // connections added so far
 
     void error(const std::string &message);
     std::vector<std::string> errors() const;
@@ -194,7 +203,11 @@ public:
     Loop(const Loop &) = delete;
     Loop &operator=(const Loop &) = delete;
 
-    void add(std::unique_ptr<Conn> c) { conns_.push_back(std::move(c)); }
+    void add(std::unique_ptr<Conn> c)
+    {
+        c->order = run_.added++;
+        conns_.push_back(std::move(c));
+    }
     void addFlow(Flow *f) { flows_.push_back(f); }
     void run();
     void wake();

@@ -260,8 +260,20 @@ void Loop::onPhase(int phase, std::int64_t now)
 
 void Loop::openPending(std::int64_t now)
 {
-    while (handshaking_ < concurrency_ && nextToOpen_ < conns_.size())
-        open(*conns_[nextToOpen_++], now);
+    while (handshaking_ < concurrency_ && nextToOpen_ < conns_.size()) {
+        Conn &c = *conns_[nextToOpen_];
+        if (run_.orderedOpen && c.order != run_.openTurn.load(std::memory_order_acquire))
+            return; // another loop's turn; it wakes this one when it has taken it
+        ++nextToOpen_;
+        // On loopback connect() has completed the handshake, or queued it at the listener,
+        // by the time it returns: the broker accepts in the order of these calls.
+        open(c, now);
+        if (run_.orderedOpen) {
+            run_.openTurn.store(c.order + 1, std::memory_order_release);
+            for (auto &l : run_.loops)
+                if (l.get() != this) l->wake();
+        }
+    }
 }
 
 void Loop::open(Conn &c, std::int64_t now)

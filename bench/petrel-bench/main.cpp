@@ -42,7 +42,10 @@ Connection
   --settle-ms 0        pause after every subscription is acknowledged, before any publish
                        (cluster routes propagate after the SUBACK)
   --mqtt 3.1.1|5|3.1   protocol version (default 3.1.1)
-  --threads 1          epoll loops in the generator
+  --threads 1          epoll loops in the generator. Connections are opened in one order
+                       whatever the number (subscriber i, then publisher i, ...), so a broker
+                       that deals them out to its workers in turn places them alike (not in
+                       connstorm, which opens them as fast as it can)
 Load
   --qos 0|1|2          (default 0)
   --pairs 10           pairs
@@ -515,6 +518,7 @@ void build(Run &run, std::vector<std::unique_ptr<std::vector<bool>>> &matches)
     const int T = cfg.threads;
     for (int i = 0; i < T; ++i)
         run.loops.push_back(std::make_unique<Loop>(run, i));
+    run.orderedOpen = T > 1;
     std::vector<std::unique_ptr<Conn>> subs;
     switch (cfg.scenario) {
     case Scenario::Pairs:
