@@ -54,15 +54,14 @@ done
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+# shellcheck source=bench/scripts/common.sh
+. bench/scripts/common.sh
 BUILD=build-release
 BENCH=$BUILD/bench/petrel-bench/petrel-bench
 SERVER=$BUILD/server/petrel-server
 MOSQUITTO=/usr/sbin/mosquitto
 
-if [ "$NO_BUILD" = 0 ]; then
-    cmake -S . -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DPETREL_BUILD_TESTS=OFF >/dev/null
-    cmake --build $BUILD -j2 --target petrel-server petrel-bench
-fi
+[ "$NO_BUILD" = 1 ] || build_release "$BUILD"
 for f in "$BENCH" "$SERVER" "$MOSQUITTO"; do
     [ -x "$f" ] || { echo "compare.sh: $f missing" >&2; exit 1; }
 done
@@ -92,16 +91,6 @@ REDIS_PORT=$((PORT + 1))
 # listener (mainapp.cpp passes `SO_REUSEADDR | SO_REUSEPORT` as one option name), so the
 # TIME-WAIT sockets it leaves behind keep any other broker from binding that port for 60 s.
 FLASHMQ_PORT=$((PORT + 2))
-stop_broker() {
-    if [ -n "$BROKER_PID" ]; then
-        kill "$BROKER_PID" 2>/dev/null || true
-        # A broker that ignores SIGTERM for 5 s gets SIGKILL.
-        for _ in $(seq 50); do kill -0 "$BROKER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$BROKER_PID" 2>/dev/null || true
-        wait "$BROKER_PID" 2>/dev/null || true
-        BROKER_PID=
-    fi
-}
 cleanup() {
     stop_broker
     if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
@@ -208,28 +197,6 @@ start_broker() { # name
     return 1
 }
 
-scenario_args() { # name -> petrel-bench arguments
-    case $1 in
-    pairs-q0) echo "pairs --pairs 10 --qos 0" ;;
-    pairs-q0-idle10k) echo "pairs --pairs 10 --qos 0 --idle 10000" ;; # the same with 10,000 idle clients
-    pairs-q1) echo "pairs --pairs 10 --qos 1" ;;
-    pairs-q2) echo "pairs --pairs 10 --qos 2" ;;
-    pairs-q1-v5) echo "pairs --pairs 10 --qos 1 --mqtt 5" ;;
-    pairs-q1-persist) echo "pairs --pairs 10 --qos 1 --session-expiry 3600" ;;
-    # QoS 1 with 1,000 outstanding per publisher: more than FlashMQ's 512 pending per client.
-    pairs-q1-w1000) echo "pairs --pairs 10 --qos 1 --window 1000 --stall-timeout 10" ;;
-    fanout-100) echo "fanout --subscribers 100 --qos 0" ;;
-    # 64 messages outstanding, as for every publisher in pairs. petrel-bench's own default
-    # for 1 -> 1,000 is 8 (autoWindow: ~8,192 deliveries outstanding), which leaves each
-    # subscriber about one message per broker pass: fanout-1000-w8 keeps that variant.
-    fanout-1000) echo "fanout --subscribers 1000 --qos 0 --window 64" ;;
-    fanout-1000-w8) echo "fanout --subscribers 1000 --qos 0 --window 8" ;;
-    wildcard) echo "wildcard --publishers 10 --subscribers 200 --filters 5 --tree-width 16 --tree-depth 3 --qos 0" ;;
-    latency-10k) echo "pairs --pairs 10 --qos 0 --rate 10000" ;;
-    connstorm) echo "connstorm --connections 10000 --concurrency 64" ;;
-    *) echo "compare.sh: unknown scenario $1" >&2; exit 2 ;;
-    esac
-}
 
 runs=0
 for s in $SCENARIOS; do scenario_args "$s" >/dev/null; done

@@ -14,8 +14,9 @@
 # (broker and generator on one core, then both on two).
 #
 # petrel-bench runs with T epoll loops (default 2) in both runs: with one loop the generator,
-# not the broker, sets the pace of a two-worker run. Scenarios: pairs-q0, pairs-q1, pairs-q2
-# (10 pairs, 64 B, window 64), pairs-q0-w1024 (1,024 outstanding per publisher), fanout-1000.
+# not the broker, sets the pace of a two-worker run. Scenarios as in compare.sh (common.sh);
+# default pairs-q0, pairs-q1, pairs-q2 (10 pairs, 64 B, window 64), pairs-q0-w1024 (1,024
+# outstanding per publisher), fanout-1000-w8 (1 -> 1,000, 8 outstanding).
 # Prints the median of REPS runs per scenario: msgs/s (deliveries/s for fan-out), the N / 1
 # ratio, broker CPU ns per delivery and the CPU each used. JSON lines go to FILE.jsonl
 # (default build-release/bench-scaling-<time>.jsonl). Exits 1 if a run failed (loss, duplicates,
@@ -29,7 +30,7 @@ NO_BUILD=0
 OUT=
 WORKERS=2
 BENCH_THREADS=2
-SCENARIOS="pairs-q0 pairs-q1 pairs-q2 pairs-q0-w1024 fanout-1000"
+SCENARIOS="pairs-q0 pairs-q1 pairs-q2 pairs-q0-w1024 fanout-1000-w8"
 ONE=0:1
 MANY=0,1:0,1
 PORT=${PORT:-$((19500 + RANDOM % 400))}
@@ -60,41 +61,21 @@ for spec in "$ONE" "$MANY"; do
         { echo "scaling.sh: '$spec' is not BROKER_CPUS:BENCH_CPUS (e.g. 0,1:2,3)" >&2; exit 2; }
 done
 
-scenario_args() {
-    case $1 in
-    pairs-q0) echo "pairs --pairs 10 --qos 0" ;;
-    pairs-q1) echo "pairs --pairs 10 --qos 1" ;;
-    pairs-q2) echo "pairs --pairs 10 --qos 2" ;;
-    pairs-q0-w1024) echo "pairs --pairs 10 --qos 0 --window 1024" ;;
-    fanout-1000) echo "fanout --subscribers 1000" ;;
-    *) return 1 ;;
-    esac
-}
-for s in $SCENARIOS; do scenario_args "$s" >/dev/null || { echo "scaling.sh: unknown scenario $s" >&2; exit 2; }; done
-
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+# shellcheck source=bench/scripts/common.sh
+. bench/scripts/common.sh
+for s in $SCENARIOS; do scenario_args "$s" >/dev/null; done
 BUILD=build-release
 BENCH=${PETREL_BENCH:-$BUILD/bench/petrel-bench/petrel-bench}
 SERVER=${PETREL_SERVER:-$BUILD/server/petrel-server}
-if [ "$NO_BUILD" = 0 ]; then
-    cmake -S . -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DPETREL_BUILD_TESTS=OFF >/dev/null
-    cmake --build $BUILD -j2 --target petrel-server petrel-bench
-fi
+[ "$NO_BUILD" = 1 ] || build_release "$BUILD"
 for f in "$BENCH" "$SERVER"; do [ -x "$f" ] || { echo "scaling.sh: $f missing" >&2; exit 1; }; done
 [ -n "$OUT" ] || OUT=$BUILD/bench-scaling-$(date +%Y%m%d-%H%M%S).jsonl
 : >"$OUT"
 
 TMP=$(mktemp -d /tmp/petrel-scaling.XXXXXX)
 BROKER_PID=
-stop_broker() {
-    [ -n "$BROKER_PID" ] || return 0
-    kill "$BROKER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$BROKER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$BROKER_PID" 2>/dev/null || true
-    wait "$BROKER_PID" 2>/dev/null || true
-    BROKER_PID=
-}
 trap 'stop_broker; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -32,6 +32,24 @@ bool writeFile(const QString &path, const QByteArray &bytes)
     return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
 }
 
+QString serverPath()
+{
+    return binaryDir() + QStringLiteral("/server/petrel-server");
+}
+
+// Starts petrel-server with `args` and reads its output until it says "running" (true) or
+// exits (false); `log` gets what it printed.
+bool startUntilRunning(QProcess &p, const QStringList &args, QByteArray &log)
+{
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(serverPath(), args);
+    if (!p.waitForStarted(5000)) return false;
+    const bool settled = QTest::qWaitFor(
+        [&] { return (log += p.readAll(), log.contains("running") || p.state() == QProcess::NotRunning); },
+        10000);
+    return settled && log.contains("running");
+}
+
 } // namespace
 
 class tst_ListenersConfig : public QObject {
@@ -274,25 +292,24 @@ private Q_SLOTS:
     {
         PETREL_REQUIRE_PROGRAM("mosquitto_pub");
         PETREL_REQUIRE_PROGRAM("curl");
-        const QString server = binaryDir() + QStringLiteral("/server/petrel-server");
+        const QString server = serverPath();
         if (!QFile::exists(server)) QSKIP("petrel-server is not built");
         const quint16 tcp = freePort(), ws = freePort(), http = freePort();
         QVERIFY(tcp && ws && http && tcp != ws && ws != http && tcp != http);
         QTemporaryDir dir;
         const QString sock = dir.filePath(QStringLiteral("petrel.sock"));
         QProcess p;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(server, {QStringLiteral("--tcp"), QStringLiteral("127.0.0.1:%1").arg(tcp),
-                         QStringLiteral("--ws"), QStringLiteral("127.0.0.1:%1").arg(ws),
-                         QStringLiteral("--http"), QStringLiteral("127.0.0.1:%1").arg(http),
-                         QStringLiteral("--unix"), sock, QStringLiteral("--allow-all"),
-                         QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--workers"),
-                         QStringLiteral("2"), QStringLiteral("--log-level"), QStringLiteral("info")});
-        QVERIFY(p.waitForStarted(5000));
         QByteArray log;
-        QTRY_VERIFY_WITH_TIMEOUT(
-            (log += p.readAll(), log.contains("running") || p.state() == QProcess::NotRunning), 10000);
-        QVERIFY2(log.contains("running"), log.constData());
+        QVERIFY2(
+            startUntilRunning(p,
+                              {QStringLiteral("--tcp"), QStringLiteral("127.0.0.1:%1").arg(tcp),
+                               QStringLiteral("--ws"), QStringLiteral("127.0.0.1:%1").arg(ws),
+                               QStringLiteral("--http"), QStringLiteral("127.0.0.1:%1").arg(http),
+                               QStringLiteral("--unix"), sock, QStringLiteral("--allow-all"),
+                               QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--workers"),
+                               QStringLiteral("2"), QStringLiteral("--log-level"), QStringLiteral("info")},
+                              log),
+            log.constData());
 #ifdef PETREL_EXPECT_JEMALLOC
         // Linked with jemalloc, and jemalloc really serves malloc (not glibc's arenas).
         QVERIFY2(log.contains("(2 worker threads, jemalloc 5."), log.constData());
@@ -333,16 +350,15 @@ private Q_SLOTS:
     // The start-up line counts its threads in words that agree with the number.
     void server_oneWorkerThread()
     {
-        const QString server = binaryDir() + QStringLiteral("/server/petrel-server");
-        if (!QFile::exists(server)) QSKIP("petrel-server is not built");
+        if (!QFile::exists(serverPath())) QSKIP("petrel-server is not built");
         QProcess p;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(server, {QStringLiteral("--tcp"), QStringLiteral("127.0.0.1:0"),
-                         QStringLiteral("--allow-all"), QStringLiteral("--workers"), QStringLiteral("1")});
-        QVERIFY(p.waitForStarted(5000));
         QByteArray log;
-        QTRY_VERIFY_WITH_TIMEOUT(
-            (log += p.readAll(), log.contains("running") || p.state() == QProcess::NotRunning), 10000);
+        QVERIFY2(startUntilRunning(p,
+                                   {QStringLiteral("--tcp"), QStringLiteral("127.0.0.1:0"),
+                                    QStringLiteral("--allow-all"), QStringLiteral("--workers"),
+                                    QStringLiteral("1")},
+                                   log),
+                 log.constData());
         QVERIFY2(log.contains("running (1 worker thread, "), log.constData());
         p.terminate();
         QVERIFY(p.waitForFinished(10000));
@@ -351,7 +367,7 @@ private Q_SLOTS:
 
     void server_addressInUseFails()
     {
-        const QString server = binaryDir() + QStringLiteral("/server/petrel-server");
+        const QString server = serverPath();
         if (!QFile::exists(server)) QSKIP("petrel-server is not built");
         QTcpServer blocker;
         QVERIFY(blocker.listen(QHostAddress::LocalHost, 0));
