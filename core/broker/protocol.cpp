@@ -750,7 +750,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     }
     if (isV5(c.version)) {
         if (p.properties.has(PropertyId::TopicAlias)) {
-            const std::uint16_t alias = p.properties.topicAlias;
+            const std::uint16_t alias = p.properties->topicAlias;
             if (alias == 0 || alias > caps.topicAliasMaximum) {
                 disconnectWithReason(c, ReasonCode::TopicAliasInvalid,
                                      "topic alias out of range [MQTT-3.3.2-9]");
@@ -767,8 +767,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
                 // Keep the alias target in its own small buffer, not pinning this packet.
                 c.inboundAliases.insert(alias, QByteArray(p.topic.constData(), p.topic.size()));
             }
-            p.properties.clear(PropertyId::TopicAlias);
-            p.properties.topicAlias = 0;
+            p.properties.remove(PropertyId::TopicAlias);
         } else if (p.topic.isEmpty()) {
             disconnectWithReason(c, ReasonCode::ProtocolError,
                                  "empty topic without topic alias [MQTT-3.3.2-1]");
@@ -1615,21 +1614,28 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     p.retain = o.retain;
     p.dup = dup;
     p.packetId = packetId;
-    p.properties = m.publish.properties;
-    p.properties.subscriptionIdentifiers.clear();
-    if (hasExpiry) p.properties.messageExpiryInterval = std::uint32_t(remainingExpirySeconds(m, now()));
-    for (std::uint32_t id : o.subscriptionIds)
-        p.properties.subscriptionIdentifiers.append(id);
+    p.properties = m.publish.properties; // shared: edit() below makes this copy's own
+    if (p.properties.has(PropertyId::SubscriptionIdentifier) || !o.subscriptionIds.isEmpty()) {
+        auto &ids = p.properties.edit().subscriptionIdentifiers;
+        ids.clear();
+        for (std::uint32_t id : o.subscriptionIds)
+            ids.append(id);
+        p.properties.normalize();
+    }
+    if (hasExpiry)
+        p.properties.edit().messageExpiryInterval = std::uint32_t(remainingExpirySeconds(m, now()));
     bool newAlias = false;
     if (c.clientTopicAliasMaximum > 0) {
         auto it = c.outboundAliases.constFind(p.topic);
         if (it != c.outboundAliases.constEnd()) {
-            p.properties.topicAlias = *it;
-            p.properties.mark(PropertyId::TopicAlias);
+            Properties &props = p.properties.edit();
+            props.topicAlias = *it;
+            props.mark(PropertyId::TopicAlias);
             p.topic = QByteArray();
         } else if (c.outboundAliases.size() < c.clientTopicAliasMaximum) {
-            p.properties.topicAlias = std::uint16_t(c.outboundAliases.size() + 1);
-            p.properties.mark(PropertyId::TopicAlias);
+            Properties &props = p.properties.edit();
+            props.topicAlias = std::uint16_t(c.outboundAliases.size() + 1);
+            props.mark(PropertyId::TopicAlias);
             newAlias = true;
         }
     }
@@ -1639,7 +1645,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
         return false;
     }
     if (newAlias)
-        c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), p.properties.topicAlias);
+        c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), p.properties->topicAlias);
     ++m_traffic.messagesSent;
     ++s.messagesOut;
     if (hooked) {
@@ -2031,8 +2037,7 @@ void Worker::fireWill(Session &s)
     p.qos = will->qos;
     p.retain = will->retain;
     p.properties = will->properties;
-    p.properties.clear(PropertyId::WillDelayInterval);
-    p.properties.willDelayInterval = 0;
+    p.properties.remove(PropertyId::WillDelayInterval);
     stampFromClient(*message, s, nowMs());
     qCDebug(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "published";
     if (message->publish.retain) retainFromClient(s.client, message);

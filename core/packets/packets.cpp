@@ -60,4 +60,10 @@ PacketType packetTypeOf(const Packet &p)
     return std::visit(Visitor{}, p);
 }
 
+const Properties &PublishProperties::empty()
+{
+    static const Properties none;
+    return none;
+}
+
 } // namespace petrel::packets

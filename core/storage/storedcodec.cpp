@@ -11,8 +11,8 @@ QByteArray encodeMessage(const Publish &p)
     Publish q = p;
     q.dup = false;
     q.packetId = q.qos ? 1 : 0;
-    q.properties.clear(PropertyId::TopicAlias);
-    q.properties.subscriptionIdentifiers.clear();
+    q.properties.remove(PropertyId::TopicAlias);
+    q.properties.remove(PropertyId::SubscriptionIdentifier);
     QByteArray out;
     encodePublish(q, ProtocolVersion::V5, out);
     return out;
@@ -37,8 +37,7 @@ QByteArray encodeWill(const Will &w)
     p.qos = w.qos;
     p.retain = w.retain;
     p.properties = w.properties;
-    p.properties.clear(PropertyId::WillDelayInterval);
-    p.properties.willDelayInterval = 0;
+    p.properties.remove(PropertyId::WillDelayInterval);
     return encodeMessage(p);
 }
 
