@@ -101,7 +101,7 @@ static void deliveriesOf(const std::vector<RouteCache::Target> &targets, const M
                          std::vector<Delivery> &out)
 {
     Outgoing merged;
-    merged.message = message;
+    merged.setMessage(message);
     forEachMergedTarget(targets, *message, merged, [&](const RouteCache::Target &t, const Outgoing &o) {
         out.push_back({t.session, o});
     });
@@ -146,7 +146,7 @@ void BrokerCore::route(const MessagePtr &message, std::vector<Delivery> &out,
         if (!s) continue;
         Delivery d;
         d.session = sessionOf(s->subscriber);
-        d.out.message = message;
+        d.out.setMessage(message);
         d.out.qos = std::min(s->options.qos, p.qos);
         d.out.retain = s->options.retainAsPublished && p.retain;
         if (s->identifier) d.out.subscriptionIds.append(s->identifier);
@@ -165,7 +165,7 @@ bool BrokerCore::rerouteShared(const MessagePtr &message, const QByteArray &shar
         topics::pickNext(*g, [exclude](const topics::Subscription &m) { return m.subscriber != exclude; });
     if (!s) return false;
     out.session = sessionOf(s->subscriber);
-    out.out.message = message;
+    out.out.setMessage(message);
     out.out.qos = std::min(s->options.qos, message->publish.qos);
     out.out.retain = s->options.retainAsPublished && message->publish.retain;
     out.out.subscriptionIds.clear();

@@ -710,7 +710,7 @@ void Worker::attachSession(Connection &c, Connect connect, SessionPtr session, b
         bool keep = true;
         if (f.state == InflightOut::State::AwaitPubcomp) {
             sendAck(c, PacketType::Pubrel, f.packetId);
-        } else if (f.out.message->expiresAtMs && f.out.message->expiresAtMs <= now) {
+        } else if (f.out.message()->expiresAtMs && f.out.message()->expiresAtMs <= now) {
             dropped(s, f.out, true);
             keep = false;
         } else {
@@ -894,9 +894,9 @@ constexpr HookMask kSeesQos = kSeesMessages | hookBit(HookEvent::OnQosPublish) |
 // into flight at once, as pump() would send it). And a broker with no hook that sees or
 // changes messages and packets (kSeesMessages, kSeesQos), no inline subscription, no cluster.
 // Each copy is the PUBLISH's own topic and payload behind a new fixed header (and its packet
-// id, and for a v5 subscriber an empty property length). A QoS 0 message never becomes a
-// Message; a QoS 1/2 message becomes one only for the copies in flight, which may have to be
-// sent again.
+// id, and for a v5 subscriber an empty property length). No message becomes a Message: the
+// copies in flight at QoS 1/2, which may have to be sent again, share one buffer with its topic
+// and payload, of which a Message is made only if one is needed (Outgoing::setInPlace).
 //
 // A subscriber on another worker gets its copy as bytes: the topic and payload are appended
 // once per worker to the copies that go with the batch of deliveries for it, and its worker
@@ -942,7 +942,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
     const std::vector<RouteCache::Target> &targets = route->targets;
     m_inPlaceTargets.clear();
     bool inPlace = true;
-    int inFlightLeft = 0; // copies at QoS 1/2 on this worker: the Message is needed
+    bool inFlight = false; // a copy at QoS 1/2 on this worker, which may have to be sent again
     const auto noLocal = [&](const RouteCache::Target &t) {
         return t.options.noLocal && t.subscriber == origin; // [MQTT-3.8.3-3]
     };
@@ -961,11 +961,11 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             continue;
         }
         inPlace = takesCopyNow(s, q, identifiers, v);
-        if (q) ++inFlightLeft;
+        if (q) inFlight = true;
         m_inPlaceTargets.push_back({&first.session, q, -1});
     }
     std::shared_ptr<Message> message;
-    if (!inPlace || inFlightLeft) {
+    if (!inPlace) {
         // What decodeNewPublish() would make of it: topic and payload share one copy of the
         // body (the payload takes the copy's own reference).
         message = std::make_shared<Message>();
@@ -989,9 +989,15 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
         stampFromClient(*message, publisher, now());
         deliverTargets(targets, std::move(message));
     } else {
-        // Without the origin's client id: only inline subscribers and cluster links read it,
-        // and neither gets this message (a copy in flight is only ever sent again to its session).
-        if (message) stampFromClient(*message, publisher, now(), false);
+        // The copies in flight keep topic and payload in one buffer they share, and the Message
+        // is made of it only if one is needed (Outgoing::setInPlace). As stampFromClient() would
+        // stamp it, without the origin's client id: only inline subscribers and cluster links
+        // read that, and neither gets this message (a copy in flight is only ever sent again to
+        // its session).
+        QByteArray inFlightBytes;
+        if (inFlight)
+            inFlightBytes = Outgoing::inPlaceBytes(v.topic, v.payload, qos, origin, now(),
+                                                   m_core.messageExpiresAt(PublishProperties(), now()));
         bool copied = false;
         for (const InPlaceTarget &t : m_inPlaceTargets) {
             if (t.worker >= 0) {
@@ -1035,11 +1041,10 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             if (t.qos == 0) {
                 encodePublishCopy(v, 0, 0, sc.version, sc.out);
             } else {
-                // Into flight, as pump() puts it there (intoFlight). The last copy takes
-                // this function's reference to the message.
+                // Into flight, as pump() puts it there (intoFlight).
                 const std::uint16_t id = s.allocatePacketId();
                 encodePublishCopy(v, t.qos, id, sc.version, sc.out);
-                intoFlight(s, id, t.qos).out.message = --inFlightLeft ? message : std::move(message);
+                intoFlight(s, id, t.qos).out.setInPlace(inFlightBytes);
             }
             ++m_traffic.messagesSent;
             ++s.messagesOut;
@@ -1080,7 +1085,8 @@ void Worker::deliverCopies(const QByteArray &copies, qsizetype begin, qsizetype 
 {
     PublishItem publish{};
     PublishView v;
-    MessagePtr made; // the Message of `publish`, once one copy needed it
+    MessagePtr made;          // the Message of `publish`, once one copy needed it
+    QByteArray inFlightBytes; // the same for the copies in flight (Outgoing::setInPlace)
     const auto message = [&]() -> const MessagePtr & {
         if (!made) {
             // As publishInPlace() stamps its own (stampFromClient, without the client id).
@@ -1106,6 +1112,7 @@ void Worker::deliverCopies(const QByteArray &copies, qsizetype begin, qsizetype 
             v.topic = v.topicField.sliced(2);
             v.payload = QByteArrayView(bytes + publish.topicFieldSize, publish.payloadSize);
             made.reset();
+            inFlightBytes = QByteArray();
             at += qsizetype(sizeof publish) + publish.topicFieldSize + publish.payloadSize;
             continue;
         }
@@ -1121,7 +1128,7 @@ void Worker::deliverCopies(const QByteArray &copies, qsizetype begin, qsizetype 
             Delivery d;
             d.session = s.shared_from_this();
             d.out.qos = q;
-            d.out.message = message();
+            d.out.setMessage(message());
             deliverLocal(std::move(d));
             continue;
         }
@@ -1132,7 +1139,12 @@ void Worker::deliverCopies(const QByteArray &copies, qsizetype begin, qsizetype 
         } else {
             const std::uint16_t id = s.allocatePacketId();
             encodePublishCopy(v, q, id, sc.version, sc.out);
-            intoFlight(s, id, q).out.message = message();
+            // As publishInPlace() puts its own copies in flight, without a Message.
+            if (inFlightBytes.isNull())
+                inFlightBytes = Outgoing::inPlaceBytes(
+                    v.topic, v.payload, publish.qos, publish.originSession, publish.createdAtMs,
+                    m_core.messageExpiresAt(PublishProperties(), publish.createdAtMs));
+            intoFlight(s, id, q).out.setInPlace(inFlightBytes);
         }
         ++m_traffic.messagesSent;
         ++s.messagesOut;
@@ -1289,7 +1301,7 @@ std::uint64_t Worker::publishMessage(const MessagePtr &message)
 void Worker::deliverTargets(const std::vector<RouteCache::Target> &targets, const MessagePtr &message)
 {
     Outgoing merged; // one reference to the message for every session, not one each
-    merged.message = message;
+    merged.setMessage(message);
     forEachMergedTarget(targets, *message, merged, [&](const RouteCache::Target &t, const Outgoing &o) {
         Session &s = *t.session;
         Worker *home = s.home.load(std::memory_order_acquire);
@@ -1370,7 +1382,7 @@ void Worker::selectSubscribers(const MessagePtr &message, std::vector<Delivery> 
         if (!session) continue;
         Delivery d;
         d.session = std::move(session);
-        d.out.message = message;
+        d.out.setMessage(message);
         d.out.qos = std::min(sel.qos, message->publish.qos);
         d.out.retain = sel.retain;
         for (std::uint32_t id : sel.subscriptionIds)
@@ -1396,12 +1408,12 @@ void Worker::dropped(Session &s, const Outgoing &o, bool wasInflight)
     m_core.counters.messagesDropped.fetch_add(1, std::memory_order_relaxed);
     persistDone(s, o.storeSeq);
     const HookEvent e = wasInflight ? HookEvent::OnQosDropped : HookEvent::OnPublishDropped;
-    if (!hooked(e) || !o.message) return;
+    if (!hooked(e) || !o.message()) return;
     m_core.hooks.each(e, [&](Hook &h) {
         if (wasInflight)
-            h.onQosDropped(s.client, o.message->publish);
+            h.onQosDropped(s.client, o.message()->publish);
         else
-            h.onPublishDropped(s.client, o.message->publish);
+            h.onPublishDropped(s.client, o.message()->publish);
     });
 }
 
@@ -1422,7 +1434,7 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
     }
     const Capabilities &caps = m_core.caps();
     if (d.out.qos == 0 && !s.connection) return; // QoS 0 is not queued for offline sessions
-    if (!readChecked && !mayRead(s, d.out.message->publish.topic)) return;
+    if (!readChecked && !mayRead(s, d.out.message()->publish.topic)) return;
     if (d.out.qos == 0 && s.connection && s.pending.empty()) {
         sendQos0Now(s, d.out);
         return;
@@ -1472,7 +1484,7 @@ void Worker::pump(Session &s)
     const qint64 now = this->now();
     while (!s.pending.empty()) {
         Outgoing &o = s.pending.front();
-        if (o.message->expiresAtMs && o.message->expiresAtMs <= now) {
+        if (o.message()->expiresAtMs && o.message()->expiresAtMs <= now) {
             dropped(s, o, false);
             s.pending.pop_front();
             continue;
@@ -1487,7 +1499,7 @@ void Worker::pump(Session &s)
         if (id == 0) {
             if (hooked(HookEvent::OnPacketIDExhausted))
                 m_core.hooks.each(HookEvent::OnPacketIDExhausted,
-                                  [&](Hook &h) { h.onPacketIDExhausted(s.client, o.message->publish); });
+                                  [&](Hook &h) { h.onPacketIDExhausted(s.client, o.message()->publish); });
             break;
         }
         if (!sendPublish(s, c, o, id, false)) {
@@ -1500,7 +1512,7 @@ void Worker::pump(Session &s)
         f.out = std::move(o);
         if (hooked(HookEvent::OnQosPublish))
             m_core.hooks.each(HookEvent::OnQosPublish,
-                              [&](Hook &h) { h.onQosPublish(s.client, f.out.message->publish, now, 0); });
+                              [&](Hook &h) { h.onQosPublish(s.client, f.out.message()->publish, now, 0); });
         if (f.out.storeSeq && hooked(HookEvent::OnMessageInflight))
             m_core.hooks.each(HookEvent::OnMessageInflight,
                               [&](Hook &h) { h.onMessageInflight(s.clientId, f.out.storeSeq, id, false); });
@@ -1524,7 +1536,7 @@ InflightOut &Worker::intoFlight(Session &s, std::uint16_t id, std::uint8_t qos)
 // maximum packet size forbids it (the message is dropped for this client only).
 bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint16_t packetId, bool dup)
 {
-    const Message &m = *o.message;
+    const Message &m = *o.message();
     const bool v5 = isV5(c.version);
     const bool hasExpiry = v5 && m.publish.properties.has(PropertyId::MessageExpiryInterval);
     // Hooks that see outgoing packets (OnPacketEncode/OnPacketSent) get each PUBLISH as a
@@ -1549,7 +1561,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
                 dropped(s, o, false); // [MQTT-3.1.2-25]
                 return false;
             }
-            m_encodeCache.message = o.message;
+            m_encodeCache.message = o.message();
             m_encodeCache.variant = variant;
             m_encodeCache.sourceSerial = c.serial;
             m_encodeCache.sourceAt = c.outBase + quint64(start);
@@ -1731,7 +1743,7 @@ void Worker::processAck(Connection &c, const AckFields &a)
         // PUBACK, PUBCOMP, or PUBREC with an error code: the flow is over.
         if (hooked(HookEvent::OnQosComplete))
             m_core.hooks.each(HookEvent::OnQosComplete,
-                              [&](Hook &h) { h.onQosComplete(c.info, it->out.message->publish); });
+                              [&](Hook &h) { h.onQosComplete(c.info, it->out.message()->publish); });
         persistDone(s, it->out.storeSeq);
         s.usedPacketIds.remove(it->packetId);
         if (it == s.inflight.begin())
@@ -1848,11 +1860,11 @@ void Worker::sendRetained(Session &s, const QByteArray &filter, const SessionSub
         if (!mayRead(s, m->publish.topic)) continue;
         Delivery d;
         d.session = s.shared_from_this();
-        d.out.message = std::move(m);
-        d.out.qos = std::min(d.out.message->publish.qos, sub.options.qos);
+        d.out.setMessage(std::move(m));
+        d.out.qos = std::min(d.out.message()->publish.qos, sub.options.qos);
         d.out.retain = true; // retained on subscribe keeps its flag [MQTT-3.3.1-8]
         if (sub.identifier) d.out.subscriptionIds.append(sub.identifier);
-        const MessagePtr message = d.out.message;
+        const MessagePtr message = d.out.message();
         deliverLocal(std::move(d), true);
         if (hooked(HookEvent::OnRetainPublished))
             m_core.hooks.each(HookEvent::OnRetainPublished,
@@ -1990,7 +2002,7 @@ void Worker::handOffShared(Session &s)
 {
     auto reroute = [&](const Outgoing &o) {
         Delivery d;
-        if (!m_core.rerouteShared(o.message, o.sharedFilter, s.key(), d)) return false;
+        if (!m_core.rerouteShared(o.message(), o.sharedFilter, s.key(), d)) return false;
         Worker *home = d.session->home.load(std::memory_order_acquire);
         if (home == this)
             deliverLocal(std::move(d));
@@ -2149,7 +2161,7 @@ void Worker::persistQueued(Delivery &d)
     m.qos = d.out.qos;
     m.retainFlag = d.out.retain;
     m.subscriptionIds = d.out.subscriptionIds;
-    m.message = d.out.message;
+    m.message = d.out.message();
     m_core.hooks.each(HookEvent::OnMessageQueued, [&](Hook &h) { h.onMessageQueued(m); });
 }
 
@@ -2170,8 +2182,8 @@ void Worker::checkSessions(qint64 now)
             if (m_core.cluster) parking.push_back(s);
         }
         // Drop queued messages that expired while the client is away (oldest first).
-        while (!s->pending.empty() && s->pending.front().message->expiresAtMs &&
-               s->pending.front().message->expiresAtMs <= now) {
+        while (!s->pending.empty() && s->pending.front().message()->expiresAtMs &&
+               s->pending.front().message()->expiresAtMs <= now) {
             dropped(*s, s->pending.front(), false);
             s->pending.pop_front();
         }

@@ -112,7 +112,7 @@ int BrokerCore::restore()
         message->createdAtMs = m.createdAtMs;
         message->expiresAtMs = m.expiresAtMs;
         Outgoing o;
-        o.message = std::move(message);
+        o.setMessage(std::move(message));
         o.qos = m.qos;
         o.retain = m.retainFlag;
         for (std::uint32_t id : m.subscriptionIds)

@@ -141,7 +141,7 @@ QByteArray encodeQueued(const Outgoing &o)
     ds << quint8(o.qos) << o.retain << quint32(o.subscriptionIds.size());
     for (std::uint32_t id : o.subscriptionIds)
         ds << quint32(id);
-    ds << encodeMessage(*o.message);
+    ds << encodeMessage(*o.message());
     return out;
 }
 
@@ -161,10 +161,10 @@ bool decodeQueued(const QByteArray &bytes, Outgoing &o)
     QByteArray message;
     ds >> message;
     if (ds.status() != QDataStream::Ok) return false;
-    o.message = decodeMessage(message, QByteArrayLiteral("redis"));
+    o.setMessage(decodeMessage(message, QByteArrayLiteral("redis")));
     o.qos = qos;
     o.retain = retain;
-    return o.message != nullptr;
+    return o.message() != nullptr;
 }
 
 // The copies of `message` for offline sessions among matches.subscriptions (grouped here by
@@ -184,7 +184,7 @@ void offlineCopies(topics::Matches &matches, const MessagePtr &message, Each &&e
         Outgoing o;
         if (!mergeRun(subs, i, message->publish.qos, message->publish.retain, noLocal, o) || o.qos == 0)
             continue;
-        o.message = message;
+        o.setMessage(message);
         each(k, std::move(o));
     }
 }
@@ -236,7 +236,7 @@ void inboxCopies(const QList<redis::Reply> &frames, const std::vector<ParkedSess
             tree.subscribe(s);
         }
         for (const Outgoing &o : sessions[i]->messages)
-            if (!o.message->clusterId.isEmpty()) have[i].insert(o.message->clusterId);
+            if (!o.message()->clusterId.isEmpty()) have[i].insert(o.message()->clusterId);
     }
     topics::Matches matches;
     for (const redis::Reply &bytes : frames) {
@@ -1905,7 +1905,7 @@ void ClusterNode::onSessionEnded(const QByteArray &clientId)
 void ClusterNode::onMessageQueued(const QueuedMessage &m)
 {
     Outgoing o;
-    o.message = m.message;
+    o.setMessage(m.message);
     o.qos = m.qos;
     o.retain = m.retainFlag;
     o.subscriptionIds = m.subscriptionIds;

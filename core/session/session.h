@@ -57,12 +57,44 @@ using MessagePtr = std::shared_ptr<const Message>;
 
 // One message queued for or in flight to a subscriber.
 struct Outgoing {
-    MessagePtr message;
+    // The message. A copy that publishInPlace() puts in flight has none made for it: it holds
+    // its topic and payload, and what the Message would say of them, in one buffer
+    // (setInPlace), and message() makes the Message from that the first time one is asked
+    // for (a resend, a hook). Most copies in flight are acknowledged without it, and so cost
+    // one allocation and no reference counting beyond that buffer's.
+    const MessagePtr &message() const
+    {
+        if (!m_message && !m_inPlace.isNull()) makeMessage();
+        return m_message;
+    }
+    void setMessage(MessagePtr message)
+    {
+        m_message = std::move(message);
+        m_inPlace = QByteArray();
+    }
+    // The buffer for setInPlace(): the message a PUBLISH with topic and payload (and no
+    // properties, not retained) published at `qos` makes, stamped with the given origin and times.
+    static QByteArray inPlaceBytes(QByteArrayView topic, QByteArrayView payload, std::uint8_t qos,
+                                   quintptr originSession, qint64 createdAtMs, qint64 expiresAtMs);
+    // Shared (a reference, not a copy) by all copies of one PUBLISH.
+    void setInPlace(const QByteArray &bytes)
+    {
+        m_message.reset();
+        m_inPlace = bytes;
+    }
+
     std::uint8_t qos = 0;
     bool retain = false; // retain flag to send
     QVarLengthArray<std::uint32_t, 2> subscriptionIds;
     QByteArray sharedFilter;    // "$share/g/f" when delivered through a shared subscription
     std::uint64_t storeSeq = 0; // persistence: sequence of this delivery in storage, 0 = not stored
+
+private:
+    void makeMessage() const;
+    // A Session and its queues are touched by its home worker only, so message() may make
+    // the Message on a const Outgoing.
+    mutable MessagePtr m_message;
+    mutable QByteArray m_inPlace; // see inPlaceBytes()
 };
 
 struct InflightOut {

@@ -415,6 +415,41 @@ private Q_SLOTS:
         QVERIFY(sub->expectNoPacket(kQuietMs));
     }
 
+    // A copy put in flight in place carries the message's expiry: under the server's maximum
+    // message expiry (here 1 s; the default is a day) copies not acknowledged before they
+    // expire are not sent again when the session comes back [MQTT-3.3.2-5].
+    void inflightExpiresUnderTheServerMaximum()
+    {
+        Options o = oneWorker();
+        o.capabilities.maximumMessageExpiryInterval = 1;
+        m_fixture = std::make_unique<BrokerFixture>(o);
+        PETREL_START(*m_fixture);
+        const QByteArray topic = uniqueTopic("/expires"), id = uniqueName("sub");
+        auto sub = std::make_unique<TestClient>("sub", ProtocolVersion::V311);
+        TestClient pub("pub", ProtocolVersion::V311);
+        QVERIFY(sub->open(port(), keptSession(ProtocolVersion::V311, id, false)));
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))));
+        QVERIFY(sub->subscribe(topic, 1));
+        for (int i = 0; i < 4; ++i) { // the first takes the general path: its route is new
+            QVERIFY(pub.publishQos1(makePublish(topic, "m" + QByteArray::number(i), 1)));
+            auto m = sub->receivePublish();
+            QVERIFY2(m, qPrintable(sub->lastError()));
+            QCOMPARE(m->payload, "m" + QByteArray::number(i));
+        }
+        sub->close(); // nothing acknowledged
+        QTRY_VERIFY_WITH_TIMEOUT(m_fixture->broker()->stats().clientsConnected == 1, kTimeoutMs);
+        QTest::qWait(2100);
+        sub = std::make_unique<TestClient>("sub", ProtocolVersion::V311);
+        auto connack = sub->open(port(), keptSession(ProtocolVersion::V311, id, false));
+        QVERIFY(connack && connack->sessionPresent);
+        QVERIFY(sub->expectNoPacket(kQuietMs));
+        // A message published now is delivered.
+        QVERIFY(pub.publishQos1(makePublish(topic, "fresh", 1)));
+        auto m = sub->receivePublish();
+        QVERIFY2(m, qPrintable(sub->lastError()));
+        QCOMPARE(m->payload, QByteArray("fresh"));
+    }
+
     // The broker's count of messages in flight (BrokerStats::inflight, $SYS) follows the
     // copies the in-place path puts into flight and the acknowledgements that end them: each
     // worker adds its change at the end of a pass. A QoS 1 copy ends with its PUBACK, a QoS 2

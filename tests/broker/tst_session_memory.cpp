@@ -269,6 +269,52 @@ private Q_SLOTS:
         QCOMPARE(q.payload, QByteArray("hi"));
     }
 
+    // A copy that publishInPlace() puts in flight holds one buffer, shared by all copies of
+    // its PUBLISH, and gets a Message only when one is asked for: the Message the broker
+    // would have made, with topic and payload as slices of that buffer.
+    void copyInFlightMakesItsMessageWhenAsked()
+    {
+        const QByteArray bytes = Outgoing::inPlaceBytes("a/b", "payload", 1, 42, 1000, 61000);
+        Outgoing o, other;
+        QCOMPARE(allocationsIn([&] {
+                     o.setInPlace(bytes);
+                     other.setInPlace(bytes);
+                 }),
+                 0);
+        const Outgoing copy = other; // (a copy of the Outgoing shares the buffer too)
+        QCOMPARE(allocationsIn([&] { QVERIFY(o.message()); }), 1); // the Message, nothing else
+        const MessagePtr m = o.message();
+        QCOMPARE(o.message().get(), m.get()); // made once
+        QCOMPARE(m->publish.topic, QByteArray("a/b"));
+        QCOMPARE(m->publish.payload, QByteArray("payload"));
+        QCOMPARE(m->publish.topic.constData() + 3, m->publish.payload.constData());
+        QCOMPARE(m->publish.qos, 1);
+        QVERIFY(!m->publish.retain && !m->publish.dup && m->publish.packetId == 0);
+        QVERIFY(m->publish.properties.isEmpty());
+        QCOMPARE(m->originSession, quintptr(42));
+        QCOMPARE(m->createdAtMs, 1000);
+        QCOMPARE(m->expiresAtMs, 61000);
+        QVERIFY(m->originClientId.isEmpty());
+        // The other copies have the buffer still, and make a Message of their own.
+        QCOMPARE(other.message()->publish.payload, QByteArray("payload"));
+        QVERIFY(other.message().get() != m.get());
+        QCOMPARE(copy.message()->publish.topic, QByteArray("a/b"));
+
+        Outgoing empty;
+        empty.setInPlace(Outgoing::inPlaceBytes("t", {}, 2, 0, 5, 0));
+        QVERIFY(empty.message()->publish.payload.isEmpty());
+        QCOMPARE(empty.message()->publish.qos, 2);
+        QCOMPARE(empty.message()->expiresAtMs, 0);
+
+        Outgoing none; // neither: no message
+        QVERIFY(!none.message());
+        o.setMessage(nullptr);
+        QVERIFY(!o.message());
+        o.setInPlace(bytes);
+        o.setMessage(m); // a Message replaces the buffer
+        QCOMPARE(o.message().get(), m.get());
+    }
+
     // Every QoS 1/2 message makes one (publishInPlace, decodeNewPublish). make_shared<Message>()
     // value-initialises: for a class without a provided default constructor that zeroes the
     // whole object first (a `rep stos`; at ~600 bytes it was about a tenth of the broker's time
