@@ -942,7 +942,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
     const std::vector<RouteCache::Target> &targets = route->targets;
     m_inPlaceTargets.clear();
     bool inPlace = true;
-    bool inFlight = false; // a copy at QoS 1/2 on this worker, which may have to be sent again
+    int inFlightLeft = 0; // copies at QoS 1/2 on this worker, which may have to be sent again
     const auto noLocal = [&](const RouteCache::Target &t) {
         return t.options.noLocal && t.subscriber == origin; // [MQTT-3.8.3-3]
     };
@@ -961,7 +961,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             continue;
         }
         inPlace = takesCopyNow(s, q, identifiers, v);
-        if (q) inFlight = true;
+        if (q) ++inFlightLeft;
         m_inPlaceTargets.push_back({&first.session, q, -1});
     }
     std::shared_ptr<Message> message;
@@ -995,7 +995,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
         // read that, and neither gets this message (a copy in flight is only ever sent again to
         // its session).
         QByteArray inFlightBytes;
-        if (inFlight)
+        if (inFlightLeft)
             inFlightBytes = Outgoing::inPlaceBytes(v.topic, v.payload, qos, origin, now(),
                                                    m_core.messageExpiresAt(PublishProperties(), now()));
         bool copied = false;
@@ -1044,7 +1044,9 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
                 // Into flight, as pump() puts it there (intoFlight).
                 const std::uint16_t id = s.allocatePacketId();
                 encodePublishCopy(v, t.qos, id, sc.version, sc.out);
-                intoFlight(s, id, t.qos).out.setInPlace(inFlightBytes);
+                // The last copy takes this function's reference.
+                intoFlight(s, id, t.qos)
+                    .out.setInPlace(--inFlightLeft ? inFlightBytes : std::move(inFlightBytes));
             }
             ++m_traffic.messagesSent;
             ++s.messagesOut;

@@ -77,10 +77,10 @@ struct Outgoing {
     static QByteArray inPlaceBytes(QByteArrayView topic, QByteArrayView payload, std::uint8_t qos,
                                    quintptr originSession, qint64 createdAtMs, qint64 expiresAtMs);
     // Shared (a reference, not a copy) by all copies of one PUBLISH.
-    void setInPlace(const QByteArray &bytes)
+    void setInPlace(QByteArray bytes)
     {
         m_message.reset();
-        m_inPlace = bytes;
+        m_inPlace = std::move(bytes);
     }
 
     std::uint8_t qos = 0;
