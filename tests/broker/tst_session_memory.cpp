@@ -114,6 +114,80 @@ private Q_SLOTS:
         QCOMPARE(moved.size(), std::size_t(1));
     }
 
+    // The ring: a queue that turns over allocates nothing once it has room; it grows with its
+    // elements wrapped around the end of the storage, keeps their order through growth and
+    // erasure, and constructs and destroys every element exactly once. Checked against
+    // std::deque under a random mix of the operations the broker uses.
+    void lazyDequeIsARing()
+    {
+        LazyDeque<int> q;
+        for (int i = 0; i < 6; ++i)
+            q.push_back(i);
+        QCOMPARE(allocationsIn([&] {
+                     for (int i = 6; i < 1000; ++i) { // turns over, never more than 6 held
+                         q.pop_front();
+                         q.push_back(i);
+                     }
+                 }),
+                 0);
+        QCOMPARE(q.front(), 994);
+        QCOMPARE(q.back(), 999);
+        for (int i = 1000; i < 1020; ++i) // grows while wrapped
+            q.push_back(i);
+        QCOMPARE(q.size(), std::size_t(26));
+        int expect = 994;
+        for (int v : std::as_const(q))
+            QCOMPARE(v, expect++);
+
+        static int alive = 0;
+        struct Counted {
+            std::unique_ptr<int> value; // move-only, as an element may be
+            explicit Counted(int v) : value(std::make_unique<int>(v)) { ++alive; }
+            Counted(Counted &&o) noexcept : value(std::move(o.value)) { ++alive; }
+            Counted &operator=(Counted &&) noexcept = default;
+            ~Counted() { --alive; }
+        };
+        {
+            std::mt19937 random(7);
+            LazyDeque<Counted> ring;
+            std::deque<int> model;
+            int next = 0;
+            for (int step = 0; step < 20000; ++step) {
+                const unsigned op = random() % 10;
+                if (op < 5 || model.empty()) {
+                    ring.emplace_back(next);
+                    model.push_back(next++);
+                } else if (op < 8) {
+                    QCOMPARE(*ring.front().value, model.front());
+                    ring.pop_front();
+                    model.pop_front();
+                } else if (op < 9) { // erase one by value, as an out-of-order acknowledgement
+                    const int victim = model[random() % model.size()];
+                    auto it = std::find_if(ring.begin(), ring.end(),
+                                           [&](const Counted &c) { return *c.value == victim; });
+                    QVERIFY(it != ring.end());
+                    auto after = ring.erase(it);
+                    auto m = model.erase(std::find(model.begin(), model.end(), victim));
+                    QCOMPARE(after == ring.end(), m == model.end());
+                    if (m != model.end()) QCOMPARE(*after->value, *m);
+                } else {
+                    ring.release(); // no-op unless empty
+                }
+                QCOMPARE(ring.size(), model.size());
+                QCOMPARE(alive, int(model.size()));
+            }
+            QVERIFY(std::equal(ring.begin(), ring.end(), model.begin(), model.end(),
+                               [](const Counted &c, int v) { return *c.value == v; }));
+            LazyDeque<Counted> moved(std::move(ring));
+            QVERIFY(ring.empty() && !ring.allocated());
+            QCOMPARE(moved.size(), model.size());
+            ring = std::move(moved); // and back, by assignment
+            QCOMPARE(ring.size(), model.size());
+            QCOMPARE(alive, int(model.size()));
+        }
+        QCOMPARE(alive, 0); // the destructor destroyed what was left
+    }
+
     // PacketIdSet against std::set under three loads: ids in sequence acknowledged mostly in
     // order (each in its home slot), the same with ids held for a long time so that later
     // ids collide with them (displaced ids, moved back on removal), and random ids.
