@@ -230,7 +230,7 @@ bool PublishView::buildMessage(packets::Publish &out, QString *error) const
         break;
     }
     }
-    packets::Properties &p = out.properties.edit();
+    packets::Properties &p = out.properties;
     if (!m_contentType->text().isEmpty()) {
         p.contentType = m_contentType->text().toUtf8();
         p.mark(packets::PropertyId::ContentType);
@@ -291,7 +291,7 @@ void PublishView::addToHistory(const packets::Publish &message)
     m.insert(QStringLiteral("expiry"), m_expiry->value());
     m.insert(QStringLiteral("utf8"), m_utf8Indicator->isChecked());
     QVariantList users;
-    for (const auto &u : message.properties->userProperties)
+    for (const auto &u : message.properties.userProperties)
         users.append(QStringList{QString::fromUtf8(u.first), QString::fromUtf8(u.second)});
     m.insert(QStringLiteral("users"), users);
     const QString label = QStringLiteral("%1  [QoS %2%3]  %4")

@@ -54,15 +54,14 @@ Case makeCase(const char *label, ProtocolVersion version, std::uint8_t qos, bool
     p.topic = "sensors/building-7/floor-3/room-12/temperature";
     p.payload = QByteArray(payloadSize, 'x');
     if (properties) {
-        p.properties.edit().messageExpiryInterval = 3600;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
-        p.properties.edit().contentType = "application/json";
-        p.properties.edit().mark(PropertyId::ContentType);
-        p.properties.edit().topicAlias = 5;
-        p.properties.edit().mark(PropertyId::TopicAlias);
-        p.properties.edit().userProperties.append(
-            UserProperty("trace-id", "4bf92f3577b34da6a3ce929d0e0e4736"));
-        p.properties.edit().userProperties.append(UserProperty("source", "gateway-17"));
+        p.properties.messageExpiryInterval = 3600;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
+        p.properties.contentType = "application/json";
+        p.properties.mark(PropertyId::ContentType);
+        p.properties.topicAlias = 5;
+        p.properties.mark(PropertyId::TopicAlias);
+        p.properties.userProperties.append(UserProperty("trace-id", "4bf92f3577b34da6a3ce929d0e0e4736"));
+        p.properties.userProperties.append(UserProperty("source", "gateway-17"));
     }
     encodePublish(p, version, c.wire);
     const Frame f = readFrame(c.wire, 0);

@@ -595,9 +595,7 @@ RetainedSnapshot retainedFromJson(const QJsonObject &o)
     r.message.retain = true;
     r.storedAtMs = o.value(u"stored_at_ms"_s).toInteger();
     r.expiresAtMs = o.value(u"expires_at_ms"_s).toInteger();
-    Properties properties;
-    propertiesFromJson(o.value(u"properties"_s).toObject(), properties, nullptr);
-    r.message.properties = std::move(properties);
+    propertiesFromJson(o.value(u"properties"_s).toObject(), r.message.properties, nullptr);
     return r;
 }
 

@@ -185,6 +185,12 @@ qint64 BrokerCore::messageExpiresAt(const packets::Properties &properties, qint6
     return expiry > 0 ? now + expiry * 1000 : 0;
 }
 
+qint64 BrokerCore::messageExpiresAt(qint64 now) const
+{
+    const std::int64_t maximum = caps().maximumMessageExpiryInterval;
+    return maximum > 0 ? now + maximum * 1000 : 0;
+}
+
 int BrokerCore::retain(const MessagePtr &message)
 {
     const Publish &p = message->publish;

@@ -200,6 +200,8 @@ public:
     // never): its Message Expiry Interval, capped by maximumMessageExpiryInterval, which is
     // also the expiry of messages without one (as Mochi).
     qint64 messageExpiresAt(const packets::Properties &properties, qint64 now) const;
+    // The same for a message without properties.
+    qint64 messageExpiresAt(qint64 now) const;
 
     // Stores or clears the retained message for message->publish.topic. Returns +1 stored,
     // 0 replaced (or nothing to clear), -1 cleared.

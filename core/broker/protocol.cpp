@@ -750,7 +750,7 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
     }
     if (isV5(c.version)) {
         if (p.properties.has(PropertyId::TopicAlias)) {
-            const std::uint16_t alias = p.properties->topicAlias;
+            const std::uint16_t alias = p.properties.topicAlias;
             if (alias == 0 || alias > caps.topicAliasMaximum) {
                 disconnectWithReason(c, ReasonCode::TopicAliasInvalid,
                                      "topic alias out of range [MQTT-3.3.2-9]");
@@ -767,7 +767,8 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
                 // Keep the alias target in its own small buffer, not pinning this packet.
                 c.inboundAliases.insert(alias, QByteArray(p.topic.constData(), p.topic.size()));
             }
-            p.properties.remove(PropertyId::TopicAlias);
+            p.properties.clear(PropertyId::TopicAlias);
+            p.properties.topicAlias = 0;
         } else if (p.topic.isEmpty()) {
             disconnectWithReason(c, ReasonCode::ProtocolError,
                                  "empty topic without topic alias [MQTT-3.3.2-1]");
@@ -997,7 +998,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
         QByteArray inFlightBytes;
         if (inFlightLeft)
             inFlightBytes = Outgoing::inPlaceBytes(v.topic, v.payload, qos, origin, now(),
-                                                   m_core.messageExpiresAt(PublishProperties(), now()));
+                                                   m_core.messageExpiresAt(now()));
         bool copied = false;
         for (const InPlaceTarget &t : m_inPlaceTargets) {
             if (t.worker >= 0) {
@@ -1143,9 +1144,9 @@ void Worker::deliverCopies(const QByteArray &copies, qsizetype begin, qsizetype 
             encodePublishCopy(v, q, id, sc.version, sc.out);
             // As publishInPlace() puts its own copies in flight, without a Message.
             if (inFlightBytes.isNull())
-                inFlightBytes = Outgoing::inPlaceBytes(
-                    v.topic, v.payload, publish.qos, publish.originSession, publish.createdAtMs,
-                    m_core.messageExpiresAt(PublishProperties(), publish.createdAtMs));
+                inFlightBytes =
+                    Outgoing::inPlaceBytes(v.topic, v.payload, publish.qos, publish.originSession,
+                                           publish.createdAtMs, m_core.messageExpiresAt(publish.createdAtMs));
             intoFlight(s, id, q).out.setInPlace(inFlightBytes);
         }
         ++m_traffic.messagesSent;
@@ -1628,28 +1629,21 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
     p.retain = o.retain;
     p.dup = dup;
     p.packetId = packetId;
-    p.properties = m.publish.properties; // shared: edit() below makes this copy's own
-    if (p.properties.has(PropertyId::SubscriptionIdentifier) || !o.subscriptionIds.isEmpty()) {
-        auto &ids = p.properties.edit().subscriptionIdentifiers;
-        ids.clear();
-        for (std::uint32_t id : o.subscriptionIds)
-            ids.append(id);
-        p.properties.normalize();
-    }
-    if (hasExpiry)
-        p.properties.edit().messageExpiryInterval = std::uint32_t(remainingExpirySeconds(m, now()));
+    p.properties = m.publish.properties;
+    p.properties.subscriptionIdentifiers.clear();
+    if (hasExpiry) p.properties.messageExpiryInterval = std::uint32_t(remainingExpirySeconds(m, now()));
+    for (std::uint32_t id : o.subscriptionIds)
+        p.properties.subscriptionIdentifiers.append(id);
     bool newAlias = false;
     if (c.clientTopicAliasMaximum > 0) {
         auto it = c.outboundAliases.constFind(p.topic);
         if (it != c.outboundAliases.constEnd()) {
-            Properties &props = p.properties.edit();
-            props.topicAlias = *it;
-            props.mark(PropertyId::TopicAlias);
+            p.properties.topicAlias = *it;
+            p.properties.mark(PropertyId::TopicAlias);
             p.topic = QByteArray();
         } else if (c.outboundAliases.size() < c.clientTopicAliasMaximum) {
-            Properties &props = p.properties.edit();
-            props.topicAlias = std::uint16_t(c.outboundAliases.size() + 1);
-            props.mark(PropertyId::TopicAlias);
+            p.properties.topicAlias = std::uint16_t(c.outboundAliases.size() + 1);
+            p.properties.mark(PropertyId::TopicAlias);
             newAlias = true;
         }
     }
@@ -1659,7 +1653,7 @@ bool Worker::sendPublish(Session &s, Connection &c, const Outgoing &o, std::uint
         return false;
     }
     if (newAlias)
-        c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), p.properties->topicAlias);
+        c.outboundAliases.insert(QByteArray(p.topic.constData(), p.topic.size()), p.properties.topicAlias);
     ++m_traffic.messagesSent;
     ++s.messagesOut;
     if (hooked) {
@@ -2051,7 +2045,8 @@ void Worker::fireWill(Session &s)
     p.qos = will->qos;
     p.retain = will->retain;
     p.properties = will->properties;
-    p.properties.remove(PropertyId::WillDelayInterval);
+    p.properties.clear(PropertyId::WillDelayInterval);
+    p.properties.willDelayInterval = 0;
     stampFromClient(*message, s, nowMs());
     qCDebug(lcProtocol).noquote() << "will of" << QString::fromUtf8(s.clientId) << "published";
     if (message->publish.retain) retainFromClient(s.client, message);

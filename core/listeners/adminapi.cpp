@@ -166,9 +166,7 @@ AdminResponse publish(BrokerCore &core, const QByteArray &body)
         const QJsonValue v = o->value(u"properties"_s);
         if (!v.isObject()) return error(400, u"\"properties\" must be an object"_s);
         QString why;
-        packets::Properties properties;
-        if (!admin::propertiesFromJson(v.toObject(), properties, &why)) return error(400, why);
-        p.properties = std::move(properties);
+        if (!admin::propertiesFromJson(v.toObject(), p.properties, &why)) return error(400, why);
     }
     QString why;
     if (!admin::publish(core, p, &why)) return error(400, u"topic \"%1\": %2"_s.arg(topic.toString(), why));

@@ -883,13 +883,7 @@ Error decodeNewPublish(std::uint8_t firstByte, const QByteArray &body, ProtocolV
         if (out.packetId == 0) return malformed("PUBLISH packet identifier 0 [MQTT-2.2.1-3]");
     }
     if (isV5(version)) {
-        // A property length of 0 (the usual case) leaves the properties null.
-        out.properties.reset();
-        if (d.pos < d.size && d.data[d.pos] == 0) {
-            ++d.pos;
-        } else if (Error e = decodeProperties(d, CPublish, out.properties.edit())) {
-            return e;
-        }
+        if (Error e = decodeProperties(d, CPublish, out.properties)) return e;
         if (out.topic.isEmpty() && !out.properties.has(PropertyId::TopicAlias))
             return protocolError("empty topic name without topic alias [MQTT-3.3.4]");
     }

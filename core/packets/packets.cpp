@@ -60,10 +60,4 @@ PacketType packetTypeOf(const Packet &p)
     return std::visit(Visitor{}, p);
 }
 
-const Properties &PublishProperties::empty()
-{
-    static const Properties none;
-    return none;
-}
-
 } // namespace petrel::packets

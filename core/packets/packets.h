@@ -11,7 +11,6 @@
 
 #include <QByteArray>
 #include <QList>
-#include <QSharedData>
 #include <QVarLengthArray>
 
 #include <cstdint>
@@ -208,81 +207,6 @@ inline bool Properties::has(PropertyId id) const
     return (present & bit(id)) != 0;
 }
 
-// The properties of a PUBLISH (and of the Message the broker makes of it). A PUBLISH almost
-// never carries any, and a Message lives as long as its copies are queued or in flight, so they
-// are held behind one pointer, null while there are none: 8 bytes instead of the 400 of a
-// Properties. Copies share one block (a message copied for each of its subscribers costs a
-// reference, not 400 bytes), and edit() gives the caller a block of its own to change.
-//
-// Read with `->` or `*` (no properties read as a default Properties); change with edit().
-// A Properties converts to it implicitly (an empty one to the null pointer), and it converts
-// to `const Properties &`, so code that takes a Properties takes it as well.
-class PublishProperties {
-public:
-    PublishProperties() = default;
-    PublishProperties(const Properties &p) { assign(p); }       // NOLINT: implicit by design
-    PublishProperties(Properties &&p) { assign(std::move(p)); } // NOLINT
-
-    const Properties &operator*() const { return m_d ? m_d->properties : empty(); }
-    const Properties *operator->() const { return &**this; }
-    operator const Properties &() const { return **this; } // NOLINT: implicit by design
-
-    // The properties to change, this object's own: a copy if they were shared, a new default
-    // block if there were none.
-    Properties &edit()
-    {
-        if (!m_d)
-            m_d = new Data;
-        else
-            m_d.detach();
-        return m_d->properties;
-    }
-
-    bool has(PropertyId id) const { return m_d && m_d->properties.has(id); }
-    bool isEmpty() const { return !m_d || m_d->properties.isEmpty(); }
-    void reset() { m_d.reset(); }
-    // Removes one property (the whole list for UserProperty and SubscriptionIdentifier), and
-    // the block with it if it was the last.
-    void remove(PropertyId id)
-    {
-        if (!has(id)) return;
-        Properties &p = edit();
-        if (id == PropertyId::UserProperty)
-            p.userProperties.clear();
-        else if (id == PropertyId::SubscriptionIdentifier)
-            p.subscriptionIdentifiers.clear();
-        else
-            p.clear(id);
-        normalize();
-    }
-    // Null again if edits left nothing present.
-    void normalize()
-    {
-        if (m_d && m_d->properties.isEmpty()) m_d.reset();
-    }
-
-    bool operator==(const PublishProperties &o) const { return m_d == o.m_d || **this == *o; }
-    bool operator==(const Properties &o) const { return **this == o; }
-
-private:
-    struct Data : QSharedData {
-        Data() = default;
-        explicit Data(Properties p) : properties(std::move(p)) {}
-        Properties properties;
-    };
-    template <typename P>
-    void assign(P &&p)
-    {
-        if (p.isEmpty())
-            m_d.reset();
-        else
-            m_d = new Data(std::forward<P>(p));
-    }
-    static const Properties &empty();
-
-    QExplicitlySharedDataPointer<Data> m_d;
-};
-
 // ---- the packets ---------------------------------------------------------------------
 
 struct Will {
@@ -323,7 +247,7 @@ struct Publish {
     bool retain = false;
     QByteArray topic; // may be empty in v5 when a topic alias is used
     std::uint16_t packetId = 0;
-    PublishProperties properties;
+    Properties properties;
     QByteArray payload;
     bool operator==(const Publish &) const = default;
 };

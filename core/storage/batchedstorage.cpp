@@ -135,8 +135,8 @@ void BatchedStorageHook::onRetainMessage(const ClientInfo &, const Publish &publ
         m.createdAtMs = QDateTime::currentMSecsSinceEpoch();
         // The broker applies its maximum message expiry again when it loads the message.
         if (publish.properties.has(PropertyId::MessageExpiryInterval) &&
-            publish.properties->messageExpiryInterval)
-            m.expiresAtMs = m.createdAtMs + qint64(publish.properties->messageExpiryInterval) * 1000;
+            publish.properties.messageExpiryInterval)
+            m.expiresAtMs = m.createdAtMs + qint64(publish.properties.messageExpiryInterval) * 1000;
         op.data = std::make_shared<const StoredMessage>(std::move(m));
     }
     append(std::move(op));

@@ -11,8 +11,8 @@ QByteArray encodeMessage(const Publish &p)
     Publish q = p;
     q.dup = false;
     q.packetId = q.qos ? 1 : 0;
-    q.properties.remove(PropertyId::TopicAlias);
-    q.properties.remove(PropertyId::SubscriptionIdentifier);
+    q.properties.clear(PropertyId::TopicAlias);
+    q.properties.subscriptionIdentifiers.clear();
     QByteArray out;
     encodePublish(q, ProtocolVersion::V5, out);
     return out;
@@ -37,7 +37,8 @@ QByteArray encodeWill(const Will &w)
     p.qos = w.qos;
     p.retain = w.retain;
     p.properties = w.properties;
-    p.properties.remove(PropertyId::WillDelayInterval);
+    p.properties.clear(PropertyId::WillDelayInterval);
+    p.properties.willDelayInterval = 0;
     return encodeMessage(p);
 }
 

@@ -197,9 +197,9 @@ void TestAdminCore::retainedSnapshot()
     TestClient c("c", ProtocolVersion::V5);
     QVERIFY(c.open(f.port(), makeConnect(ProtocolVersion::V5, "ret-1")));
     Publish p = makePublish("ret/one", "{\"t\":21}", 1, true);
-    p.properties.edit().contentType = "application/json";
-    p.properties.edit().mark(PropertyId::ContentType);
-    p.properties.edit().userProperties.append({"k", "v"});
+    p.properties.contentType = "application/json";
+    p.properties.mark(PropertyId::ContentType);
+    p.properties.userProperties.append({"k", "v"});
     QVERIFY(c.publishAndWait(p));
     QVERIFY(c.publishAndWait(makePublish("ret/two", QByteArray("\x00\xff", 2), 0, true)));
 
@@ -214,8 +214,8 @@ void TestAdminCore::retainedSnapshot()
     QCOMPARE(all[0].message.topic, QByteArray("ret/one"));
     QCOMPARE(all[0].message.payload, QByteArray("{\"t\":21}"));
     QCOMPARE(all[0].message.qos, 1);
-    QCOMPARE(all[0].message.properties->contentType, QByteArray("application/json"));
-    QCOMPARE(all[0].message.properties->userProperties.size(), 1);
+    QCOMPARE(all[0].message.properties.contentType, QByteArray("application/json"));
+    QCOMPARE(all[0].message.properties.userProperties.size(), 1);
     QCOMPARE(all[1].message.payload, QByteArray("\x00\xff", 2));
 
     const QJsonObject j = admin::toJson(all[1]);
@@ -223,8 +223,8 @@ void TestAdminCore::retainedSnapshot()
     const auto back = admin::retainedFromJson(j);
     QCOMPARE(back.message.payload, QByteArray("\x00\xff", 2));
     const auto back0 = admin::retainedFromJson(admin::toJson(all[0]));
-    QCOMPARE(back0.message.properties->contentType, QByteArray("application/json"));
-    QCOMPARE(back0.message.properties->userProperties.value(0).second, QByteArray("v"));
+    QCOMPARE(back0.message.properties.contentType, QByteArray("application/json"));
+    QCOMPARE(back0.message.properties.userProperties.value(0).second, QByteArray("v"));
 }
 
 void TestAdminCore::disconnectV5WithReason()

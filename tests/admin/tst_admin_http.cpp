@@ -343,8 +343,8 @@ void TestAdminHttp::publish()
     QCOMPARE(p->topic, QByteArray("api/one"));
     QCOMPARE(p->payload, QStringLiteral("héllo").toUtf8());
     QCOMPARE(p->qos, 1);
-    QCOMPARE(p->properties->contentType, QByteArray("text/plain"));
-    QCOMPARE(p->properties->userProperties.size(), 1);
+    QCOMPARE(p->properties.contentType, QByteArray("text/plain"));
+    QCOMPARE(p->properties.userProperties.size(), 1);
     QVERIFY(p->properties.has(PropertyId::MessageExpiryInterval));
     QVERIFY(s.acknowledge(*p));
     r = request("POST", QStringLiteral("/api/v1/publish"),
@@ -435,7 +435,7 @@ void TestAdminHttp::messageStream()
     TestClient c("c", ProtocolVersion::V5);
     QVERIFY(c.open(m_mqtt, makeConnect(ProtocolVersion::V5, "streamer")));
     Publish p = makePublish("stream/a", "one", 1);
-    p.properties.edit().userProperties.append({"k", "v"});
+    p.properties.userProperties.append({"k", "v"});
     QVERIFY(c.publishAndWait(p));
     QVERIFY(c.publishAndWait(makePublish("other/b", QByteArray("\x00\x01", 2), 1)));
     QCOMPARE(

@@ -234,8 +234,8 @@ private Q_SLOTS:
         QVERIFY(msg);
         QCOMPARE(msg->qos, 2);
         if (v5) {
-            QList<quint32> ids(msg->properties->subscriptionIdentifiers.begin(),
-                               msg->properties->subscriptionIdentifiers.end());
+            QList<quint32> ids(msg->properties.subscriptionIdentifiers.begin(),
+                               msg->properties.subscriptionIdentifiers.end());
             std::sort(ids.begin(), ids.end());
             QCOMPARE(ids, (QList<quint32>{1, 2, 3}));
         }
@@ -258,8 +258,8 @@ private Q_SLOTS:
         QVERIFY(subscribeWith(b, base + "/t", noLocal, 1));
         QVERIFY(subscribeWith(b, base + "/+", {0}, 2));
         const auto idsOf = [](const Publish &m) {
-            QList<quint32> ids(m.properties->subscriptionIdentifiers.begin(),
-                               m.properties->subscriptionIdentifiers.end());
+            QList<quint32> ids(m.properties.subscriptionIdentifiers.begin(),
+                               m.properties.subscriptionIdentifiers.end());
             std::sort(ids.begin(), ids.end());
             return ids;
         };
@@ -295,14 +295,14 @@ private Q_SLOTS:
         QVERIFY(pub.publishQos1(makePublish(base + "/a", "m", 1)));
         auto msg = sub.receivePublish();
         QVERIFY(msg);
-        QCOMPARE(msg->properties->subscriptionIdentifiers.size(), 1);
-        QCOMPARE(msg->properties->subscriptionIdentifiers[0], 268435455u);
+        QCOMPARE(msg->properties.subscriptionIdentifiers.size(), 1);
+        QCOMPARE(msg->properties.subscriptionIdentifiers[0], 268435455u);
         QVERIFY(sub.acknowledge(*msg));
         QVERIFY(pub.publishQos1(makePublish(base + "/b/c", "m2", 1)));
         msg = sub.receivePublish();
         QVERIFY(msg);
         QCOMPARE(msg->topic, base + "/b/c");
-        QVERIFY2(msg->properties->subscriptionIdentifiers.isEmpty(), describe(*msg).constData());
+        QVERIFY2(msg->properties.subscriptionIdentifiers.isEmpty(), describe(*msg).constData());
     }
 
     // [MQTT-3.8.4-3] a repeated SUBSCRIBE replaces the subscription (new QoS, no second copy).
@@ -414,15 +414,15 @@ private Q_SLOTS:
         const QByteArray topic = uniqueTopic();
         QVERIFY(sub.subscribe(topic, 2));
         Publish p = makePublish(topic, "{\"x\":1}", quint8(qos));
-        p.properties.edit().payloadFormatIndicator = 1;
-        p.properties.edit().mark(PropertyId::PayloadFormatIndicator);
-        p.properties.edit().contentType = "application/json";
-        p.properties.edit().mark(PropertyId::ContentType);
-        p.properties.edit().responseTopic = topic + "/reply";
-        p.properties.edit().mark(PropertyId::ResponseTopic);
-        p.properties.edit().correlationData = QByteArray::fromHex("00ff10");
-        p.properties.edit().mark(PropertyId::CorrelationData);
-        p.properties.edit().userProperties = {{"z", "1"}, {"a", "2"}, {"z", "0"}, {"k", ""}};
+        p.properties.payloadFormatIndicator = 1;
+        p.properties.mark(PropertyId::PayloadFormatIndicator);
+        p.properties.contentType = "application/json";
+        p.properties.mark(PropertyId::ContentType);
+        p.properties.responseTopic = topic + "/reply";
+        p.properties.mark(PropertyId::ResponseTopic);
+        p.properties.correlationData = QByteArray::fromHex("00ff10");
+        p.properties.mark(PropertyId::CorrelationData);
+        p.properties.userProperties = {{"z", "1"}, {"a", "2"}, {"z", "0"}, {"k", ""}};
         QVERIFY(pub.publishAndWait(p));
         auto msg = sub.receivePublish();
         QVERIFY(msg);
@@ -441,11 +441,11 @@ private Q_SLOTS:
         const QByteArray topic = uniqueTopic();
         QVERIFY(sub.subscribe(topic, 0));
         Publish p = makePublish(topic, "payload");
-        p.properties.edit().userProperties = {{"k", "v"}};
-        p.properties.edit().contentType = "text/plain";
-        p.properties.edit().mark(PropertyId::ContentType);
-        p.properties.edit().messageExpiryInterval = 100;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        p.properties.userProperties = {{"k", "v"}};
+        p.properties.contentType = "text/plain";
+        p.properties.mark(PropertyId::ContentType);
+        p.properties.messageExpiryInterval = 100;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publish(p));
         auto raw = sub.receiveRaw();
         QVERIFY(raw);

@@ -250,9 +250,9 @@ private Q_SLOTS:
         TestClient pub("pub");
         QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("pub"))));
         Publish p = makePublish(topic, "kept", 1, true);
-        p.properties.edit().contentType = "text/plain";
-        p.properties.edit().mark(PropertyId::ContentType);
-        p.properties.edit().userProperties = {{"b", "1"}, {"a", "2"}};
+        p.properties.contentType = "text/plain";
+        p.properties.mark(PropertyId::ContentType);
+        p.properties.userProperties = {{"b", "1"}, {"a", "2"}};
         QVERIFY(pub.publishQos1(p));
         TestClient sub("sub");
         QVERIFY(sub.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("sub"))));
@@ -270,8 +270,8 @@ private Q_SLOTS:
         TestClient pub("pub");
         QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("pub"))));
         Publish p = makePublish(topic, "short-lived", 1, true);
-        p.properties.edit().messageExpiryInterval = 4;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        p.properties.messageExpiryInterval = 4;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishQos1(p));
         QTest::qSleep(1100);
         TestClient sub("sub");
@@ -280,7 +280,7 @@ private Q_SLOTS:
         auto msg = sub.receivePublish();
         QVERIFY(msg);
         QVERIFY2(msg->properties.has(PropertyId::MessageExpiryInterval), describe(*msg).constData());
-        QVERIFY2(msg->properties->messageExpiryInterval <= 3 && msg->properties->messageExpiryInterval >= 2,
+        QVERIFY2(msg->properties.messageExpiryInterval <= 3 && msg->properties.messageExpiryInterval >= 2,
                  describe(*msg).constData());
     }
 
@@ -290,8 +290,8 @@ private Q_SLOTS:
         TestClient pub("pub");
         QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V5, uniqueName("pub"))));
         Publish p = makePublish(topic, "short-lived", 1, true);
-        p.properties.edit().messageExpiryInterval = 1;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        p.properties.messageExpiryInterval = 1;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishQos1(p));
         QTest::qSleep(2100);
         TestClient sub("sub");

@@ -21,8 +21,8 @@ class tst_BrokerV5 : public QObject {
     static Publish aliased(const QByteArray &topic, quint16 alias, const QByteArray &payload, quint8 qos = 0)
     {
         Publish p = makePublish(topic, payload, qos);
-        p.properties.edit().topicAlias = alias;
-        p.properties.edit().mark(PropertyId::TopicAlias);
+        p.properties.topicAlias = alias;
+        p.properties.mark(PropertyId::TopicAlias);
         return p;
     }
 
@@ -150,14 +150,14 @@ private Q_SLOTS:
         QVERIFY(first);
         QCOMPARE(first->topic, topic);
         QVERIFY2(first->properties.has(PropertyId::TopicAlias), describe(*first).constData());
-        const quint16 alias = first->properties->topicAlias;
+        const quint16 alias = first->properties.topicAlias;
         QVERIFY(alias >= 1 && alias <= 5);
         QVERIFY(sub.acknowledge(*first));
         auto second = sub.receivePublish();
         QVERIFY(second);
         QCOMPARE(second->topic, QByteArray());
         QVERIFY2(second->properties.has(PropertyId::TopicAlias), describe(*second).constData());
-        QCOMPARE(second->properties->topicAlias, alias);
+        QCOMPARE(second->properties.topicAlias, alias);
         QCOMPARE(second->payload, QByteArray("2"));
     }
 
@@ -251,8 +251,8 @@ private Q_SLOTS:
         TestClient pub("pub");
         QVERIFY(pub.open(port(), v5("pub")));
         Publish p = makePublish(topic, "expiring", 1);
-        p.properties.edit().messageExpiryInterval = 5;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        p.properties.messageExpiryInterval = 5;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishQos1(p));
         QTest::qSleep(2100);
         TestClient sub("sub2");
@@ -260,7 +260,7 @@ private Q_SLOTS:
         auto msg = sub.receivePublish();
         QVERIFY(msg);
         QVERIFY2(msg->properties.has(PropertyId::MessageExpiryInterval), describe(*msg).constData());
-        QVERIFY2(msg->properties->messageExpiryInterval >= 2 && msg->properties->messageExpiryInterval <= 3,
+        QVERIFY2(msg->properties.messageExpiryInterval >= 2 && msg->properties.messageExpiryInterval <= 3,
                  describe(*msg).constData());
     }
 
@@ -281,8 +281,8 @@ private Q_SLOTS:
         TestClient pub("pub");
         QVERIFY(pub.open(port(), v5("pub")));
         Publish p = makePublish(topic, "expired", 1);
-        p.properties.edit().messageExpiryInterval = 1;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        p.properties.messageExpiryInterval = 1;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishQos1(p));
         QVERIFY(pub.publishQos1(makePublish(topic, "lasting", 1)));
         QTest::qSleep(2100);
@@ -304,14 +304,13 @@ private Q_SLOTS:
         const QByteArray topic = uniqueTopic();
         QVERIFY(sub.subscribe(topic, 1));
         Publish p = makePublish(topic, "m", 1);
-        p.properties.edit().messageExpiryInterval = 100;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        p.properties.messageExpiryInterval = 100;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishQos1(p));
         auto msg = sub.receivePublish();
         QVERIFY(msg);
         QVERIFY2(msg->properties.has(PropertyId::MessageExpiryInterval), describe(*msg).constData());
-        QVERIFY2(msg->properties->messageExpiryInterval >= 99 &&
-                     msg->properties->messageExpiryInterval <= 100,
+        QVERIFY2(msg->properties.messageExpiryInterval >= 99 && msg->properties.messageExpiryInterval <= 100,
                  describe(*msg).constData());
     }
 

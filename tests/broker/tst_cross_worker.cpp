@@ -1,8 +1,8 @@
 // Messages that cross from one worker to another. A plain PUBLISH forwarded in place to a
 // subscriber on another worker travels as its bytes in a CopyStream (Worker::publishInPlace)
-// and is written out by the subscriber's worker (Worker::deliverCopies): a QoS 0 copy never
-// becomes a Message, and the Message a QoS 1/2 copy in flight needs is made by the worker that
-// keeps it and frees it. This test counts the heap blocks of that size, on every thread: the
+// and is written out by the subscriber's worker (Worker::deliverCopies): no copy becomes a
+// Message, and a QoS 1/2 copy in flight keeps its bytes in a buffer made by the worker that
+// keeps it and frees it. This test counts the heap blocks of a Message's size, on every thread: the
 // process's operator new and delete are replaced below (not under ThreadSanitizer, whose
 // runtime defines them: those two tests are skipped there). Two workers and no $SYS
 // publishing, so that clients connected one after the other are on alternate workers.

@@ -278,8 +278,8 @@ private Q_SLOTS:
                 qWarning().noquote() << client.name() << "message" << i << "is" << describe(*m);
                 return false;
             }
-            if (&client == &ids && (m->properties->subscriptionIdentifiers.size() != 1 ||
-                                    m->properties->subscriptionIdentifiers[0] != 9u)) {
+            if (&client == &ids && (m->properties.subscriptionIdentifiers.size() != 1 ||
+                                    m->properties.subscriptionIdentifiers[0] != 9u)) {
                 qWarning().noquote() << "no subscription identifier on" << describe(*m);
                 return false;
             }
@@ -561,8 +561,8 @@ private Q_SLOTS:
             auto m = sub->receivePublish();
             QVERIFY2(m && m->payload == QByteArray::number(i), qPrintable(sub->lastError()));
             QVERIFY(m->dup);
-            QCOMPARE(m->properties->subscriptionIdentifiers.size(), 1);
-            QCOMPARE(m->properties->subscriptionIdentifiers[0], 5u);
+            QCOMPARE(m->properties.subscriptionIdentifiers.size(), 1);
+            QCOMPARE(m->properties.subscriptionIdentifiers[0], 5u);
             QVERIFY(sub->acknowledge(*m));
         }
     }
@@ -695,22 +695,22 @@ private Q_SLOTS:
             auto m = receive(alias, "a" + n);
             QVERIFY(m);
             QVERIFY(m->properties.has(PropertyId::TopicAlias));
-            QCOMPARE(m->properties->topicAlias, 1);
+            QCOMPARE(m->properties.topicAlias, 1);
             QCOMPARE(m->topic, i == 0 ? base + "/alias" : QByteArray()); // the topic the first time only
 
             QVERIFY(pub.publish(makePublish(base + "/ids", "i" + n)));
             QVERIFY(receive(plain, "i" + n));
             m = receive(ids, "i" + n);
             QVERIFY(m);
-            QCOMPARE(m->properties->subscriptionIdentifiers.size(), 1);
-            QCOMPARE(m->properties->subscriptionIdentifiers[0], 7u);
+            QCOMPARE(m->properties.subscriptionIdentifiers.size(), 1);
+            QCOMPARE(m->properties.subscriptionIdentifiers[0], 7u);
 
             Publish withProps = makePublish(base + "/props", "p" + n);
-            withProps.properties.edit().userProperties = {{"k", n}};
+            withProps.properties.userProperties = {{"k", n}};
             QVERIFY(pub.publish(withProps));
             m = receive(plain, "p" + n);
             QVERIFY(m);
-            QCOMPARE(m->properties->userProperties, withProps.properties->userProperties);
+            QCOMPARE(m->properties.userProperties, withProps.properties.userProperties);
         }
         QVERIFY(small.expectNoPacket(kQuietMs));
         QVERIFY(alias.expectNoPacket(0));

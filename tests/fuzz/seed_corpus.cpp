@@ -47,10 +47,9 @@ QByteArray sessionSeed(ProtocolVersion v)
         p.packetId = qos ? std::uint16_t(10 + qos) : 0;
         p.payload = "payload";
         if (isV5(v)) {
-            Properties &props = p.properties.edit();
-            props.messageExpiryInterval = 60;
-            props.mark(PropertyId::MessageExpiryInterval);
-            props.userProperties.append(UserProperty("k", "v"));
+            p.properties.messageExpiryInterval = 60;
+            p.properties.mark(PropertyId::MessageExpiryInterval);
+            p.properties.userProperties.append(UserProperty("k", "v"));
         }
         encodePublish(p, v, out);
     }

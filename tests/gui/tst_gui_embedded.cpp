@@ -785,16 +785,16 @@ void TestGuiEmbedded::everyViewShowsItsData()
     QVERIFY(p);
     QCOMPARE(p->topic, QByteArray("opts/props"));
     QCOMPARE(p->payload, QStringLiteral("häuser").toUtf8());
-    QCOMPARE(p->properties->contentType, QByteArray("text/plain"));
-    QCOMPARE(p->properties->responseTopic, QByteArray("opts/reply"));
-    QCOMPARE(p->properties->correlationData, QByteArray("corr-1"));
+    QCOMPARE(p->properties.contentType, QByteArray("text/plain"));
+    QCOMPARE(p->properties.responseTopic, QByteArray("opts/reply"));
+    QCOMPARE(p->properties.correlationData, QByteArray("corr-1"));
     QVERIFY(p->properties.has(PropertyId::MessageExpiryInterval));
-    QVERIFY(p->properties->messageExpiryInterval <= 600 && p->properties->messageExpiryInterval >= 590);
-    QCOMPARE(p->properties->payloadFormatIndicator, 1);
-    QCOMPARE(p->properties->userProperties.size(), 2);
-    QCOMPARE(p->properties->userProperties[0].second, QByteArray("berlin"));
-    QCOMPARE(p->properties->userProperties[1].second, QByteArray("tokyo"));
-    QVERIFY(p->properties->subscriptionIdentifiers.contains(7));
+    QVERIFY(p->properties.messageExpiryInterval <= 600 && p->properties.messageExpiryInterval >= 590);
+    QCOMPARE(p->properties.payloadFormatIndicator, 1);
+    QCOMPARE(p->properties.userProperties.size(), 2);
+    QCOMPARE(p->properties.userProperties[0].second, QByteArray("berlin"));
+    QCOMPARE(p->properties.userProperties[1].second, QByteArray("tokyo"));
+    QVERIFY(p->properties.subscriptionIdentifiers.contains(7));
     QVERIFY(c.acknowledge(*p));
     // History: the form is cleared of the topic, "Send again" sends the same message.
     auto *history = w.publishView()->history();
@@ -805,7 +805,7 @@ void TestGuiEmbedded::everyViewShowsItsData()
     p = c.receivePublish();
     QVERIFY(p);
     QCOMPARE(p->topic, QByteArray("opts/props"));
-    QCOMPARE(p->properties->userProperties.size(), 2);
+    QCOMPARE(p->properties.userProperties.size(), 2);
     QVERIFY(c.acknowledge(*p));
 
     // Log: the level filter keeps only what is at or above it.

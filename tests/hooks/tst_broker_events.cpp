@@ -258,8 +258,8 @@ private Q_SLOTS:
             QVERIFY(sub.acknowledge(*got));
         }
         Publish retained = makePublish("all/retained", "r", 0, true);
-        retained.properties.edit().messageExpiryInterval = 1;
-        retained.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        retained.properties.messageExpiryInterval = 1;
+        retained.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishAndWait(retained));
         QVERIFY(sub.receivePublish());
         // A message too large for the subscriber's maximum packet size is dropped for it.

@@ -290,9 +290,9 @@ void TestDebugHook::packetData()
     pub.qos = 0;
     pub.retain = true;
     pub.payload = QByteArray(300, 'x');
-    pub.properties.edit().messageExpiryInterval = 60;
-    pub.properties.edit().mark(PropertyId::MessageExpiryInterval);
-    pub.properties.edit().userProperties.append(UserProperty{"k", "v"});
+    pub.properties.messageExpiryInterval = 60;
+    pub.properties.mark(PropertyId::MessageExpiryInterval);
+    pub.properties.userProperties.append(UserProperty{"k", "v"});
 
     const QStringList brief = readWith({}, pub);
     QCOMPARE(brief.size(), 1);

@@ -491,8 +491,8 @@ private Q_SLOTS:
         OPEN(pub, b.port(), makeConnect(ProtocolVersion::V5, "rexp-pub"));
         Publish p = makePublish("rexp/topic", "short-lived", 1);
         p.retain = true;
-        p.properties.edit().messageExpiryInterval = 1;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        p.properties.messageExpiryInterval = 1;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishAndWait(p));
         QCOMPARE(rec->count(HookEvent::OnRetainedExpired), 0);
         QVERIFY(rec->waitFor(HookEvent::OnRetainedExpired, {}, 1, 4000));
@@ -960,7 +960,7 @@ private Q_SLOTS:
         auto rec = std::make_shared<Recorder>();
         rec->packetEncode = [](const ClientInfo &, Packet &p) {
             if (auto *pub = std::get_if<Publish>(&p))
-                pub->properties.edit().userProperties.append({"hooked", "yes"});
+                pub->properties.userProperties.append({"hooked", "yes"});
         };
         HookBroker b;
         ADD_HOOK(b, rec);
@@ -1475,8 +1475,8 @@ private Q_SLOTS:
         TestClient pub("pub", ProtocolVersion::V5);
         OPEN(pub, b.port(), makeConnect(ProtocolVersion::V5, "qd-pub"));
         Publish p = makePublish("qd/a", "expiring", 1);
-        p.properties.edit().messageExpiryInterval = 1;
-        p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        p.properties.messageExpiryInterval = 1;
+        p.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishQos1(p));
         auto got = sub.receivePublish();
         QVERIFY2(got, qPrintable(sub.lastError()));

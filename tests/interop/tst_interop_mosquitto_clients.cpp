@@ -140,10 +140,10 @@ private Q_SLOTS:
         auto msg = sub.receivePublish();
         QVERIFY(msg);
         QCOMPARE(msg->payload, QByteArray("with props"));
-        QCOMPARE(msg->properties->contentType, QByteArray("text/plain"));
-        QCOMPARE(msg->properties->responseTopic, QByteArray("reply/here"));
-        QCOMPARE(msg->properties->correlationData, QByteArray("c0rr"));
-        QCOMPARE(msg->properties->userProperties, (UserProperties{{"k1", "v1"}, {"k0", "v0"}}));
+        QCOMPARE(msg->properties.contentType, QByteArray("text/plain"));
+        QCOMPARE(msg->properties.responseTopic, QByteArray("reply/here"));
+        QCOMPARE(msg->properties.correlationData, QByteArray("c0rr"));
+        QCOMPARE(msg->properties.userProperties, (UserProperties{{"k1", "v1"}, {"k0", "v0"}}));
     }
 
     // A TestClient v5 publication with properties reaches mosquitto_sub -V mqttv5 intact.
@@ -158,11 +158,11 @@ private Q_SLOTS:
         TestClient pub("pub");
         QVERIFY(pub.open(m_fixture->port(), makeConnect(ProtocolVersion::V5, uniqueName("pub"))));
         Publish p = makePublish(topic.toUtf8(), "payload", 1);
-        p.properties.edit().contentType = "application/x-test";
-        p.properties.edit().mark(PropertyId::ContentType);
-        p.properties.edit().responseTopic = "r/t";
-        p.properties.edit().mark(PropertyId::ResponseTopic);
-        p.properties.edit().userProperties = {{"a", "1"}};
+        p.properties.contentType = "application/x-test";
+        p.properties.mark(PropertyId::ContentType);
+        p.properties.responseTopic = "r/t";
+        p.properties.mark(PropertyId::ResponseTopic);
+        p.properties.userProperties = {{"a", "1"}};
         QVERIFY(pub.publishQos1(p));
         const QString line = sub.waitForLine(QStringLiteral("MSG|"));
         QVERIFY2(!line.isEmpty(), qPrintable(sub.transcript()));

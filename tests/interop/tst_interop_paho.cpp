@@ -141,13 +141,13 @@ private Q_SLOTS:
 
         QVERIFY2(!p.waitForLine(QStringLiteral("published")).isEmpty(), qPrintable(p.transcript()));
         Publish back = makePublish(topic + "/in", "to paho", 1);
-        back.properties.edit().contentType = "application/json";
-        back.properties.edit().mark(PropertyId::ContentType);
-        back.properties.edit().responseTopic = "resp";
-        back.properties.edit().mark(PropertyId::ResponseTopic);
-        back.properties.edit().correlationData = "id-7";
-        back.properties.edit().mark(PropertyId::CorrelationData);
-        back.properties.edit().userProperties = {{"second", "2"}, {"first", "1"}};
+        back.properties.contentType = "application/json";
+        back.properties.mark(PropertyId::ContentType);
+        back.properties.responseTopic = "resp";
+        back.properties.mark(PropertyId::ResponseTopic);
+        back.properties.correlationData = "id-7";
+        back.properties.mark(PropertyId::CorrelationData);
+        back.properties.userProperties = {{"second", "2"}, {"first", "1"}};
         QVERIFY(peer.publishQos1(back));
         const QString line = p.waitForLine(QStringLiteral("props "));
         QVERIFY2(!line.isEmpty(), qPrintable(p.transcript()));

@@ -604,7 +604,7 @@ void publishCases(Builder &b)
     b.ok("v5/publish/qos0-empty-payload", v5, pkt(0x30, {str("a"), 0x00}), mkPublish("a", ""));
     {
         Publish p = mkPublish("s/t", "{}", 1, 7);
-        Properties &pr = p.properties.edit();
+        Properties &pr = p.properties;
         set(pr, P::PayloadFormatIndicator, &Properties::payloadFormatIndicator, 1);
         set(pr, P::MessageExpiryInterval, &Properties::messageExpiryInterval, 60);
         set(pr, P::ContentType, &Properties::contentType, QByteArray("application/json"));
@@ -632,8 +632,8 @@ void publishCases(Builder &b)
     }
     {
         Publish p = mkPublish("a/b", "p", 2, 9);
-        p.properties.edit().subscriptionIdentifiers = {1, 268435455};
-        p.properties.edit().userProperties = {{"a", "b"}, {"a", "c"}};
+        p.properties.subscriptionIdentifiers = {1, 268435455};
+        p.properties.userProperties = {{"a", "b"}, {"a", "c"}};
         b.ok("v5/publish/qos2-subscription-identifiers", v5,
              pkt(0x34, {str("a/b"), 0x00, 0x09,
                         props({0x0B, 0x01,                   // subscription identifier 1
@@ -645,16 +645,15 @@ void publishCases(Builder &b)
     }
     {
         Publish p = mkPublish("", "x");
-        set(p.properties.edit(), P::TopicAlias, &Properties::topicAlias, 1);
+        set(p.properties, P::TopicAlias, &Properties::topicAlias, 1);
         b.ok("v5/publish/topic-alias-empty-topic", v5,
              pkt(0x30, {0x00, 0x00 /* empty topic */, props({0x23, 0x00, 0x01}) /* topic alias 1 */, "x"}),
              p);
     }
     {
         Publish p = mkPublish("e", "x");
-        set(p.properties.edit(), P::ContentType, &Properties::contentType,
-            QByteArray()); // present, zero length
-        set(p.properties.edit(), P::CorrelationData, &Properties::correlationData, QByteArray());
+        set(p.properties, P::ContentType, &Properties::contentType, QByteArray()); // present, zero length
+        set(p.properties, P::CorrelationData, &Properties::correlationData, QByteArray());
         b.ok("v5/publish/empty-string-properties", v5,
              pkt(0x30, {str("e"),
                         props({0x03, 0x00, 0x00,   // content type ""

@@ -154,7 +154,7 @@ private Q_SLOTS:
             QVERIFY(p);
             QCOMPARE(p->payload, payload);
             QCOMPARE(int(p->qos), qos);
-            QCOMPARE(p->properties->subscriptionIdentifiers.value(0), 7u);
+            QCOMPARE(p->properties.subscriptionIdentifiers.value(0), 7u);
             QVERIFY(sub.acknowledge(*p));
         }
         QVERIFY(sub.expectNoPacket());
@@ -238,13 +238,13 @@ private Q_SLOTS:
         TestClient pub("pub", ProtocolVersion::V5);
         QVERIFY(pub.open(server.port(), makeConnect(ProtocolVersion::V5, "pub")));
         Publish soon = makePublish("e/1", "soon gone", 1);
-        soon.properties.edit().messageExpiryInterval = 3;
-        soon.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        soon.properties.messageExpiryInterval = 3;
+        soon.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishQos1(soon));
         QVERIFY(pub.publishQos1(makePublish("e/2", "stays", 1)));
         Publish soonRetained = makePublish("e/r", "soon gone", 1, true);
-        soonRetained.properties.edit().messageExpiryInterval = 3;
-        soonRetained.properties.edit().mark(PropertyId::MessageExpiryInterval);
+        soonRetained.properties.messageExpiryInterval = 3;
+        soonRetained.properties.mark(PropertyId::MessageExpiryInterval);
         QVERIFY(pub.publishQos1(soonRetained));
         QVERIFY(pub.publishQos1(makePublish("e/keep", "stays", 1, true)));
         pub.close();

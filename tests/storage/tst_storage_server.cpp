@@ -40,8 +40,8 @@ Ack ack(PacketType type, std::uint16_t id)
 
 Publish withExpiry(Publish p, std::uint32_t seconds)
 {
-    p.properties.edit().messageExpiryInterval = seconds;
-    p.properties.edit().mark(PropertyId::MessageExpiryInterval);
+    p.properties.messageExpiryInterval = seconds;
+    p.properties.mark(PropertyId::MessageExpiryInterval);
     return p;
 }
 
@@ -135,8 +135,8 @@ private Q_SLOTS:
             QVERIFY(p);
             QCOMPARE(p->payload, payload);
             QCOMPARE(int(p->qos), qos);
-            QCOMPARE(p->properties->subscriptionIdentifiers.size(), 1);
-            QCOMPARE(p->properties->subscriptionIdentifiers.value(0), 7u);
+            QCOMPARE(p->properties.subscriptionIdentifiers.size(), 1);
+            QCOMPARE(p->properties.subscriptionIdentifiers.value(0), 7u);
             QVERIFY(sub.acknowledge(*p));
         }
         QVERIFY(sub.expectNoPacket());
