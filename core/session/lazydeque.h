@@ -12,8 +12,9 @@
 // holds four of them per 512-byte node, so a session with copies in flight allocated a node
 // for every fourth copy sent and freed one for every fourth acknowledged.
 //
-// Iterators and references stay valid until the queue grows or an element before them is
-// erased (as for std::deque, where any insertion invalidates iterators).
+// An iterator is a position from the front: it stays valid until the queue grows or an element
+// before it is erased or popped. A reference stays valid until the queue grows (unlike
+// std::deque's, which survive a push_back): hold none across a push to the same queue.
 #pragma once
 
 #include <cstddef>
@@ -172,7 +173,8 @@ private:
     static constexpr std::size_t kFirstCapacity = 8;
 
     T *elements() const { return reinterpret_cast<T *>(reinterpret_cast<char *>(m_b) + kElementsAt); }
-    T &at(std::size_t i) const { return elements()[(m_b->head + i) & (m_b->capacity - 1)]; }
+    T &at(std::size_t i) { return elements()[(m_b->head + i) & (m_b->capacity - 1)]; }
+    const T &at(std::size_t i) const { return elements()[(m_b->head + i) & (m_b->capacity - 1)]; }
 
     void grow()
     {
