@@ -176,13 +176,11 @@ bool BrokerCore::rerouteShared(const MessagePtr &message, const QByteArray &shar
 
 qint64 BrokerCore::messageExpiresAt(const packets::Properties &properties, qint64 now) const
 {
+    if (!properties.has(packets::PropertyId::MessageExpiryInterval) || properties.messageExpiryInterval == 0)
+        return messageExpiresAt(now);
     const std::int64_t maximum = caps().maximumMessageExpiryInterval;
-    std::int64_t expiry = maximum;
-    if (properties.has(packets::PropertyId::MessageExpiryInterval) && properties.messageExpiryInterval > 0) {
-        const std::int64_t asked = properties.messageExpiryInterval;
-        expiry = (maximum > 0 && asked > maximum) ? maximum : asked;
-    }
-    return expiry > 0 ? now + expiry * 1000 : 0;
+    const std::int64_t asked = properties.messageExpiryInterval;
+    return now + ((maximum > 0 && asked > maximum) ? maximum : asked) * 1000;
 }
 
 qint64 BrokerCore::messageExpiresAt(qint64 now) const
