@@ -64,6 +64,7 @@ struct Config {
     std::string label;              // free text copied into the JSON line (e.g. broker name)
     bool jsonOnly = false;
     bool fullDecode = false; // decode received PUBLISH packets with the codec, not the slicer
+    bool groupedOpen = false; // --open-order grouped: pairs opens every subscriber, then every publisher
 };
 
 // Log-linear latency histogram in nanoseconds: exact below 128, then 64 sub-buckets per

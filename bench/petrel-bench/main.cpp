@@ -46,6 +46,12 @@ Connection
                        whatever the number (subscriber i, then publisher i, ...), so a broker
                        that deals them out to its workers in turn places them alike (not in
                        connstorm, which opens them as fast as it can)
+  --open-order interleaved|grouped
+                       pairs: interleaved (default) opens subscriber i, then publisher i;
+                       grouped opens publishers 0..N-1, then subscribers 0..N-1. A broker that
+                       deals connections out to W workers in turn puts the two ends of
+                       every pair on different workers when interleaved (W = 2), and on
+                       the same worker when grouped (N a multiple of W)
 Load
   --qos 0|1|2          (default 0)
   --pairs 10           pairs
@@ -200,10 +206,16 @@ Config parseArgs(int argc, char **argv)
             cfg.sessionExpiry = std::int64_t(number(name, value, 1, 4294967295.0));
         else if (name == "label")
             cfg.label = value;
+        else if (name == "open-order") {
+            if (value != "interleaved" && value != "grouped")
+                usageError("--open-order must be interleaved or grouped");
+            cfg.groupedOpen = value == "grouped";
+        }
         else
             usageError("unknown option --" + name);
     }
     if (!haveScenario) usageError("no scenario given");
+    if (cfg.groupedOpen && cfg.scenario != Scenario::Pairs) usageError("--open-order is for pairs");
     if (cfg.scenario == Scenario::Wildcard && cfg.filtersPerSub > cfg.treeWidth)
         usageError("--filters must not exceed --tree-width (a subscriber's filters are disjoint)");
     return cfg;
@@ -530,11 +542,16 @@ void build(Run &run, std::vector<std::unique_ptr<std::vector<bool>>> &matches)
         for (int i = 0; i < cfg.pairs; ++i) {
             Flow *f = newFlow(run, i % T);
             f->topicCycle = {std::uint32_t(i)};
-            run.loops[std::size_t(i % T)]->add(
-                newSubscriber(run, std::size_t(i), {run.topics[std::size_t(i)]}));
-            run.loops[std::size_t(i % T)]->add(newPublisher(run, f));
-            run.loops[std::size_t(i % T)]->addFlow(f);
+            Loop &loop = *run.loops[std::size_t(i % T)];
+            if (!cfg.groupedOpen) loop.add(newSubscriber(run, std::size_t(i), {run.topics[std::size_t(i)]}));
+            loop.add(newPublisher(run, f));
+            loop.addFlow(f);
         }
+        // Grouped: the subscribers after the publishers of every pair, so subscriber i is
+        // connection N + i and publisher i connection i (see --open-order).
+        if (cfg.groupedOpen)
+            for (int i = 0; i < cfg.pairs; ++i)
+                run.loops[std::size_t(i % T)]->add(newSubscriber(run, std::size_t(i), {run.topics[std::size_t(i)]}));
         break;
     case Scenario::Fanout: {
         run.topics.push_back("pb/fanout");

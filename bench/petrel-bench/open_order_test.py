@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """ctest for petrel-bench's connection order: with several loops (--threads) the connections
-reach the listener in the order petrel-bench added them (subscriber i, then publisher i), as
-with one loop. A broker that deals connections out to its workers in turn then places them
-alike for any --threads (bench/scripts/scaling.sh relies on it).
+reach the listener in the order petrel-bench added them, as with one loop: subscriber i, then
+publisher i (--open-order interleaved, the default), or every publisher, then every subscriber
+(--open-order grouped). A broker that deals connections out to its workers in turn then places
+them alike for any --threads (bench/scripts/scaling.sh relies on it).
 
 A plain TCP listener stands in for the broker: it accepts, reads each CONNECT's client id in
 accept order, and closes everything once all have arrived, which ends petrel-bench's run.
@@ -57,8 +58,8 @@ def client_id(sock):
     return body[pos + 2:pos + 2 + n].decode()
 
 
-def main():
-    bench = sys.argv[1]
+def accepted_ids(bench, order):
+    """The client ids' last parts ("s3", "p3") in the order a listener accepted them."""
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -66,7 +67,8 @@ def main():
     listener.settimeout(10)
     port = listener.getsockname()[1]
     proc = subprocess.Popen([bench, "pairs", "--pairs", str(PAIRS), "--threads", str(THREADS), "--port",
-                             str(port), "--seconds", "0.2", "--warmup", "0", "--stall-timeout", "1"],
+                             str(port), "--open-order", order, "--seconds", "0.2", "--warmup", "0",
+                             "--stall-timeout", "1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     conns, ids = [], []
     try:
@@ -85,11 +87,22 @@ def main():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    expected = [f"{kind}{i}" for i in range(PAIRS) for kind in ("s", "p")]
-    if ids != expected:
-        print(f"accepted in the order {ids}, expected {expected}")
-        return 1
-    print(f"{2 * PAIRS} connections from {THREADS} loops accepted in order: {' '.join(ids)}")
+    return ids
+
+
+def main():
+    bench = sys.argv[1]
+    expected = {
+        "interleaved": [f"{kind}{i}" for i in range(PAIRS) for kind in ("s", "p")],
+        "grouped": [f"p{i}" for i in range(PAIRS)] + [f"s{i}" for i in range(PAIRS)],
+    }
+    for order, want in expected.items():
+        ids = accepted_ids(bench, order)
+        if ids != want:
+            print(f"--open-order {order}: accepted in the order {ids}, expected {want}")
+            return 1
+        print(f"--open-order {order}: {2 * PAIRS} connections from {THREADS} loops accepted in order: "
+              f"{' '.join(ids)}")
     return 0
 
 

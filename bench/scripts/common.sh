@@ -25,6 +25,11 @@ scenario_args() { # name -> petrel-bench arguments
     pairs-q0-idle10k) echo "pairs --pairs 10 --qos 0 --idle 10000" ;; # the same with 10,000 idle clients
     pairs-q1) echo "pairs --pairs 10 --qos 1" ;;
     pairs-q2) echo "pairs --pairs 10 --qos 2" ;;
+    # The same, opened so that a broker dealing connections out to 2 workers in turn puts
+    # both ends of each pair on one worker (petrel-bench --open-order grouped): scaling.sh.
+    pairs-q0-grouped) echo "pairs --pairs 10 --qos 0 --open-order grouped" ;;
+    pairs-q1-grouped) echo "pairs --pairs 10 --qos 1 --open-order grouped" ;;
+    pairs-q2-grouped) echo "pairs --pairs 10 --qos 2 --open-order grouped" ;;
     pairs-q0-w1024) echo "pairs --pairs 10 --qos 0 --window 1024" ;; # 1,024 outstanding per publisher
     pairs-q1-v5) echo "pairs --pairs 10 --qos 1 --mqtt 5" ;;
     pairs-q1-persist) echo "pairs --pairs 10 --qos 1 --session-expiry 3600" ;;

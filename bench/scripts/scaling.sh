@@ -15,8 +15,9 @@
 #
 # petrel-bench runs with T epoll loops (default 2) in both runs: with one loop the generator,
 # not the broker, sets the pace of a two-worker run. Scenarios as in compare.sh (common.sh);
-# default pairs-q0, pairs-q1, pairs-q2 (10 pairs, 64 B, window 64), pairs-q0-w1024 (1,024
-# outstanding per publisher), fanout-1000-w8 (1 -> 1,000, 8 outstanding).
+# default pairs-q0, pairs-q1, pairs-q2 (10 pairs, 64 B, window 64: with 2 workers every message
+# crosses from one to the other), the same -grouped (both ends of every pair on one worker),
+# pairs-q0-w1024 (1,024 outstanding per publisher), fanout-1000-w8 (1 -> 1,000, 8 outstanding).
 # Prints the median of REPS runs per scenario: msgs/s (deliveries/s for fan-out), the N / 1
 # ratio, broker CPU ns per delivery and the CPU each used. JSON lines go to FILE.jsonl
 # (default build-release/bench-scaling-<time>.jsonl). Exits 1 if a run failed (loss, duplicates,
@@ -30,7 +31,7 @@ NO_BUILD=0
 OUT=
 WORKERS=2
 BENCH_THREADS=2
-SCENARIOS="pairs-q0 pairs-q1 pairs-q2 pairs-q0-w1024 fanout-1000-w8"
+SCENARIOS="pairs-q0 pairs-q1 pairs-q2 pairs-q0-grouped pairs-q1-grouped pairs-q2-grouped pairs-q0-w1024 fanout-1000-w8"
 ONE=0:1
 MANY=0,1:0,1
 PORT=${PORT:-$((19500 + RANDOM % 400))}
