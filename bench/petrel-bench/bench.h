@@ -63,8 +63,8 @@ struct Config {
     std::int64_t sessionExpiry = 0; // > 0: persistent sessions (see --session-expiry)
     std::string label;              // free text copied into the JSON line (e.g. broker name)
     bool jsonOnly = false;
-    bool fullDecode = false; // decode received PUBLISH packets with the codec, not the slicer
-    bool groupedOpen = false; // --open-order grouped: pairs opens every subscriber, then every publisher
+    bool fullDecode = false;  // decode received PUBLISH packets with the codec, not the slicer
+    bool groupedOpen = false; // --open-order grouped: pairs opens every publisher, then every subscriber
 };
 
 // Log-linear latency histogram in nanoseconds: exact below 128, then 64 sub-buckets per

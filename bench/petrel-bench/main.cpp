@@ -210,8 +210,7 @@ Config parseArgs(int argc, char **argv)
             if (value != "interleaved" && value != "grouped")
                 usageError("--open-order must be interleaved or grouped");
             cfg.groupedOpen = value == "grouped";
-        }
-        else
+        } else
             usageError("unknown option --" + name);
     }
     if (!haveScenario) usageError("no scenario given");
@@ -551,7 +550,8 @@ void build(Run &run, std::vector<std::unique_ptr<std::vector<bool>>> &matches)
         // connection N + i and publisher i connection i (see --open-order).
         if (cfg.groupedOpen)
             for (int i = 0; i < cfg.pairs; ++i)
-                run.loops[std::size_t(i % T)]->add(newSubscriber(run, std::size_t(i), {run.topics[std::size_t(i)]}));
+                run.loops[std::size_t(i % T)]->add(
+                    newSubscriber(run, std::size_t(i), {run.topics[std::size_t(i)]}));
         break;
     case Scenario::Fanout: {
         run.topics.push_back("pb/fanout");
