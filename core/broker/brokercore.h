@@ -28,6 +28,12 @@ struct Delivery {
     // of the CopyStream that came with its batch.
     qsizetype copyAt = -1;
     qsizetype copyEnd = -1;
+    // A session taken over between workers (Worker::handOver): the deliveries its old worker
+    // passes on were routed before the hand-over, and the markers of the fence that tells the
+    // new worker when the last of them is in.
+    enum class Kind : std::uint8_t { Message, FenceAck, Release };
+    Kind kind = Kind::Message;
+    bool forwarded = false; // passed on by a worker that was no longer the session's home
 };
 
 // Plain PUBLISH packets forwarded in place to the sessions of another worker

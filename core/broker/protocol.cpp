@@ -457,20 +457,84 @@ void Worker::requestHandover(const SessionPtr &session, quint64 serial, Connect 
     Worker *home = session->home.load();
     Worker *target = this;
     home->post([home, target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
-        if (session->home.load() != home) {
-            // It moved on meanwhile: ask its new home.
-            target->post([target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
-                target->requestHandover(session, serial, std::move(connect), sessionPresent);
+        home->handOver(session, target, serial, std::move(connect), sessionPresent);
+    });
+}
+
+// On the session's home (as it was when asked). Deliveries for the session that other workers
+// routed here before the hand-over may still be on their way: in their inboxes, or here behind
+// this task. They must reach the client before anything routed to the new home since, so the
+// hand-over goes behind a fence [MQTT-4.6.0-5]:
+// - the session is marked settling, then its home changes (so whoever sees the new home also
+//   sees the mark);
+// - every other worker passes on what it routed here and then a FenceAck (fenceFor), in order
+//   behind it in this worker's inbox;
+// - this worker passes everything for the session on to the new home, marked forwarded, and
+//   after the last FenceAck a Release;
+// - the new home delivers what is forwarded at once, holds the rest back until the Release,
+//   and then delivers it (fenceMarker).
+void Worker::handOver(const SessionPtr &session, Worker *target, quint64 serial, Connect connect,
+                      bool sessionPresent)
+{
+    if (session->home.load() != this) {
+        // It moved on meanwhile: ask its new home.
+        target->post([target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
+            target->requestHandover(session, serial, std::move(connect), sessionPresent);
+        });
+        return;
+    }
+    if (session->settling) {
+        // Still taking in what was on its way to it here: handed on once that is in.
+        m_settling[session.get()].after.push_back(
+            [this, session, target, serial, connect = std::move(connect), sessionPresent]() mutable {
+                handOver(session, target, serial, std::move(connect), sessionPresent);
             });
+        return;
+    }
+    takeOverLocally(session, false);
+    std::erase(m_offline, session);
+    session->settling = true;
+    m_fenceAcksAwaited[session.get()] = int(m_core.workers.size()) - 1;
+    session->home.store(target);
+    target->post([target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
+        target->continueConnect(serial, std::move(connect), session, sessionPresent);
+    });
+    for (Worker *w : m_core.workers) {
+        if (w != this) w->post([w, session, oldHome = this] { w->fenceFor(session, oldHome); });
+    }
+}
+
+void Worker::fenceFor(const SessionPtr &session, Worker *oldHome)
+{
+    Delivery ack;
+    ack.session = session;
+    ack.kind = Delivery::Kind::FenceAck;
+    m_routed[size_t(oldHome->index())].push_back(std::move(ack)); // behind what is routed there
+    flushRouted();
+}
+
+void Worker::fenceMarker(Delivery &&d)
+{
+    const Session *s = d.session.get();
+    if (d.kind == Delivery::Kind::FenceAck) {
+        // On the old home: every worker's deliveries routed here before the hand-over are in.
+        auto it = m_fenceAcksAwaited.find(s);
+        if (it == m_fenceAcksAwaited.end() || --*it > 0) return;
+        m_fenceAcksAwaited.erase(it);
+        Worker *home = d.session->home.load(std::memory_order_acquire);
+        d.kind = Delivery::Kind::Release;
+        if (home != this) {
+            m_routed[size_t(home->index())].push_back(std::move(d)); // behind all it passed on
             return;
         }
-        home->takeOverLocally(session, false);
-        std::erase(home->m_offline, session);
-        session->home.store(target);
-        target->post([target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
-            target->continueConnect(serial, std::move(connect), session, sessionPresent);
-        });
-    });
+    }
+    // Release, on the new home: what was held back goes out, in the order it came.
+    d.session->settling = false;
+    Settling settled = m_settling.take(s);
+    for (Delivery &held : settled.held)
+        deliverLocal(std::move(held));
+    for (auto &fn : settled.after)
+        fn();
 }
 
 // Detaches `s` from its connection on this (its home) worker, as a takeover: v5 clients
@@ -1068,7 +1132,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
 bool Worker::takesCopyNow(const Session &s, std::uint8_t qos, bool identifiers, const PublishView &v) const
 {
     const Connection *sc = s.connection;
-    if (s.expired || !sc || !s.pending.empty()) return false;
+    if (s.expired || s.settling || !sc || !s.pending.empty()) return false;
     const bool v5 = isV5(sc->version);
     if (((v5 || qos) && identifiers) || (v5 && sc->clientTopicAliasMaximum > 0)) return false;
     const qsizetype size = publishCopySize(v, qos, sc->version);
@@ -1308,7 +1372,7 @@ void Worker::deliverTargets(const std::vector<RouteCache::Target> &targets, cons
     forEachMergedTarget(targets, *message, merged, [&](const RouteCache::Target &t, const Outgoing &o) {
         Session &s = *t.session;
         Worker *home = s.home.load(std::memory_order_acquire);
-        if (o.qos == 0 && home == this && !s.expired && s.connection && s.pending.empty()) {
+        if (o.qos == 0 && home == this && !s.expired && !s.settling && s.connection && s.pending.empty()) {
             if (mayRead(s, message->publish.topic)) sendQos0Now(s, o);
             return;
         }
@@ -1422,6 +1486,10 @@ void Worker::dropped(Session &s, const Outgoing &o, bool wasInflight)
 
 void Worker::deliverLocal(Delivery &&d, bool readChecked)
 {
+    if (d.kind != Delivery::Kind::Message) {
+        fenceMarker(std::move(d));
+        return;
+    }
     Session &s = *d.session;
     if (s.expired) {
         if (d.out.storeSeq && hooked(HookEvent::OnMessageDone))
@@ -1432,7 +1500,13 @@ void Worker::deliverLocal(Delivery &&d, bool readChecked)
     Worker *home = s.home.load(std::memory_order_acquire);
     if (home != this) {
         // The session moved to another worker after this delivery was routed.
+        d.forwarded = true;
         m_routed[home->index()].push_back(std::move(d));
+        return;
+    }
+    if (s.settling && !d.forwarded) {
+        // Routed here after a hand-over whose fence is not through (handOver).
+        m_settling[&s].held.push_back(std::move(d));
         return;
     }
     const Capabilities &caps = m_core.caps();

@@ -204,6 +204,13 @@ private:
     void attachSession(Connection &c, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void requestHandover(const SessionPtr &session, quint64 serial, packets::Connect connect,
                          bool sessionPresent);
+    // On the session's home: detaches it and hands it to `target`, behind a fence.
+    void handOver(const SessionPtr &session, Worker *target, quint64 serial, packets::Connect connect,
+                  bool sessionPresent);
+    // On every worker but the old home: what it routed to the old home before the hand-over
+    // goes there now, and after it an acknowledgement of the fence.
+    void fenceFor(const SessionPtr &session, Worker *oldHome);
+    void fenceMarker(Delivery &&d);
     void continueConnect(quint64 serial, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     bool publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body);
@@ -322,6 +329,16 @@ private:
     std::vector<InPlaceTarget> m_inPlaceTargets; // publishInPlace()'s subscribers
     Outgoing m_inPlaceMerged;                    // publishInPlace()'s scratch for mergeRun()
     RouteCache m_routeCache;
+
+    // Sessions taken over between workers (handOver). On the old home: fence acknowledgements
+    // still awaited. On the new home: the deliveries held back until the fence is through, and
+    // hand-overs asked for meanwhile.
+    QHash<const Session *, int> m_fenceAcksAwaited;
+    struct Settling {
+        std::vector<Delivery> held;
+        std::vector<std::function<void()>> after;
+    };
+    QHash<const Session *, Settling> m_settling;
 
     // inbox (guarded by m_inboxLock)
     std::mutex m_inboxLock;

@@ -126,10 +126,15 @@ public:
     qint64 disconnectedAtMs = 0;      // when the last connection ended (0 while connected)
     qint64 lastDropLogMs = 0;         // rate limit of the "queue full" warning
     quint32 dropsSinceLog = 0;
-    qint64 connectedAtMs = 0;       // when the current/last connection attached (admin)
-    std::uint64_t messagesIn = 0;   // PUBLISH packets received from this client (admin)
-    std::uint64_t messagesOut = 0;  // PUBLISH packets sent to this client (admin)
-    bool expired = false;           // removed from the registry; drop deliveries
+    qint64 connectedAtMs = 0;      // when the current/last connection attached (admin)
+    std::uint64_t messagesIn = 0;  // PUBLISH packets received from this client (admin)
+    std::uint64_t messagesOut = 0; // PUBLISH packets sent to this client (admin)
+    bool expired = false;          // removed from the registry; drop deliveries
+    // Taken over from another worker, whose deliveries routed before the hand-over may still be
+    // on their way here: until they are all in, the deliveries routed since are held back and
+    // none is written to the connection directly (Worker::handOver). Set by the old home before
+    // it hands the session over, cleared here.
+    bool settling = false;
     std::uint64_t clusterClaim = 0; // cluster mode: ClusterLink::clientConnected() at the last attach
     // Outlives its connection (expiry > 0): persistence events are fired for it. Written by
     // the home worker, read by workers routing messages to it.

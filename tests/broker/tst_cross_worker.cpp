@@ -270,6 +270,47 @@ private Q_SLOTS:
         for (int i = 0; i < kMessages / 10; ++i)
             QVERIFY2(pub.receiveAck(PacketType::Puback), qPrintable(pub.lastError()));
     }
+
+    // A persistent session taken over by a connection on the other worker while a burst of
+    // QoS 1 messages for it is on its way: the publisher's worker reads the burst in many
+    // passes and hands copies to the session's old worker; after the hand-over it delivers
+    // the rest itself. The new connection gets every message once, in the publisher's order
+    // (the copies in flight on the old connection first, sent again) [MQTT-4.6.0-5].
+    void takeoverDuringBurstKeepsOrder()
+    {
+        const QByteArray id = uniqueName("moving");
+        const QByteArray topic = uniqueTopic("/takeover");
+        TestClient old("old", ProtocolVersion::V311), pub("pub", ProtocolVersion::V311),
+            filler("filler", ProtocolVersion::V311), fresh("fresh", ProtocolVersion::V311);
+        QVERIFY(old.open(port(), makeConnect(ProtocolVersion::V311, id, false)));         // worker 0
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
+        QVERIFY(old.subscribe(topic, 1));
+        QVERIFY(pub.publishQos1(makePublish(topic, "route", 1))); // the route is cached
+        auto first = old.receivePublish();
+        QVERIFY2(first && first->payload == "route", qPrintable(old.lastError()));
+        QVERIFY(old.acknowledge(*first));
+        QVERIFY(filler.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("filler")))); // worker 0
+
+        constexpr int kMessages = 4000; // about 2 MB: many read passes on the publisher's worker
+        const auto payloadOf = [](int i) { return QByteArray::number(i).leftJustified(500, '.'); };
+        QByteArray burst;
+        for (int i = 0; i < kMessages; ++i) {
+            Publish p = makePublish(topic, payloadOf(i), 1);
+            p.packetId = pub.nextPacketId();
+            encodePacket(Packet(p), ProtocolVersion::V311, burst);
+        }
+        QVERIFY(pub.sendRaw(burst));
+        // The same client id on worker 1, while worker 1 is still reading the burst.
+        QVERIFY(fresh.open(port(), makeConnect(ProtocolVersion::V311, id, false)));
+        for (int next = 0; next < kMessages; ++next) {
+            auto m = fresh.receivePublish(10000);
+            QVERIFY2(m, qPrintable(fresh.lastError() + QStringLiteral(" after %1").arg(next - 1)));
+            QVERIFY(fresh.acknowledge(*m));
+            const int got = m->payload.left(m->payload.indexOf('.')).toInt();
+            QVERIFY2(got == next, qPrintable(QStringLiteral("message %1 after %2").arg(got).arg(next - 1)));
+        }
+        QVERIFY(fresh.expectNoPacket(0));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_CrossWorker)
