@@ -361,7 +361,7 @@ private Q_SLOTS:
         auto p = s.receivePublish();
         QVERIFY(p);
         QCOMPARE(p->payload, QByteArray("again"));
-        QVERIFY(late.server->stop());
+        QVERIFY2(late.server->stop(), qPrintable(late.server->log()));
     }
 
     // A will published on the node where the client was reaches subscribers on other nodes.
@@ -1225,7 +1225,7 @@ private Q_SLOTS:
         const QJsonObject local = get("/api/v1/clients?scope=local");
         QVERIFY(!find(local, id).isEmpty());
         QVERIFY(find(local, otherId).isEmpty());
-        QVERIFY(n.server->stop());
+        QVERIFY2(n.server->stop(), qPrintable(n.server->log()));
     }
 
     // Start-up errors are clear: Redis unreachable, node id in use.

@@ -57,6 +57,7 @@ public:
     bool start(const QString &config)
     {
         m_log.clear();
+        m_stopNote.clear();
         m_logOffset = 0;
         m_port = 0;
         QFile::remove(m_logPath);
@@ -112,7 +113,13 @@ public:
         m_process.terminate();
         const bool done = m_process.waitForFinished(10000);
         readLog();
-        return done && m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
+        const bool ok = done && m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
+        if (!ok) // said at the end of log(), for the failure message
+            m_stopNote = !done ? QStringLiteral("\n(still running 10 s after SIGTERM)")
+                         : m_process.exitStatus() != QProcess::NormalExit
+                             ? QStringLiteral("\n(crashed after SIGTERM)")
+                             : QStringLiteral("\n(exit code %1 after SIGTERM)").arg(m_process.exitCode());
+        return ok;
     }
 
     // kill -9: no chance to write anything more.
@@ -129,7 +136,7 @@ public:
     QString log()
     {
         readLog();
-        return m_log;
+        return m_log + m_stopNote;
     }
     // Waits (bounded) for `text` to appear in the server's output.
     bool waitForLog(const QString &text, int timeoutMs = 5000)
@@ -159,6 +166,7 @@ private:
     qint64 m_logOffset = 0;
     QProcess m_process;
     QString m_log;
+    QString m_stopNote; // how stop() failed, if it did
     quint16 m_port = 0;
     int m_uid = -1;
 };
