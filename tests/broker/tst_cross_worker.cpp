@@ -13,6 +13,7 @@
 #include "packets/codec.h"
 #include "session/session.h"
 
+#include <QDeadlineTimer>
 #include <QTest>
 
 #include <atomic>
@@ -310,6 +311,62 @@ private Q_SLOTS:
             QVERIFY2(got == next, qPrintable(QStringLiteral("message %1 after %2").arg(got).arg(next - 1)));
         }
         QVERIFY(fresh.expectNoPacket(0));
+    }
+
+    // Two takeovers at once while the burst is on its way: CONNECTs for the session's client id
+    // on both workers, sent back to back. The server takes them in either order; a hand-over
+    // asked for while an earlier one's fence is not through waits for it. Both connections get
+    // a CONNACK, one is closed, and the other gets every message once, in order.
+    void doubleTakeoverDuringBurstKeepsOrder()
+    {
+        const QByteArray id = uniqueName("moving");
+        const QByteArray topic = uniqueTopic("/takeover2");
+        TestClient old("old", ProtocolVersion::V311), pub("pub", ProtocolVersion::V311),
+            filler("filler", ProtocolVersion::V311), a("a", ProtocolVersion::V311),
+            b("b", ProtocolVersion::V311);
+        QVERIFY(old.open(port(), makeConnect(ProtocolVersion::V311, id, false)));         // worker 0
+        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
+        QVERIFY(old.subscribe(topic, 1));
+        QVERIFY(pub.publishQos1(makePublish(topic, "route", 1)));
+        auto first = old.receivePublish();
+        QVERIFY2(first && first->payload == "route", qPrintable(old.lastError()));
+        QVERIFY(old.acknowledge(*first));
+        QVERIFY(filler.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("filler")))); // worker 0
+
+        constexpr int kMessages = 4000;
+        const auto payloadOf = [](int i) { return QByteArray::number(i).leftJustified(500, '.'); };
+        QByteArray burst;
+        for (int i = 0; i < kMessages; ++i) {
+            Publish p = makePublish(topic, payloadOf(i), 1);
+            p.packetId = pub.nextPacketId();
+            encodePacket(Packet(p), ProtocolVersion::V311, burst);
+        }
+        QVERIFY(pub.sendRaw(burst));
+        QVERIFY(a.connectTcp(port())); // worker 1
+        QVERIFY(b.connectTcp(port())); // worker 0
+        QVERIFY(a.send(Packet(makeConnect(ProtocolVersion::V311, id, false))));
+        QVERIFY(b.send(Packet(makeConnect(ProtocolVersion::V311, id, false))));
+        for (TestClient *c : {&a, &b}) {
+            auto ack = c->receiveAs<Connack>(10000);
+            QVERIFY2(ack && ack->reasonCode == 0 && ack->sessionPresent, qPrintable(c->lastError()));
+        }
+        // The one taken over is closed (v3.1.1: no DISCONNECT); the other keeps the session.
+        TestClient *winner = nullptr;
+        for (QDeadlineTimer deadline(10000); !winner && !deadline.hasExpired();) {
+            if (a.waitDisconnected(20))
+                winner = &b;
+            else if (b.waitDisconnected(20))
+                winner = &a;
+        }
+        QVERIFY2(winner, "neither connection was taken over");
+        for (int next = 0; next < kMessages; ++next) {
+            auto m = winner->receivePublish(10000);
+            QVERIFY2(m, qPrintable(winner->lastError() + QStringLiteral(" after %1").arg(next - 1)));
+            QVERIFY(winner->acknowledge(*m));
+            const int got = m->payload.left(m->payload.indexOf('.')).toInt();
+            QVERIFY2(got == next, qPrintable(QStringLiteral("message %1 after %2").arg(got).arg(next - 1)));
+        }
+        QVERIFY(winner->expectNoPacket(0));
     }
 };
 
