@@ -142,6 +142,48 @@ class tst_CrossWorker : public QObject {
         return first && first->payload == "route" && (!qos || sub.acknowledge(*first));
     }
 
+    // For the takeover tests: the session `id` on worker 0, subscribed to `topic` at QoS 1; a
+    // publisher on worker 1 whose route to it is cached; a filler on worker 0, so that the next
+    // connection goes to worker 1. `burst` gets kBurst QoS 1 PUBLISH packets for `topic`, about
+    // 2 MB, which the publisher's worker reads in many passes; message i carries burstPayload(i).
+    static constexpr int kBurst = 4000;
+    static QByteArray burstPayload(int i) { return QByteArray::number(i).leftJustified(500, '.'); }
+    bool prepareTakeover(TestClient &old, TestClient &pub, TestClient &filler, const QByteArray &id,
+                         const QByteArray &topic, QByteArray &burst)
+    {
+        if (!old.open(port(), makeConnect(ProtocolVersion::V311, id, false)) ||         // worker 0
+            !pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub"))) || // worker 1
+            !old.subscribe(topic, 1) || !pub.publishQos1(makePublish(topic, "route", 1)))
+            return false;
+        auto first = old.receivePublish();
+        if (!first || first->payload != "route" || !old.acknowledge(*first) ||
+            !filler.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("filler")))) // worker 0
+            return false;
+        for (int i = 0; i < kBurst; ++i) {
+            Publish p = makePublish(topic, burstPayload(i), 1);
+            p.packetId = pub.nextPacketId();
+            encodePacket(Packet(p), ProtocolVersion::V311, burst);
+        }
+        return true;
+    }
+    // `c` gets every message of the burst once, in order, and acknowledges each.
+    static bool receivesBurstInOrder(TestClient &c, QString &why)
+    {
+        for (int next = 0; next < kBurst; ++next) {
+            auto m = c.receivePublish(10000);
+            if (!m || !c.acknowledge(*m)) {
+                why = c.lastError() + QStringLiteral(" after %1").arg(next - 1);
+                return false;
+            }
+            const int got = m->payload.left(m->payload.indexOf('.')).toInt();
+            if (got != next) {
+                why = QStringLiteral("message %1 after %2").arg(got).arg(next - 1);
+                return false;
+            }
+        }
+        return c.expectNoPacket(0);
+    }
+
     void watch()
     {
         g_watchedSize = messageBlockSize();
@@ -280,37 +322,15 @@ private Q_SLOTS:
     void takeoverDuringBurstKeepsOrder()
     {
         const QByteArray id = uniqueName("moving");
-        const QByteArray topic = uniqueTopic("/takeover");
         TestClient old("old", ProtocolVersion::V311), pub("pub", ProtocolVersion::V311),
             filler("filler", ProtocolVersion::V311), fresh("fresh", ProtocolVersion::V311);
-        QVERIFY(old.open(port(), makeConnect(ProtocolVersion::V311, id, false)));         // worker 0
-        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
-        QVERIFY(old.subscribe(topic, 1));
-        QVERIFY(pub.publishQos1(makePublish(topic, "route", 1))); // the route is cached
-        auto first = old.receivePublish();
-        QVERIFY2(first && first->payload == "route", qPrintable(old.lastError()));
-        QVERIFY(old.acknowledge(*first));
-        QVERIFY(filler.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("filler")))); // worker 0
-
-        constexpr int kMessages = 4000; // about 2 MB: many read passes on the publisher's worker
-        const auto payloadOf = [](int i) { return QByteArray::number(i).leftJustified(500, '.'); };
         QByteArray burst;
-        for (int i = 0; i < kMessages; ++i) {
-            Publish p = makePublish(topic, payloadOf(i), 1);
-            p.packetId = pub.nextPacketId();
-            encodePacket(Packet(p), ProtocolVersion::V311, burst);
-        }
+        QVERIFY(prepareTakeover(old, pub, filler, id, uniqueTopic("/takeover"), burst));
         QVERIFY(pub.sendRaw(burst));
         // The same client id on worker 1, while worker 1 is still reading the burst.
         QVERIFY(fresh.open(port(), makeConnect(ProtocolVersion::V311, id, false)));
-        for (int next = 0; next < kMessages; ++next) {
-            auto m = fresh.receivePublish(10000);
-            QVERIFY2(m, qPrintable(fresh.lastError() + QStringLiteral(" after %1").arg(next - 1)));
-            QVERIFY(fresh.acknowledge(*m));
-            const int got = m->payload.left(m->payload.indexOf('.')).toInt();
-            QVERIFY2(got == next, qPrintable(QStringLiteral("message %1 after %2").arg(got).arg(next - 1)));
-        }
-        QVERIFY(fresh.expectNoPacket(0));
+        QString why;
+        QVERIFY2(receivesBurstInOrder(fresh, why), qPrintable(why));
     }
 
     // Two takeovers at once while the burst is on its way: CONNECTs for the session's client id
@@ -320,27 +340,11 @@ private Q_SLOTS:
     void doubleTakeoverDuringBurstKeepsOrder()
     {
         const QByteArray id = uniqueName("moving");
-        const QByteArray topic = uniqueTopic("/takeover2");
         TestClient old("old", ProtocolVersion::V311), pub("pub", ProtocolVersion::V311),
             filler("filler", ProtocolVersion::V311), a("a", ProtocolVersion::V311),
             b("b", ProtocolVersion::V311);
-        QVERIFY(old.open(port(), makeConnect(ProtocolVersion::V311, id, false)));         // worker 0
-        QVERIFY(pub.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
-        QVERIFY(old.subscribe(topic, 1));
-        QVERIFY(pub.publishQos1(makePublish(topic, "route", 1)));
-        auto first = old.receivePublish();
-        QVERIFY2(first && first->payload == "route", qPrintable(old.lastError()));
-        QVERIFY(old.acknowledge(*first));
-        QVERIFY(filler.open(port(), makeConnect(ProtocolVersion::V311, uniqueName("filler")))); // worker 0
-
-        constexpr int kMessages = 4000;
-        const auto payloadOf = [](int i) { return QByteArray::number(i).leftJustified(500, '.'); };
         QByteArray burst;
-        for (int i = 0; i < kMessages; ++i) {
-            Publish p = makePublish(topic, payloadOf(i), 1);
-            p.packetId = pub.nextPacketId();
-            encodePacket(Packet(p), ProtocolVersion::V311, burst);
-        }
+        QVERIFY(prepareTakeover(old, pub, filler, id, uniqueTopic("/takeover2"), burst));
         QVERIFY(pub.sendRaw(burst));
         QVERIFY(a.connectTcp(port())); // worker 1
         QVERIFY(b.connectTcp(port())); // worker 0
@@ -359,14 +363,8 @@ private Q_SLOTS:
                 winner = &a;
         }
         QVERIFY2(winner, "neither connection was taken over");
-        for (int next = 0; next < kMessages; ++next) {
-            auto m = winner->receivePublish(10000);
-            QVERIFY2(m, qPrintable(winner->lastError() + QStringLiteral(" after %1").arg(next - 1)));
-            QVERIFY(winner->acknowledge(*m));
-            const int got = m->payload.left(m->payload.indexOf('.')).toInt();
-            QVERIFY2(got == next, qPrintable(QStringLiteral("message %1 after %2").arg(got).arg(next - 1)));
-        }
-        QVERIFY(winner->expectNoPacket(0));
+        QString why;
+        QVERIFY2(receivesBurstInOrder(*winner, why), qPrintable(why));
     }
 };
 
