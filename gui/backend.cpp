@@ -272,6 +272,8 @@ static QString resultText(admin::Result r)
         return Backend::tr("the client is not connected");
     case admin::Result::BadReason:
         return Backend::tr("a server may not send this reason code");
+    case admin::Result::BadWorker:
+        return Backend::tr("no such worker thread");
     case admin::Result::Timeout:
         return Backend::tr("the broker did not answer in time");
     }

@@ -123,6 +123,10 @@ QByteArray optionsToYaml(const Options &o)
     out += "  sys_topic_resend_interval: " + QByteArray::number(o.sysTopicResendInterval) + "\n";
     out += "  inline_client: " + QByteArray(o.inlineClient ? "true" : "false") + "\n";
     out += "  worker_threads: " + QByteArray::number(o.workerThreads) + "\n";
+    out += "  rebalance:\n";
+    out += "    enabled: " + QByteArray(o.rebalance.enabled ? "true" : "false") + "\n";
+    out += "    interval_ms: " + QByteArray::number(o.rebalance.intervalMs) + "\n";
+    out += "    minimum_rate: " + QByteArray::number(o.rebalance.minimumRate) + "\n";
     out += "  capabilities:\n";
     out += "    maximum_clients: " + QByteArray::number(c.maximumClients) + "\n";
     out +=

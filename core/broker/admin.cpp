@@ -66,12 +66,14 @@ void Worker::adminCollect(QList<admin::ClientSnapshot> &out, const QByteArray *o
         if (!s || s->connection != c || s->expired) continue;
         if (onlyClient && s->clientId != *onlyClient) continue;
         out.append(snapshotOf(*s, c));
+        out.back().worker = m_index;
         if (m_core.options.cluster.enabled) out.back().node = m_core.options.cluster.nodeId;
     }
     for (const SessionPtr &s : m_offline) {
         if (s->expired || s->connection) continue;
         if (onlyClient && s->clientId != *onlyClient) continue;
         out.append(snapshotOf(*s, nullptr));
+        out.back().worker = m_index;
         if (m_core.options.cluster.enabled) out.back().node = m_core.options.cluster.nodeId;
     }
 }
@@ -308,6 +310,8 @@ const char *describe(Result r)
         return "the client is not connected";
     case Result::BadReason:
         return "not a reason code a server may send in DISCONNECT";
+    case Result::BadWorker:
+        return "no such worker";
     case Result::Timeout:
         return "the broker did not answer in time";
     }
@@ -336,6 +340,18 @@ Result deleteSession(BrokerCore &core, const QByteArray &clientId)
     });
     if (r == Result::Done) qCInfo(lcAdmin).noquote() << "session" << QString::fromUtf8(clientId) << "deleted";
     return r;
+}
+
+Result moveClient(BrokerCore &core, const QByteArray &clientId, int worker)
+{
+    if (worker < 0 || size_t(worker) >= core.workers.size()) return Result::BadWorker;
+    Worker *target = core.workers[size_t(worker)];
+    return onHome(core, clientId, [target](Worker &w, const SessionPtr &s) {
+        if (s->expired) return Result::NotFound;
+        if (!s->connection) return Result::NotConnected;
+        w.requestMove(s, target);
+        return Result::Done;
+    });
 }
 
 Result deleteRetained(BrokerCore &core, const QByteArray &topic)
@@ -416,6 +432,7 @@ QJsonObject toJson(const ClientSnapshot &c)
         {u"topic_alias_maximum"_s, c.topicAliasMaximum},
     };
     if (!c.node.isEmpty() || c.remote) o.insert(u"node"_s, c.node);
+    if (c.worker >= 0) o.insert(u"worker"_s, c.worker);
     if (c.remote) o.insert(u"remote"_s, true);
     if (c.hasWill) {
         o.insert(u"will"_s, QJsonObject{{u"topic"_s, text(c.willTopic)},
@@ -437,6 +454,7 @@ ClientSnapshot clientFromJson(const QJsonObject &o)
     c.listenerId = o.value(u"listener"_s).toString();
     c.node = o.value(u"node"_s).toString();
     c.remote = o.value(u"remote"_s).toBool();
+    c.worker = o.value(u"worker"_s).toInt(-1);
     c.protocolVersion = o.value(u"protocol_version"_s).toInt(4);
     c.connected = o.value(u"connected"_s).toBool();
     c.keepAlive = o.value(u"keepalive"_s).toInt();
@@ -641,6 +659,12 @@ admin::Result BrokerAdmin::disconnectClient(const QByteArray &clientId, std::uin
 {
     BrokerCore *c = core();
     return c ? admin::disconnectClient(*c, clientId, reason) : admin::Result::NotFound;
+}
+
+admin::Result BrokerAdmin::moveClient(const QByteArray &clientId, int worker) const
+{
+    BrokerCore *c = core();
+    return c ? admin::moveClient(*c, clientId, worker) : admin::Result::NotFound;
 }
 
 admin::Result BrokerAdmin::deleteSession(const QByteArray &clientId) const

@@ -39,7 +39,8 @@ struct ClientSnapshot {
     QByteArray username;
     QString remoteAddress;
     QString listenerId;
-    QString node; // cluster mode: the node the session lives on; empty otherwise (or parked)
+    QString node;    // cluster mode: the node the session lives on; empty otherwise (or parked)
+    int worker = -1; // the worker thread the session lives on (index); -1 for a remote one
     // Cluster mode, clusterClients(): a session of another node (connected there) or parked in
     // Redis (offline, `node` empty). Only client_id, node and connected are known here.
     bool remote = false;
@@ -98,7 +99,7 @@ QList<RetainedSnapshot> retained(const BrokerCore &core, qint64 nowMs);
 // True if `reason` may be sent by a server in a v5 DISCONNECT (MQTT 5 section 3.14.2.1).
 bool isServerDisconnectReason(std::uint8_t reason);
 
-enum class Result { Done, NotFound, NotConnected, BadReason, Timeout };
+enum class Result { Done, NotFound, NotConnected, BadReason, BadWorker, Timeout };
 const char *describe(Result r);
 
 // Disconnects a connected client: v5 clients get DISCONNECT with `reason` (one of
@@ -109,6 +110,11 @@ Result disconnectClient(BrokerCore &core, const QByteArray &clientId, std::uint8
 // (v5: DISCONNECT 0x98 Administrative action), then its subscriptions and queued messages
 // go.
 Result deleteSession(BrokerCore &core, const QByteArray &clientId);
+// Moves a connected client (its session and connection) to worker `worker`, as the rebalancer
+// does (options.rebalance): asked of its worker, which makes the move at the end of its pass
+// unless the connection cannot move now (output not yet written, a TLS or WebSocket
+// connection, a takeover under way). Done means asked; ClientSnapshot::worker shows the result.
+Result moveClient(BrokerCore &core, const QByteArray &clientId, int worker);
 // Removes the retained message of `topic`; storage hooks see OnRetainMessage with change -1.
 Result deleteRetained(BrokerCore &core, const QByteArray &topic);
 
@@ -144,6 +150,7 @@ public:
     QList<admin::RetainedSnapshot> retained() const;
     admin::Result disconnectClient(const QByteArray &clientId, std::uint8_t reason) const;
     admin::Result deleteSession(const QByteArray &clientId) const;
+    admin::Result moveClient(const QByteArray &clientId, int worker) const;
     admin::Result deleteRetained(const QByteArray &topic) const;
     bool publish(const packets::Publish &message, QString *error = nullptr) const;
 

@@ -200,6 +200,11 @@ public:
         if (n < 1) n = 1;
         for (int i = 0; i < n; ++i)
             core->workers.push_back(new Worker(*core, i));
+        if (options.rebalance.enabled && n > 1) {
+            // A session moved is left where it is for ten measurements.
+            core->rebalancer =
+                std::make_unique<Rebalancer>(n, 10 * std::max(options.rebalance.intervalMs, 1));
+        }
     }
 
     void startThreads()
@@ -259,6 +264,7 @@ public:
         acceptThread.quit();
         acceptThread.wait();
         if (core) {
+            core->stopping.store(true);
             for (size_t i = 0; i < core->workers.size(); ++i) {
                 Worker *w = core->workers[i];
                 if (i < threads.size() && threads[i]->isRunning()) {
@@ -509,6 +515,7 @@ BrokerStats Broker::stats() const
     // can leave the sum below zero for a moment.
     s.inflight = std::max<qint64>(0, c.inflight.load());
     s.threads = int(d->core->workers.size());
+    s.connectionsMoved = c.connectionsMoved.load();
     return s;
 }
 

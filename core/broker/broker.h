@@ -38,6 +38,7 @@ struct BrokerStats {
     qint64 retained = 0;
     qint64 inflight = 0;
     int threads = 0;
+    qint64 connectionsMoved = 0; // from one worker to another (options.rebalance)
 };
 
 // An open listener, as Broker::listeners() reports it.

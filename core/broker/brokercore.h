@@ -5,6 +5,7 @@
 #include "hooks/hookchain.h"
 #include "inlineclient.h"
 #include "options.h"
+#include "rebalance.h"
 #include "session/session.h"
 #include "subscriptionmerge.h"
 #include "topics/topics.h"
@@ -141,6 +142,7 @@ struct Counters {
     std::atomic<qint64> inflight{0};
     std::atomic<qint64> retained{0};
     std::atomic<qint64> subscriptions{0};
+    std::atomic<qint64> connectionsMoved{0}; // between workers (Rebalancer)
 };
 
 // The locks are std::mutex / std::shared_mutex (pthread underneath) rather than QMutex /
@@ -230,6 +232,10 @@ public:
 
     Worker *nextWorker();
     std::atomic<unsigned> roundRobin{0};
+    // Connection affinity: set before the workers start when enabled with two workers or more.
+    std::unique_ptr<Rebalancer> rebalancer;
+    // Set when the broker begins to stop: no connection moves between workers from then on.
+    std::atomic<bool> stopping{false};
     std::atomic<quint64> assignedIdCounter{0};
 };
 

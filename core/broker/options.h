@@ -97,6 +97,19 @@ struct ClusterOptions {
     int maxHeldMessages = 100000;
 };
 
+// Petrel: connection affinity between workers (Rebalancer, core/broker/rebalance.h). A client
+// whose messages go, nearly all, to one subscriber on another worker is moved to that worker,
+// or that subscriber to its worker, whichever keeps the workers' loads even. Crossing
+// between workers costs a wake-up of another core per batch; a publisher and its subscriber
+// on one worker cost none.
+struct RebalanceOptions {
+    bool enabled = true;
+    int intervalMs = 1000; // how often flows are measured and moves decided
+    // Copies per second a flow needs before it is worth a move (and it must be seen in two
+    // measurements in a row).
+    int minimumRate = 1000;
+};
+
 // Petrel: log verbosity, from a config file's `logging: level:` (as Mochi's cmd reads it).
 enum class LogLevel : std::uint8_t { Debug, Info, Warn, Error };
 
@@ -110,6 +123,8 @@ struct Options {
     bool inlineClient = false;
     // Petrel: number of network worker threads; 0 = one per core.
     int workerThreads = 0;
+    // Petrel: moving connections between workers; see RebalanceOptions.
+    RebalanceOptions rebalance;
     // Adds the allow-all auth hook, as `hooks: {auth: {allow_all: true}}` does: every client
     // may connect, publish and subscribe. For development and tests.
     Options &allowAllClients()

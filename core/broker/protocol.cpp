@@ -433,20 +433,17 @@ void Worker::establishSession(Connection &c, Connect connect)
         if (previous->persistent.load(std::memory_order_relaxed) && hooked(HookEvent::OnSessionEnded))
             m_core.hooks.each(HookEvent::OnSessionEnded,
                               [&](Hook &h) { h.onSessionEnded(connect.clientId); });
-        Worker *home = previous->home.load();
-        if (home == this)
-            takeOverLocally(previous, true);
-        else
-            home->post([home, previous] { home->takeOverLocally(previous, true); });
+        takeOverAtHome(previous);
         previous.reset();
     }
     Worker *home = session->home.load();
-    if (home == this) {
+    if (home == this && !session->settling) {
         takeOverLocally(session, false);
         attachSession(c, std::move(connect), session, sessionPresent);
         return;
     }
-    // Ask the session's worker to detach it and send it over.
+    // Ask the session's worker to detach it and send it over (or, if it lives here but is
+    // still settling in, this worker once it has: handOver() waits for the fence).
     c.awaitingSession = true;
     requestHandover(session, c.serial, std::move(connect), sessionPresent);
 }
@@ -489,6 +486,12 @@ void Worker::handOver(const SessionPtr &session, Worker *target, quint64 serial,
             [this, session, target, serial, connect = std::move(connect), sessionPresent]() mutable {
                 handOver(session, target, serial, std::move(connect), sessionPresent);
             });
+        return;
+    }
+    if (target == this) {
+        // Asked while it settled in here (a move, or an earlier hand-over): no fence needed.
+        takeOverLocally(session, false);
+        continueConnect(serial, std::move(connect), session, sessionPresent);
         return;
     }
     takeOverLocally(session, false);
@@ -535,6 +538,28 @@ void Worker::fenceMarker(Delivery &&d)
         deliverLocal(std::move(held));
     for (auto &fn : settled.after)
         fn();
+}
+
+void Worker::whenSettled(const SessionPtr &session, std::function<void()> fn)
+{
+    if (session->settling)
+        m_settling[session.get()].after.push_back(std::move(fn));
+    else
+        fn();
+}
+
+// A clean start ended `s`: it is taken over and ended on its home, wherever it lives by then.
+void Worker::takeOverAtHome(const SessionPtr &s)
+{
+    Worker *home = s->home.load(std::memory_order_acquire);
+    if (home != this) {
+        home->post([home, s] { home->takeOverAtHome(s); });
+        return;
+    }
+    whenSettled(s, [this, s] {
+        takeOverLocally(s, true);
+        flushRouted();
+    });
 }
 
 // Detaches `s` from its connection on this (its home) worker, as a takeover: v5 clients
@@ -887,7 +912,9 @@ void Worker::handlePublish(Connection &c, std::uint8_t firstByte, const QByteArr
         // (Clients may not publish into $SYS and other '$' topics: acknowledged, dropped.)
         stampFromClient(*message, s, now());
         if (message->publish.retain) retainFromClient(c.info, message);
+        m_flowSource = m_measureFlows ? &c : nullptr;
         hold = publishMessage(message);
+        m_flowSource = nullptr;
         if (hooked(HookEvent::OnPublished))
             hooks.each(HookEvent::OnPublished, [&](Hook &h) { h.onPublished(c.info, message->publish); });
     }
@@ -1052,8 +1079,11 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
         refused = ReasonCode::NotAuthorized;
     } else if (!inPlace) {
         stampFromClient(*message, publisher, now());
+        m_flowSource = m_measureFlows ? &c : nullptr;
         deliverTargets(targets, std::move(message));
+        m_flowSource = nullptr;
     } else {
+        m_flowSource = m_measureFlows ? &c : nullptr;
         // The copies in flight keep topic and payload in one buffer they share, and the Message
         // is made of it only if one is needed (Outgoing::setInPlace). As stampFromClient() would
         // stamp it, without the origin's client id: only inline subscribers and cluster links
@@ -1065,6 +1095,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
                                                    m_core.messageExpiresAt(now()));
         bool copied = false;
         for (const InPlaceTarget &t : m_inPlaceTargets) {
+            noteFlow(*t.session);
             if (t.worker >= 0) {
                 copied = true;
                 // Into the stream for its worker: the PUBLISH once, then this copy.
@@ -1118,6 +1149,7 @@ bool Worker::publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayVie
             wrote(sc);
         }
         if (copied) std::fill(m_copying.begin(), m_copying.end(), 0);
+        m_flowSource = nullptr;
     }
     const std::uint8_t ackCode = isV5(c.version) ? std::uint8_t(obscured(refused)) : 0;
     if (qos == 1) {
@@ -1350,6 +1382,7 @@ std::uint64_t Worker::publishMessage(const MessagePtr &message)
             persistQueued(d);
     }
     for (Delivery &d : m_routeScratch) {
+        noteFlow(d.session);
         Worker *home = d.session->home.load(std::memory_order_acquire);
         if (home == this)
             deliverLocal(std::move(d));
@@ -1370,6 +1403,7 @@ void Worker::deliverTargets(const std::vector<RouteCache::Target> &targets, cons
     Outgoing merged; // one reference to the message for every session, not one each
     merged.setMessage(message);
     forEachMergedTarget(targets, *message, merged, [&](const RouteCache::Target &t, const Outgoing &o) {
+        noteFlow(t.session);
         Session &s = *t.session;
         Worker *home = s.home.load(std::memory_order_acquire);
         if (o.qos == 0 && home == this && !s.expired && !s.settling && s.connection && s.pending.empty()) {

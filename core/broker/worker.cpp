@@ -48,6 +48,15 @@ Worker::~Worker()
         delete c;
     }
     m_connections.clear();
+    // Connections moved here that the worker stopped before adopting.
+    for (auto *list : {&m_inboxMoved, &m_drainMoved}) {
+        for (Connection *c : *list) {
+            if (c->session && c->session->connection == c) c->session->connection = nullptr;
+            if (c->fd >= 0) ::close(c->fd);
+            delete c;
+        }
+        list->clear();
+    }
     if (m_epoll >= 0) ::close(m_epoll);
     if (m_wakeFd >= 0) ::close(m_wakeFd);
 }
@@ -57,6 +66,7 @@ void Worker::startOnThread()
     m_routed.resize(m_core.workers.size());
     m_routedCopies.resize(m_core.workers.size());
     m_copying.assign(m_core.workers.size(), false);
+    m_measureFlows = m_core.rebalancer != nullptr;
 
     m_notifier = new QSocketNotifier(m_epoll, QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &Worker::onEpollReadable);
@@ -173,6 +183,14 @@ void Worker::post(std::function<void()> fn)
     }
 }
 
+void Worker::requestMove(SessionPtr session, Worker *target)
+{
+    post([this, session = std::move(session), target]() mutable {
+        if (session->home.load(std::memory_order_acquire) != this || m_core.stopping.load()) return;
+        m_movesWanted.emplace_back(std::move(session), target);
+    });
+}
+
 void Worker::drainInbox()
 {
     {
@@ -181,12 +199,17 @@ void Worker::drainInbox()
         std::swap(m_drainCopies, m_inboxCopies);
         m_drainTasks.swap(m_inboxTasks);
         m_drainSockets.swap(m_inboxSockets);
+        m_drainMoved.swap(m_inboxMoved);
         m_wakePending = false;
         // One read resets the counter (not EFD_SEMAPHORE), and posters write only while no
         // wake-up is pending, so nothing is left to read after this one.
         quint64 v;
         [[maybe_unused]] auto n = ::read(m_wakeFd, &v, sizeof v);
     }
+    // Before any task: a task posted here for a moved session came after its connection.
+    for (Connection *c : m_drainMoved)
+        adoptMoved(c);
+    m_drainMoved.clear();
     for (auto &[fd, names] : m_drainSockets) {
         if (m_shuttingDown) {
             ::close(fd);
@@ -445,6 +468,7 @@ void Worker::flushEarly()
 void Worker::publishTraffic()
 {
     Counters &g = m_core.counters;
+    m_windowLoad += m_traffic.messagesReceived + m_traffic.messagesSent;
     const auto add = [](std::atomic<qint64> &to, qint64 &n) {
         if (n) {
             to.fetch_add(n, std::memory_order_relaxed);
@@ -475,6 +499,7 @@ void Worker::flushAll()
         for (Connection *c : m_closing)
             destroyConnection(c);
         m_closing.clear();
+        if (!m_movesWanted.empty()) performMoves();
         endIteration();
         return;
     }
@@ -491,6 +516,7 @@ void Worker::flushAll()
     for (Connection *c : m_closing)
         destroyConnection(c);
     m_closing.clear();
+    if (!m_movesWanted.empty()) performMoves();
     endIteration();
 }
 
@@ -659,6 +685,7 @@ void Worker::onTick()
         }
     }
     checkSessions(now);
+    if (m_core.rebalancer) reportFlows(now);
     if (!m_held.empty()) releaseHeld(); // in case a durability wake-up was missed
     if (m_index == 0 && now >= m_nextRetainedPurgeMs) {
         // One worker drops expired retained messages, once a second.
@@ -677,6 +704,122 @@ void Worker::onTick()
     }
     flushRouted();
     flushAll();
+}
+
+// ---- connection affinity (rebalance.h) ----------------------------------------------------
+
+void Worker::reportFlows(qint64 now)
+{
+    const RebalanceOptions &o = m_core.options.rebalance;
+    if (m_core.stopping.load(std::memory_order_relaxed)) return;
+    if (m_lastFlowReportMs == 0) m_lastFlowReportMs = now - o.intervalMs; // (the first interval)
+    const qint64 elapsed = now - m_lastFlowReportMs;
+    if (elapsed < o.intervalMs) return;
+    m_lastFlowReportMs = now;
+    const double perSecond = 1000.0 / double(elapsed);
+    std::vector<FlowSample> flows;
+    for (Connection *c : std::as_const(m_connections)) {
+        if (!c->flowCopies) continue;
+        const double rate = double(c->flowCopies) * perSecond;
+        // Nearly all (nine in ten) of its copies for one session, and enough of them.
+        const bool flow = c->flowCopies >= 9 * std::uint64_t(c->flowOther) && rate >= o.minimumRate;
+        SessionPtr target = flow ? m_flowTargets.value(c).lock() : SessionPtr();
+        if (target.get() != c->flowTarget) target.reset();
+        c->flowTarget = nullptr;
+        c->flowCopies = 0;
+        c->flowOther = 0;
+        if (!target || !c->session || c->closing || c->session->connection != c) continue;
+        const Worker *home = target->home.load(std::memory_order_acquire);
+        if (!home || home == this) continue;
+        flows.push_back(
+            {c->session, std::move(target), m_index, home->index(), rate, c->transport != nullptr});
+    }
+    m_flowTargets.clear();
+    m_core.rebalancer->report(m_index, double(m_windowLoad) * perSecond, std::move(flows));
+    m_windowLoad = 0;
+    if (m_index != 0) return;
+    for (SessionMove &m : m_core.rebalancer->decide(now)) {
+        Worker *home = m.session->home.load(std::memory_order_acquire);
+        if (home) home->requestMove(std::move(m.session), m_core.workers[size_t(m.to)]);
+    }
+}
+
+void Worker::performMoves()
+{
+    std::vector<std::pair<SessionPtr, Worker *>> wanted;
+    wanted.swap(m_movesWanted);
+    for (auto &[session, target] : wanted)
+        moveConnection(session, target);
+}
+
+// On the session's home, outside any read loop (an epoll batch could still name the
+// connection). The session goes to `target` as in a takeover (handOver): behind the fence, so
+// what other workers routed here before the move reaches the client before anything routed
+// there since. What the client published here was routed before the move (flushRouted), so
+// its own messages keep their order too [MQTT-4.6.0-5].
+bool Worker::moveConnection(const SessionPtr &session, Worker *target)
+{
+    if (target == this || m_shuttingDown || m_core.stopping.load()) return false;
+    if (session->home.load() != this || session->settling || session->expired) return false;
+    Connection *c = session->connection;
+    if (!c || c->session != session || c->fd < 0 || c->transport || c->closing || !c->established ||
+        c->awaitingSession || c->passive || c->pendingConnect)
+        return false;
+    if (m_fenceAcksAwaited.contains(session.get()) || m_settling.contains(session.get())) return false;
+    // Its output leaves from here; output still held (sync persistence, cluster) or a full
+    // socket keep it here for now.
+    flush(*c);
+    if (c->closing || c->outOffset < c->out.size() || c->wantWrite || !c->held.empty() ||
+        !c->clusterHeld.empty() || c->inHeldList)
+        return false;
+    flushRouted();
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, c->fd, nullptr);
+    m_connections.remove(c->serial);
+    m_connectionCount.fetch_sub(1, std::memory_order_relaxed);
+    std::erase(m_dirty, c);
+    c->dirty = false;
+    c->flushSoon = false;
+    c->flowTarget = nullptr; // (measured again there)
+    c->flowCopies = 0;
+    c->flowOther = 0;
+    session->settling = true;
+    m_fenceAcksAwaited[session.get()] = int(m_core.workers.size()) - 1;
+    {
+        // The home changes under the new worker's inbox lock, after the connection is in its
+        // inbox: whoever posts there for the session after seeing the new home posts behind
+        // it, and a drain adopts moved connections before it runs any task.
+        std::lock_guard lock(target->m_inboxLock);
+        target->m_inboxMoved.push_back(c);
+        session->home.store(target);
+        if (!target->m_wakePending && target->m_wakeFd >= 0) {
+            target->m_wakePending = true;
+            wake(target->m_wakeFd);
+        }
+    }
+    for (Worker *w : m_core.workers) {
+        if (w != this) w->post([w, session, oldHome = this] { w->fenceFor(session, oldHome); });
+    }
+    m_core.counters.connectionsMoved.fetch_add(1, std::memory_order_relaxed);
+    qCDebug(lcWorker).noquote() << "client" << QString::fromUtf8(session->clientId) << "moved to worker"
+                                << target->index();
+    return true;
+}
+
+void Worker::adoptMoved(Connection *c)
+{
+    c->serial = m_nextSerial++;
+    m_connections.insert(c->serial, c);
+    m_connectionCount.fetch_add(1, std::memory_order_relaxed);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.ptr = c;
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+        qCWarning(lcWorker) << "epoll_ctl add failed for" << c->info.remoteAddress << strerror(errno);
+        closeConnection(*c, true);
+        return;
+    }
+    if (m_shuttingDown) disconnectWithReason(*c, ReasonCode::ServerShuttingDown, "server shutting down");
+    // (Bytes that arrived meanwhile are in the socket: the epoll set reports them.)
 }
 
 void Worker::shutdownOnThread(std::uint8_t reason)

@@ -36,6 +36,7 @@ struct ClientSnapshot;
 
 struct Connection {
     int fd = -1;                    // raw socket in the epoll set, or -1 for a transport
+    std::uint32_t flowCopies = 0;   // see flowTarget
     Transport *transport = nullptr; // TLS / WebSocket connections
     quint64 serial = 0;             // unique per worker, to find a connection again after async steps
 
@@ -78,6 +79,7 @@ struct Connection {
     std::uint32_t clientMaximumPacketSize = 0;
     std::uint16_t clientTopicAliasMaximum = 0;
     bool requestProblemInformation = true;
+    std::uint32_t flowOther = 0; // see flowTarget
 
     ClientInfo info; // what hooks see: remote address and listener from the accept, the rest at CONNECT
     std::optional<std::uint8_t> disconnectReason;     // DISCONNECT reason, sent or received
@@ -99,6 +101,12 @@ struct Connection {
 
     QHash<std::uint16_t, QByteArray> inboundAliases;
     QHash<QByteArray, std::uint16_t> outboundAliases;
+
+    // Where this connection's PUBLISHes went since the worker's last flow report
+    // (Worker::noteFlow): the copies for `flowTarget`, the first session it sent one to in
+    // this interval (identity only: Worker::m_flowTargets tells whether it lives), and those
+    // for any other session (flowCopies, flowOther: above, in padding).
+    const Session *flowTarget = nullptr;
 };
 
 class Worker : public QObject {
@@ -127,6 +135,9 @@ public:
     void publishFromServer(MessagePtr message, bool reportRetain = true);
     // Runs `fn` on this worker's thread.
     void post(std::function<void()> fn);
+    // Connection affinity (rebalance.h): moves the session and its connection to `target`,
+    // if it still lives here and can move (Worker::moveConnection). Any thread.
+    void requestMove(SessionPtr session, Worker *target);
     // Cluster mode: messages published on another node (originNode set), routed here like a
     // local PUBLISH but neither retained nor forwarded again. One post per batch. Any thread.
     // `routed` runs on this worker after they were routed (and handed to the hooks).
@@ -211,6 +222,31 @@ private:
     // goes there now, and after it an acknowledgement of the fence.
     void fenceFor(const SessionPtr &session, Worker *oldHome);
     void fenceMarker(Delivery &&d);
+    // Runs `fn` now, or once the session's fence is through if it is settling (handOver).
+    void whenSettled(const SessionPtr &session, std::function<void()> fn);
+    // Connection affinity: counts a copy of the PUBLISH being routed (m_flowSource's).
+    void noteFlow(const SessionPtr &target)
+    {
+        if (!m_flowSource) return;
+        Connection &c = *m_flowSource;
+        if (target.get() == c.flowTarget) {
+            ++c.flowCopies;
+        } else if (c.flowCopies == 0) {
+            c.flowTarget = target.get();
+            m_flowTargets.insert(&c, target); // (once per interval)
+            c.flowCopies = 1;
+        } else {
+            ++c.flowOther;
+        }
+    }
+    // Every rebalance interval (onTick): this worker's flows and load to the Rebalancer, and on
+    // worker 0 the moves it decides, posted to the sessions' workers.
+    void reportFlows(qint64 now);
+    // The moves asked for (requestMove), made where no read loop is under way (flushAll).
+    void performMoves();
+    bool moveConnection(const SessionPtr &session, Worker *target);
+    // On the new worker: a connection moved here (first thing in a drain, before any task).
+    void adoptMoved(Connection *c);
     void continueConnect(quint64 serial, packets::Connect connect, SessionPtr session, bool sessionPresent);
     void handlePublish(Connection &c, std::uint8_t firstByte, const QByteArray &body);
     bool publishInPlace(Connection &c, std::uint8_t firstByte, QByteArrayView body);
@@ -251,6 +287,8 @@ private:
     void resumeFromCluster(quint64 serial, packets::Connect connect, std::optional<ParkedSession> parked);
     void handOffShared(Session &s);
     void takeOverLocally(const SessionPtr &s, bool sessionEnds);
+    // takeOverLocally(s, true) on s's home, once s is settled there. Any worker's thread.
+    void takeOverAtHome(const SessionPtr &s);
     void fireWill(Session &s);
     void checkSessions(qint64 now);
     void persistSession(const Session &s);
@@ -280,7 +318,7 @@ private:
         return m_iterationMask;
     }
     bool hooked(HookEvent e) { return (hookMask() & hookBit(e)) != 0; }
-    void publishTraffic(); // m_traffic -> BrokerCore::counters
+    void publishTraffic(); // m_traffic -> BrokerCore::counters (and m_windowLoad)
     void endIteration();
 
     BrokerCore &m_core;
@@ -340,18 +378,28 @@ private:
     };
     QHash<const Session *, Settling> m_settling;
 
+    // Connection affinity (rebalance.h).
+    bool m_measureFlows = false;        // with a Rebalancer
+    Connection *m_flowSource = nullptr; // the connection whose PUBLISH is being routed
+    QHash<const Connection *, std::weak_ptr<Session>> m_flowTargets; // flowTarget, this interval
+    qint64 m_windowLoad = 0; // messages in and out since the last flow report
+    qint64 m_lastFlowReportMs = 0;
+    std::vector<std::pair<SessionPtr, Worker *>> m_movesWanted;
+
     // inbox (guarded by m_inboxLock)
     std::mutex m_inboxLock;
     std::vector<Delivery> m_inboxDeliveries;
     CopyStream m_inboxCopies;
     std::vector<std::function<void()>> m_inboxTasks;
     std::vector<std::pair<int, std::pair<QString, QString>>> m_inboxSockets;
+    std::vector<Connection *> m_inboxMoved; // moved here by another worker (moveConnection)
     bool m_wakePending = false;
     // drained copies (keep capacity between drains)
     std::vector<Delivery> m_drainDeliveries;
     CopyStream m_drainCopies;
     std::vector<std::function<void()>> m_drainTasks;
     std::vector<std::pair<int, std::pair<QString, QString>>> m_drainSockets;
+    std::vector<Connection *> m_drainMoved;
 
     // One-entry encode cache: the last (message, variant) encoded, reused across a fan-out.
     // The first subscriber's copy is encoded into its own output; `bytes` is filled (from

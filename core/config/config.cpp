@@ -155,8 +155,9 @@ const QHash<QString, QString> &homeOfKey()
         QHash<QString, QString> h;
         for (const char *k : {"listeners", "hooks", "options", "logging", "cluster"})
             h.insert(QString::fromLatin1(k), u"the top level"_s);
-        for (const char *k : {"client_net_write_buffer_size", "client_net_read_buffer_size",
-                              "sys_topic_resend_interval", "inline_client", "capabilities", "worker_threads"})
+        for (const char *k :
+             {"client_net_write_buffer_size", "client_net_read_buffer_size", "sys_topic_resend_interval",
+              "inline_client", "capabilities", "worker_threads", "rebalance"})
             h.insert(QString::fromLatin1(k), u"options"_s);
         for (const char *k : {"maximum_clients",
                               "maximum_message_expiry_interval",
@@ -413,6 +414,7 @@ private:
     std::optional<HookConfig> loadDebug(const Entry &e) const;
     void loadOptions(const Entry &e, Options &options) const;
     void loadCapabilities(const Entry &e, Capabilities &capabilities) const;
+    void loadRebalance(const Entry &e, RebalanceOptions &rebalance) const;
     void loadLogging(const Entry &e, Options &options) const;
     void loadCluster(const Entry &e, ClusterOptions &cluster) const;
 
@@ -947,7 +949,8 @@ void Loader::loadOptions(const Entry &e, Options &options) const
                               u"sys_topic_resend_interval"_s,
                               u"inline_client"_s,
                               u"capabilities"_s,
-                              u"worker_threads"_s};
+                              u"worker_threads"_s,
+                              u"rebalance"_s};
     for (const Entry &o : entries(e, keys, hint)) {
         if (o.name == u"client_net_write_buffer_size") {
             // As Mochi: 0 selects the default size.
@@ -962,9 +965,24 @@ void Loader::loadOptions(const Entry &e, Options &options) const
             options.inlineClient = readBool(o);
         } else if (o.name == u"capabilities") {
             loadCapabilities(o, options.capabilities);
+        } else if (o.name == u"rebalance") {
+            loadRebalance(o, options.rebalance);
         } else {
             options.workerThreads = int(readInt(o, 0, 1024));
         }
+    }
+}
+
+void Loader::loadRebalance(const Entry &e, RebalanceOptions &rebalance) const
+{
+    const QStringList keys = {u"enabled"_s, u"interval_ms"_s, u"minimum_rate"_s};
+    for (const Entry &o : entries(e, keys)) {
+        if (o.name == u"enabled")
+            rebalance.enabled = readBool(o);
+        else if (o.name == u"interval_ms")
+            rebalance.intervalMs = int(readInt(o, 100, 3600 * 1000));
+        else
+            rebalance.minimumRate = int(readInt(o, 1, kIntMax));
     }
 }
 

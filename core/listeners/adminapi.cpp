@@ -84,6 +84,7 @@ QJsonObject statsJson(const BrokerStats &s)
                        {u"retained"_s, s.retained},
                        {u"inflight"_s, s.inflight},
                        {u"threads"_s, s.threads},
+                       {u"connections_moved"_s, s.connectionsMoved},
                        {u"memory_rss_bytes"_s, residentBytes()}};
 }
 
@@ -97,6 +98,7 @@ AdminResponse resultReply(admin::Result r)
     case admin::Result::NotConnected:
         return error(409, QString::fromLatin1(admin::describe(r)));
     case admin::Result::BadReason:
+    case admin::Result::BadWorker:
         return error(400, QString::fromLatin1(admin::describe(r)));
     case admin::Result::Timeout:
         return error(503, QString::fromLatin1(admin::describe(r)));

@@ -160,6 +160,8 @@ void TestAdminHttp::stats()
     QVERIFY(r.json.value(QStringLiteral("messages_received")).toInt() >= 1);
     QVERIFY(r.json.value(QStringLiteral("memory_rss_bytes")).toInteger() > 0);
     QCOMPARE(r.json.value(QStringLiteral("threads")).toInt(), 2);
+    QVERIFY(r.json.contains(QStringLiteral("connections_moved")));
+    QCOMPARE(r.json.value(QStringLiteral("connections_moved")).toInteger(-1), 0);
 }
 
 void TestAdminHttp::clientsSessionsAndOne()
@@ -178,6 +180,11 @@ void TestAdminHttp::clientsSessionsAndOne()
     QCOMPARE(list[0].toObject().value(QStringLiteral("protocol_version")).toInt(), 5);
     QCOMPARE(list[0].toObject().value(QStringLiteral("subscriptions")).toInt(), 1);
     QVERIFY(list[1].toObject().value(QStringLiteral("connected")).toBool());
+    // Connected one after the other: dealt to the two workers in turn.
+    const int w0 = list[0].toObject().value(QStringLiteral("worker")).toInt(-1);
+    const int w1 = list[1].toObject().value(QStringLiteral("worker")).toInt(-1);
+    QVERIFY2((w0 == 0 && w1 == 1) || (w0 == 1 && w1 == 0),
+             qPrintable(QStringLiteral("%1 %2").arg(w0).arg(w1)));
     r = request("GET", QStringLiteral("/api/v1/sessions"));
     QCOMPARE(r.json.value(QStringLiteral("sessions")).toArray().size(), 2);
 

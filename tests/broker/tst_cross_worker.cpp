@@ -199,6 +199,7 @@ private Q_SLOTS:
         Options o = BrokerFixture::defaultOptions();
         o.workerThreads = 2;
         o.sysTopicResendInterval = 0; // the acceptor alone deals out the workers in turn
+        o.rebalance.enabled = false;  // and the clients stay where they were dealt (tst_rebalance)
         m_fixture = std::make_unique<BrokerFixture>(o);
         PETREL_REQUIRE_IN_PROCESS("its own broker with two workers");
         PETREL_START(*m_fixture);

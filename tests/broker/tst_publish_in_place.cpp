@@ -36,6 +36,7 @@ Options oneWorker()
     if (qEnvironmentVariableIntValue("PETREL_ACROSS_WORKERS") == 1) {
         o.workerThreads = 2;
         o.sysTopicResendInterval = 0; // the acceptor alone deals out the workers in turn
+        o.rebalance.enabled = false;  // and the clients stay there
     }
     return o;
 }

@@ -118,6 +118,9 @@ public:
               qint64(e.sysTopicResendInterval));
         check(u"inlineClient"_s, a.inlineClient, e.inlineClient);
         check(u"workerThreads"_s, a.workerThreads, e.workerThreads);
+        check(u"rebalance.enabled"_s, a.rebalance.enabled, e.rebalance.enabled);
+        check(u"rebalance.intervalMs"_s, a.rebalance.intervalMs, e.rebalance.intervalMs);
+        check(u"rebalance.minimumRate"_s, a.rebalance.minimumRate, e.rebalance.minimumRate);
         check(u"logLevel"_s, a.logLevel, e.logLevel);
     }
 
@@ -223,6 +226,9 @@ Options fullExpected()
     o.sysTopicResendInterval = 15;
     o.inlineClient = true;
     o.workerThreads = 3;
+    o.rebalance.enabled = false;
+    o.rebalance.intervalMs = 2500;
+    o.rebalance.minimumRate = 50;
     o.logLevel = LogLevel::Debug;
     return o;
 }
@@ -293,6 +299,10 @@ options:
   sys_topic_resend_interval: 15
   inline_client: true
   worker_threads: 3
+  rebalance:
+    enabled: false
+    interval_ms: 2500
+    minimum_rate: 50
   capabilities:
     maximum_clients: 500
     maximum_message_expiry_interval: 600
@@ -360,6 +370,7 @@ const char fullJson[] = R"({
     "sys_topic_resend_interval": 15,
     "inline_client": true,
     "worker_threads": 3,
+    "rebalance": {"enabled": false, "interval_ms": 2500, "minimum_rate": 50},
     "capabilities": {
       "maximum_clients": 500,
       "maximum_message_expiry_interval": 600,
@@ -659,6 +670,13 @@ void tst_Config::errors_data()
         u"options.capabilities.maximum_message_expiry_interval"_s, u"must not be negative, got -5"_s);
     row("negative worker threads", "options:\n  worker_threads: -1\n", 2, 19, u"options.worker_threads"_s,
         u"must be between 0 and 1024"_s);
+    row("rebalance interval too short", "options:\n  rebalance:\n    interval_ms: 10\n", 3, 18,
+        u"options.rebalance.interval_ms"_s, u"must be between 100 and 3600000, got 10"_s);
+    row("rebalance rate 0", "options:\n  rebalance:\n    minimum_rate: 0\n", 3, 19,
+        u"options.rebalance.minimum_rate"_s, u"got 0"_s);
+    row("rebalance unknown key", "options:\n  rebalance:\n    enable: false\n", 3, 5,
+        u"options.rebalance.enable"_s, u"enabled"_s);
+    row("rebalance not a mapping", "options:\n  rebalance: yes\n", 2, 14, u"options.rebalance"_s, u""_s);
     row("connect timeout 0", caps + "connect_timeout_ms: 0\n", 3, 25,
         u"options.capabilities.connect_timeout_ms"_s, u"got 0"_s);
     row("unknown log level", "logging:\n  level: verbose\n", 2, 10, u"logging.level"_s,

@@ -798,6 +798,9 @@ void TestGuiModels::configRoundTrip()
     ws.wsPath = QStringLiteral("/mqtt");
     o.listeners = {tcp, http, ws};
     o.workerThreads = 3;
+    o.rebalance.enabled = false;
+    o.rebalance.intervalMs = 500;
+    o.rebalance.minimumRate = 20;
     o.sysTopicResendInterval = 5;
     o.capabilities.maximumQos = 1;
     o.capabilities.maximumClients = 100;
@@ -811,6 +814,9 @@ void TestGuiModels::configRoundTrip()
     QCOMPARE(back->listeners[1].adminToken, http.adminToken);
     QCOMPARE(back->listeners[2].wsPath, QStringLiteral("/mqtt"));
     QCOMPARE(back->workerThreads, 3);
+    QCOMPARE(back->rebalance.enabled, false);
+    QCOMPARE(back->rebalance.intervalMs, 500);
+    QCOMPARE(back->rebalance.minimumRate, 20);
     QCOMPARE(back->sysTopicResendInterval, 5);
     QCOMPARE(back->capabilities.maximumQos, 1);
     QCOMPARE(back->capabilities.maximumClients, 100);
