@@ -5,6 +5,7 @@
 #   bench/scripts/scaling.sh [-r REPS] [-s SECONDS] [-w WARMUP] [-o FILE.jsonl] [--no-build]
 #                            [--workers N] [--bench-threads T] [--scenarios "pairs-q0 ..."]
 #                            [--one BROKER_CPUS:BENCH_CPUS] [--many BROKER_CPUS:BENCH_CPUS]
+#                            [--fixed]
 #
 # --one and --many say where the one-worker and the N-worker runs go (taskset CPU lists). The
 # defaults suit a 2-core machine, where petrel-bench has no core of its own: the one-worker
@@ -18,6 +19,10 @@
 # default pairs-q0, pairs-q1, pairs-q2 (10 pairs, 64 B, window 64: with 2 workers every message
 # crosses from one to the other), the same -grouped (both ends of every pair on one worker),
 # pairs-q0-w1024 (1,024 outstanding per publisher), fanout-1000-w8 (1 -> 1,000, 8 outstanding).
+# The N-worker broker moves clients between its workers (options.rebalance: a publisher and its
+# subscriber end on one worker within about 3 s; give -w 4 to measure after that). --fixed adds
+# a third configuration, in the same run: N workers with rebalance off, every client where the
+# acceptor dealt it (the table gains "fixed" columns).
 # Prints the median of REPS runs per scenario: msgs/s (deliveries/s for fan-out), the N / 1
 # ratio, broker CPU ns per delivery and the CPU each used. JSON lines go to FILE.jsonl
 # (default build-release/bench-scaling-<time>.jsonl). Exits 1 if a run failed (loss, duplicates,
@@ -34,6 +39,7 @@ BENCH_THREADS=2
 SCENARIOS="pairs-q0 pairs-q1 pairs-q2 pairs-q0-grouped pairs-q1-grouped pairs-q2-grouped pairs-q0-w1024 fanout-1000-w8"
 ONE=0:1
 MANY=0,1:0,1
+FIXED=0
 PORT=${PORT:-$((19500 + RANDOM % 400))}
 
 usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
@@ -49,6 +55,7 @@ while [ $# -gt 0 ]; do
     --one) ONE=$2; shift 2 ;;
     --many) MANY=$2; shift 2 ;;
     --no-build) NO_BUILD=1; shift ;;
+    --fixed) FIXED=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "scaling.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -81,12 +88,15 @@ trap 'stop_broker; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-run() { # config(one|many) scenario rep
-    local config=$1 s=$2 rep=$3 spec workers line
+printf 'options:\n  rebalance:\n    enabled: false\n' >"$TMP/fixed.yaml"
+
+run() { # config(one|many|fixed) scenario rep
+    local config=$1 s=$2 rep=$3 spec workers line extra=()
     if [ "$config" = one ]; then spec=$ONE; workers=1; else spec=$MANY; workers=$WORKERS; fi
+    [ "$config" = fixed ] && extra=(--config "$TMP/fixed.yaml")
     local tries
     for tries in $(seq 10); do # another port if this one is taken
-        taskset -c "${spec%%:*}" "$SERVER" --tcp "127.0.0.1:$PORT" --allow-all --workers "$workers" \
+        taskset -c "${spec%%:*}" "$SERVER" "${extra[@]}" --tcp "127.0.0.1:$PORT" --allow-all --workers "$workers" \
             --log-level warn >"$TMP/broker.log" 2>&1 &
         BROKER_PID=$!
         for _ in $(seq 100); do # it says "running" once it listens
@@ -112,6 +122,7 @@ for rep in $(seq "$REPS"); do
     for s in $SCENARIOS; do
         # Alternate which configuration goes first, so slow drift hits both alike.
         if [ $((rep % 2)) = 1 ]; then order="one many"; else order="many one"; fi
+        [ "$FIXED" = 1 ] && order="$order fixed"
         for config in $order; do run "$config" "$s" "$rep"; done
     done
 done
@@ -129,20 +140,26 @@ def med(s, config, key):
     vals = [r[key] for r in runs.get((s, config), []) if r.get("ok") and r.get(key) is not None]
     return statistics.median(vals) if vals else None
 
+fixed = any(c == "fixed" for (_, c) in runs)
 print(f"| scenario | 1 worker msgs/s | {workers} workers msgs/s | {workers} / 1 | broker ns/delivery, 1 / {workers} "
-      f"| CPU used with {workers}: broker, generator |")
-print("|---|---:|---:|---:|---:|---|")
+      f"| CPU used with {workers}: broker, generator |" + (f" {workers} fixed msgs/s | fixed / 1 | ns/delivery fixed |" if fixed else ""))
+print("|---|---:|---:|---:|---:|---|" + ("---:|---:|---:|" if fixed else ""))
 failed = 0
 for s in scenarios:
     one, many = med(s, "one", "deliveries_per_s"), med(s, "many", "deliveries_per_s")
     ns1, nsn = med(s, "one", "broker_cpu_ns_per_delivery"), med(s, "many", "broker_cpu_ns_per_delivery")
     cpu_b, cpu_g = med(s, "many", "broker_cpu"), med(s, "many", "bench_cpu")
-    failed += sum(1 for c in ("one", "many") for r in runs.get((s, c), []) if not r.get("ok"))
+    failed += sum(1 for c in ("one", "many", "fixed") for r in runs.get((s, c), []) if not r.get("ok"))
     fmt = lambda v: "n/a" if v is None else f"{v / 1e6:.2f}M"
     ratio = "n/a" if not one or many is None else f"{many / one:.2f}x"
     ns = "n/a" if ns1 is None or nsn is None else f"{ns1:.0f} / {nsn:.0f}"
     cpu = "n/a" if cpu_b is None or cpu_g is None else f"{cpu_b:.2f}, {cpu_g:.2f}"
-    print(f"| {s} | {fmt(one)} | {fmt(many)} | {ratio} | {ns} | {cpu} |")
+    row = f"| {s} | {fmt(one)} | {fmt(many)} | {ratio} | {ns} | {cpu} |"
+    if fixed:
+        fx, nsf = med(s, "fixed", "deliveries_per_s"), med(s, "fixed", "broker_cpu_ns_per_delivery")
+        row += (f" {fmt(fx)} | {'n/a' if not one or fx is None else f'{fx / one:.2f}x'} |"
+                f" {'n/a' if nsf is None else f'{nsf:.0f}'} |")
+    print(row)
 if failed:
     print(f"\n{failed} run(s) failed (lost, duplicated or reordered messages, or no result): see {path}")
     sys.exit(1)

@@ -11,7 +11,12 @@
 #include "packets/codec.h"
 
 #include <QDeadlineTimer>
+#include <QScopeGuard>
 #include <QTest>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 using namespace petrel;
 using namespace petrel::packets;
@@ -54,6 +59,44 @@ int indexOf(const QByteArray &payload)
 {
     return payload.left(payload.indexOf('.')).toInt();
 }
+
+// Holds up the worker that reads the next packet of client `clientId` once armed, until
+// released (at most 10 s): a worker that is late to pass on its part of a fence.
+class BlockingHook : public Hook {
+public:
+    explicit BlockingHook(QByteArray clientId) : m_clientId(std::move(clientId)) {}
+    QString id() const override { return QStringLiteral("blocking"); }
+    HookMask provides() const override { return hookBit(HookEvent::OnPacketRead); }
+    Error onPacketRead(const ClientInfo &client, Packet &) override
+    {
+        if (client.clientId != m_clientId || !armed.exchange(false)) return {};
+        std::unique_lock lock(m_lock);
+        blocked = true;
+        m_wake.wait_for(lock, std::chrono::seconds(10), [this] { return m_released; });
+        return {};
+    }
+    void release()
+    {
+        {
+            std::lock_guard lock(m_lock);
+            m_released = true;
+        }
+        m_wake.notify_all();
+    }
+    bool isBlocked()
+    {
+        std::lock_guard lock(m_lock);
+        return blocked;
+    }
+    std::atomic<bool> armed{false};
+
+private:
+    const QByteArray m_clientId;
+    std::mutex m_lock;
+    std::condition_variable m_wake;
+    bool blocked = false;
+    bool m_released = false;
+};
 
 } // namespace
 
@@ -438,6 +481,70 @@ private Q_SLOTS:
         QVERIFY(pub.publishQos1(makePublish(topic, payloadOf(1), 1)));
         m = fresh.receivePublish();
         QVERIFY2(m && indexOf(m->payload) == 1, qPrintable(fresh.lastError()));
+    }
+
+    // A takeover asked for while a move's fence is still open waits for the fence: three
+    // workers, the third held up (BlockingHook) so that its acknowledgement of the fence is
+    // late. Meanwhile messages for the moved session are held back and the new connection
+    // gets no CONNACK; once the third worker goes on, the new connection takes the session
+    // over and gets every message once, in order.
+    void takeoverWaitsForMoveFence()
+    {
+        Options o = twoWorkers(false);
+        o.workerThreads = 3;
+        Broker broker(o);
+        const QByteArray id = uniqueName("moved"), blockerId = uniqueName("blocker");
+        auto hook = std::make_shared<BlockingHook>(blockerId);
+        QString error;
+        QVERIFY2(broker.addHook(hook, {}, &error), qPrintable(error));
+        QVERIFY2(broker.start(&error), qPrintable(error));
+        const quint16 port = broker.listenTcp(QStringLiteral("t"), QHostAddress::LocalHost, 0, &error);
+        QVERIFY2(port, qPrintable(error));
+        // (The release also ends the hold if a check below fails.)
+        const auto release = qScopeGuard([&] { hook->release(); });
+
+        TestClient sub("sub"), pub("pub"), blocker("blocker"), fresh("fresh");
+        QVERIFY(sub.open(port, makeConnect(ProtocolVersion::V311, id, false)));         // worker 0
+        QVERIFY(pub.open(port, makeConnect(ProtocolVersion::V311, uniqueName("pub")))); // worker 1
+        QVERIFY(blocker.open(port, makeConnect(ProtocolVersion::V311, blockerId)));     // worker 2
+        const QByteArray topic = uniqueTopic("/fence");
+        QVERIFY(sub.subscribe(topic, 1));
+        QVERIFY(pub.publishQos1(makePublish(topic, payloadOf(0), 1)));
+        auto first = sub.receivePublish();
+        QVERIFY2(first && indexOf(first->payload) == 0, qPrintable(sub.lastError()));
+        QVERIFY(sub.acknowledge(*first));
+
+        hook->armed = true;
+        QVERIFY(blocker.send(Packet(Pingreq{})));
+        for (QDeadlineTimer deadline(3000); !hook->isBlocked() && !deadline.hasExpired();)
+            QTest::qWait(5);
+        QVERIFY(hook->isBlocked());
+
+        QCOMPARE(BrokerAdmin(broker).moveClient(id, 1), admin::Result::Done);
+        for (QDeadlineTimer deadline(3000); broker.stats().connectionsMoved == 0 && !deadline.hasExpired();)
+            QTest::qWait(5);
+        QCOMPARE(broker.stats().connectionsMoved, 1);
+        // Published on the session's new worker while its fence waits for worker 2: held.
+        for (int i = 1; i <= 20; ++i)
+            QVERIFY(pub.publishQos1(makePublish(topic, payloadOf(i), 1)));
+        QVERIFY(sub.expectNoPacket(200));
+        // The same client id again (worker 0): its hand-over waits for the fence.
+        QVERIFY(fresh.connectTcp(port));
+        QVERIFY(fresh.send(Packet(makeConnect(ProtocolVersion::V311, id, false))));
+        QVERIFY(fresh.expectNoPacket(300));
+
+        hook->release();
+        auto ack = fresh.receiveAs<Connack>(5000);
+        QVERIFY2(ack && ack->reasonCode == 0 && ack->sessionPresent, qPrintable(fresh.lastError()));
+        QVERIFY(sub.waitDisconnected());
+        for (int i = 1; i <= 20; ++i) {
+            auto m = fresh.receivePublish();
+            QVERIFY2(m, qPrintable(fresh.lastError() + QStringLiteral(" after %1").arg(i - 1)));
+            QCOMPARE(indexOf(m->payload), i);
+            QVERIFY(fresh.acknowledge(*m));
+        }
+        QVERIFY(fresh.expectNoPacket(200));
+        QVERIFY(blocker.ping());
     }
 
     // What moveClient refuses.
