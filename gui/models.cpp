@@ -35,6 +35,7 @@ quint32 ClientsModel::changedColumns(const admin::ClientSnapshot &a, const admin
     col(RemoteAddress, a.remoteAddress != b.remoteAddress);
     col(Listener, a.listenerId != b.listenerId);
     col(Node, a.node != b.node);
+    col(Worker, a.worker != b.worker);
     col(Protocol, a.protocolVersion != b.protocolVersion);
     col(KeepAlive, a.keepAlive != b.keepAlive);
     col(SessionExpiry, a.sessionExpiryInterval != b.sessionExpiryInterval);
@@ -104,6 +105,9 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
             return c->listenerId;
         case Node:
             return c->node;
+        case Worker:
+            if (c->worker >= 0) return c->worker;
+            return sort ? QVariant(-1) : QVariant(QString()); // a client of another node
         case Protocol:
             return sort ? QVariant(c->protocolVersion) : QVariant(protocolName(c->protocolVersion));
         case KeepAlive:
@@ -149,6 +153,8 @@ QVariant ClientsModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Listener");
     case Node:
         return tr("Node");
+    case Worker:
+        return tr("Worker");
     case Protocol:
         return tr("MQTT");
     case KeepAlive:

@@ -127,7 +127,8 @@ public:
         Status,
         RemoteAddress,
         Listener,
-        Node, // cluster mode: the node the client is on; empty otherwise
+        Node,   // cluster mode: the node the client is on; empty otherwise
+        Worker, // the broker's worker thread the session lives on (it can move: options.rebalance)
         Protocol,
         KeepAlive,
         SessionExpiry,

@@ -112,6 +112,10 @@
       <source>the broker did not answer in time</source>
       <translation>der Broker hat nicht rechtzeitig geantwortet</translation>
     </message>
+    <message>
+      <source>no such worker thread</source>
+      <translation>kein solcher Worker-Thread</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::ClientsModel</name>
@@ -186,6 +190,10 @@
     <message>
       <source>Node</source>
       <translation>Knoten</translation>
+    </message>
+    <message>
+      <source>Worker</source>
+      <translation>Worker</translation>
     </message>
   </context>
   <context>

@@ -112,6 +112,10 @@
       <source>the broker did not answer in time</source>
       <translation>ブローカーが時間内に応答しませんでした</translation>
     </message>
+    <message>
+      <source>no such worker thread</source>
+      <translation>そのワーカースレッドはありません</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::ClientsModel</name>
@@ -186,6 +190,10 @@
     <message>
       <source>Node</source>
       <translation>ノード</translation>
+    </message>
+    <message>
+      <source>Worker</source>
+      <translation>ワーカー</translation>
     </message>
   </context>
   <context>

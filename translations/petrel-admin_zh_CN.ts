@@ -112,6 +112,10 @@
       <source>the broker did not answer in time</source>
       <translation>代理未及时响应</translation>
     </message>
+    <message>
+      <source>no such worker thread</source>
+      <translation>没有这个工作线程</translation>
+    </message>
   </context>
   <context>
     <name>petrel::gui::ClientsModel</name>
@@ -186,6 +190,10 @@
     <message>
       <source>Node</source>
       <translation>节点</translation>
+    </message>
+    <message>
+      <source>Worker</source>
+      <translation>工作线程</translation>
     </message>
   </context>
   <context>

@@ -82,6 +82,7 @@ private Q_SLOTS:
     void initTestCase() { petrel::test::isolateSettings(QStringLiteral("tst_gui_models")); }
     void clientsModel();
     void clientsNodeColumn();
+    void clientsWorkerColumn();
     void subscriptionsModel();
     void rowDiff();
     void rowDiffRunsAndRepeats();
@@ -165,6 +166,33 @@ void TestGuiModels::clientsModel()
 // Cluster mode: the admin API's "node" of each client in its own column (empty when the
 // broker is not clustered), sortable and filterable, and a client moving to another node
 // changes that cell only.
+// The Worker column: the worker thread a session lives on, as the admin API reports it (empty
+// for a client of another node); a client that moves to another worker changes that cell only.
+void TestGuiModels::clientsWorkerColumn()
+{
+    ClientsModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QCOMPARE(m.headerData(ClientsModel::Worker, Qt::Horizontal, Qt::DisplayRole).toString(),
+             QStringLiteral("Worker"));
+    admin::ClientSnapshot a = admin::clientFromJson(
+        QJsonObject{{QStringLiteral("client_id"), QStringLiteral("a")}, {QStringLiteral("worker"), 1}});
+    admin::ClientSnapshot remote = admin::clientFromJson(
+        QJsonObject{{QStringLiteral("client_id"), QStringLiteral("r")}, {QStringLiteral("remote"), true}});
+    m.setClients({a, remote});
+    QCOMPARE(m.index(m.rowOf("a"), ClientsModel::Worker).data().toString(), QStringLiteral("1"));
+    QCOMPARE(m.index(m.rowOf("r"), ClientsModel::Worker).data().toString(), QString());
+    QCOMPARE(admin::toJson(a).value(QStringLiteral("worker")).toInt(-1), 1);
+    QVERIFY(!admin::toJson(remote).contains(QStringLiteral("worker")));
+
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    a.worker = 0;
+    m.setClients({a, remote});
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed[0][0].toModelIndex().column(), int(ClientsModel::Worker));
+    QCOMPARE(changed[0][1].toModelIndex().column(), int(ClientsModel::Worker));
+    QCOMPARE(m.index(m.rowOf("a"), ClientsModel::Worker).data().toString(), QStringLiteral("0"));
+}
+
 void TestGuiModels::clientsNodeColumn()
 {
     ClientsModel m;
