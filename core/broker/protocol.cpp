@@ -496,12 +496,19 @@ void Worker::handOver(const SessionPtr &session, Worker *target, quint64 serial,
     }
     takeOverLocally(session, false);
     std::erase(m_offline, session);
+    fenceAround(session, [&] {
+        session->home.store(target);
+        target->post([target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
+            target->continueConnect(serial, std::move(connect), session, sessionPresent);
+        });
+    });
+}
+
+void Worker::fenceAround(const SessionPtr &session, const std::function<void()> &changeHome)
+{
     session->settling = true;
     m_fenceAcksAwaited[session.get()] = int(m_core.workers.size()) - 1;
-    session->home.store(target);
-    target->post([target, session, serial, connect = std::move(connect), sessionPresent]() mutable {
-        target->continueConnect(serial, std::move(connect), session, sessionPresent);
-    });
+    changeHome();
     for (Worker *w : m_core.workers) {
         if (w != this) w->post([w, session, oldHome = this] { w->fenceFor(session, oldHome); });
     }

@@ -782,9 +782,7 @@ bool Worker::moveConnection(const SessionPtr &session, Worker *target)
     c->flowTarget = nullptr; // (measured again there)
     c->flowCopies = 0;
     c->flowOther = 0;
-    session->settling = true;
-    m_fenceAcksAwaited[session.get()] = int(m_core.workers.size()) - 1;
-    {
+    fenceAround(session, [&] {
         // The home changes under the new worker's inbox lock, after the connection is in its
         // inbox: whoever posts there for the session after seeing the new home posts behind
         // it, and a drain adopts moved connections before it runs any task.
@@ -795,10 +793,7 @@ bool Worker::moveConnection(const SessionPtr &session, Worker *target)
             target->m_wakePending = true;
             wake(target->m_wakeFd);
         }
-    }
-    for (Worker *w : m_core.workers) {
-        if (w != this) w->post([w, session, oldHome = this] { w->fenceFor(session, oldHome); });
-    }
+    });
     m_core.counters.connectionsMoved.fetch_add(1, std::memory_order_relaxed);
     qCDebug(lcWorker).noquote() << "client" << QString::fromUtf8(session->clientId) << "moved to worker"
                                 << target->index();

@@ -221,6 +221,9 @@ private:
     // On every worker but the old home: what it routed to the old home before the hand-over
     // goes there now, and after it an acknowledgement of the fence.
     void fenceFor(const SessionPtr &session, Worker *oldHome);
+    // The old home's part of the fence (handOver, moveConnection): marks the session settling,
+    // runs `changeHome` (which stores the new home), and asks every other worker for fenceFor().
+    void fenceAround(const SessionPtr &session, const std::function<void()> &changeHome);
     void fenceMarker(Delivery &&d);
     // Runs `fn` now, or once the session's fence is through if it is settling (handOver).
     void whenSettled(const SessionPtr &session, std::function<void()> fn);
